@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "gated",
+      "sources": [
+        "native/cpu/gemm.cc",
+        "native/cpu/gru_reset_before_step.cc",
+        "native/cpu/gru_step.cc",
+        "native/cpu/lstm_step.cc",
+        "native/cpu/rnn_cpu.cc",
+        "native/cpu/rnn_step.cc",
+        "native/napi/addon.cc",
+        "native/napi/device_binding.cc",
+        "native/napi/kernels_binding.cc",
+        "native/napi/random_binding.cc",
+        "native/napi/rnn_binding.cc",
+        "native/cuda/device_query_stub.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"]
+    }
+  ]
+}

@@ -1,0 +1,83 @@
+// GRU in the textbook reset-before form: n = tanh(W_in x + W_hn (r * h) + b_in + b_hn).
+// Both n biases are folded into the input projections; extra holds r * h for the dW_hn product.
+#include "../core/cell_math.h"
+#include "gemm.h"
+#include "layer_pass.h"
+
+namespace gated {
+
+template <typename T>
+void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const T* hPrev = p.stateBefore(t);
+  T* hNext = p.stateAfter(t);
+  T* resetHidden = p.extra + t * B * H;  // [B, H]
+  // r and z: hiddenGates[:, 0:2H] = hPrev W_h{r,z}^T.
+  gemm<T>(false, true, B, 2 * H, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(0), p.hiddenGates, G);
+  for (int64_t b = 0; b < B; ++b) {
+    T* act = p.gates + (t * B + b) * G;
+    const bool live = p.active(b, t);
+    const T* x = p.inputGates + (t * B + b) * G;
+    const T* hg = p.hiddenGates + b * G;
+    for (int64_t j = 0; j < H; ++j) {
+      act[j] = live ? sigmoidOf(x[j] + hg[j]) : T(0);
+      act[H + j] = live ? sigmoidOf(x[H + j] + hg[H + j]) : T(0);
+      resetHidden[b * H + j] = act[j] * hPrev[b * H + j];
+    }
+  }
+  // n: hiddenGates[:, 2H:3H] = (r * hPrev) W_hn^T.
+  gemm<T>(false, true, B, H, H, T(1), resetHidden, H, p.weights.hiddenWeight + 2 * H * H, H, T(0),
+          p.hiddenGates + 2 * H, G);
+  for (int64_t b = 0; b < B; ++b) {
+    T* act = p.gates + (t * B + b) * G;
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, hPrev + b * H, hNext + b * H);
+      for (int64_t j = 0; j < H; ++j) act[2 * H + j] = T(0);
+      continue;
+    }
+    const T* x = p.inputGates + (t * B + b) * G;
+    const T* hg = p.hiddenGates + b * G;
+    for (int64_t j = 0; j < H; ++j) {
+      act[2 * H + j] = tanhOf(x[2 * H + j] + hg[2 * H + j]);
+      hNext[b * H + j] = gruBlend(act[H + j], act[2 * H + j], hPrev[b * H + j]);
+    }
+  }
+}
+
+template <typename T>
+void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const T* hPrev = p.stateBefore(t);
+  T* dg = p.dGates + t * B * G;
+  for (int64_t b = 0; b < B; ++b) {
+    T* dRow = dg + b * G;
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, dh + b * H, dhPrev + b * H);
+      for (int64_t k = 0; k < G; ++k) dRow[k] = T(0);
+      continue;
+    }
+    const T* act = p.gates + (t * B + b) * G;
+    for (int64_t j = 0; j < H; ++j) {
+      gruResetBeforeBackwardZN(act[H + j], act[2 * H + j], hPrev[b * H + j], dh[b * H + j], &dRow[H + j],
+                               &dRow[2 * H + j], &dhPrev[b * H + j]);
+    }
+  }
+  // d(r * h) = dPreN W_hn.
+  gemm<T>(false, false, B, H, H, T(1), dg + 2 * H, G, p.weights.hiddenWeight + 2 * H * H, H, T(0), p.dResetHidden, H);
+  for (int64_t b = 0; b < B; ++b) {
+    if (!p.active(b, t)) continue;
+    const T* act = p.gates + (t * B + b) * G;
+    for (int64_t j = 0; j < H; ++j) {
+      gruResetBeforeBackwardR(act[j], hPrev[b * H + j], p.dResetHidden[b * H + j], &dg[b * G + j], &dhPrev[b * H + j]);
+    }
+  }
+  // dhPrev += [dPreR, dPreZ] W_h{r,z}.
+  gemm<T>(false, false, B, H, 2 * H, T(1), dg, G, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+}
+
+template void gruResetBeforeStepForward<float>(const LayerPass<float>&, int64_t);
+template void gruResetBeforeStepForward<double>(const LayerPass<double>&, int64_t);
+template void gruResetBeforeStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*);
+template void gruResetBeforeStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*);
+
+}  // namespace gated

@@ -1,0 +1,68 @@
+// GRU in PyTorch / cuDNN's reset-after form: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+#include "../core/cell_math.h"
+#include "gemm.h"
+#include "layer_pass.h"
+
+namespace gated {
+
+template <typename T>
+void gruStepForward(const LayerPass<T>& p, int64_t t) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const T* hPrev = p.stateBefore(t);
+  T* hNext = p.stateAfter(t);
+  // hiddenGates = b_hh + hPrev W_hh^T: the hidden bias stays inside r * (...).
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t k = 0; k < G; ++k) p.hiddenGates[b * G + k] = p.weights.hiddenBias ? p.weights.hiddenBias[k] : T(0);
+  }
+  gemm<T>(false, true, B, G, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(1), p.hiddenGates, G);
+  for (int64_t b = 0; b < B; ++b) {
+    T* act = p.gates + (t * B + b) * G;
+    T* hiddenN = p.extra + (t * B + b) * H;
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, hPrev + b * H, hNext + b * H);
+      for (int64_t k = 0; k < G; ++k) act[k] = T(0);
+      for (int64_t j = 0; j < H; ++j) hiddenN[j] = T(0);
+      continue;
+    }
+    const T* x = p.inputGates + (t * B + b) * G;
+    const T* hg = p.hiddenGates + b * G;
+    for (int64_t j = 0; j < H; ++j) {
+      hiddenN[j] = hg[2 * H + j];
+      gruForward(x[j], x[H + j], x[2 * H + j], hg[j], hg[H + j], hg[2 * H + j], hPrev[b * H + j], &act[j],
+                 &act[H + j], &act[2 * H + j], &hNext[b * H + j]);
+    }
+  }
+}
+
+template <typename T>
+void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const T* hPrev = p.stateBefore(t);
+  T* dInput = p.dGates + t * B * G;
+  T* dHidden = p.dHiddenGates + t * B * G;
+  for (int64_t b = 0; b < B; ++b) {
+    T* dx = dInput + b * G;
+    T* dhg = dHidden + b * G;
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, dh + b * H, dhPrev + b * H);
+      for (int64_t k = 0; k < G; ++k) dx[k] = dhg[k] = T(0);
+      continue;
+    }
+    const T* act = p.gates + (t * B + b) * G;
+    const T* hiddenN = p.extra + (t * B + b) * H;
+    for (int64_t j = 0; j < H; ++j) {
+      gruBackward(act[j], act[H + j], act[2 * H + j], hiddenN[j], hPrev[b * H + j], dh[b * H + j], &dx[j],
+                  &dx[H + j], &dx[2 * H + j], &dhg[2 * H + j], &dhPrev[b * H + j]);
+      dhg[j] = dx[j];
+      dhg[H + j] = dx[H + j];
+    }
+  }
+  gemm<T>(false, false, B, H, G, T(1), dHidden, G, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+}
+
+template void gruStepForward<float>(const LayerPass<float>&, int64_t);
+template void gruStepForward<double>(const LayerPass<double>&, int64_t);
+template void gruStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*);
+template void gruStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*);
+
+}  // namespace gated

@@ -1,0 +1,72 @@
+// One layer and direction of a recurrent network: its buffers and how time and lengths index them.
+#pragma once
+#include <cstdint>
+
+#include "../core/rnn_shape.h"
+#include "rnn_cpu.h"
+
+namespace gated {
+
+template <typename T>
+struct LayerPass {
+  Cell cell = Cell::Lstm;
+  int64_t steps = 0;      // T
+  int64_t batch = 0;      // B
+  int64_t hidden = 0;     // H
+  int64_t inputSize = 0;  // I_l
+  int64_t width = 0;      // G = gates * H
+  bool reverse = false;
+  const int32_t* lengths = nullptr;  // [B] or null
+  const T* input = nullptr;          // [T, B, I_l]
+  LayerWeights<T> weights;
+
+  // Reserve parts (see ReserveLayout).
+  T* states = nullptr;  // [T+1, B, H]
+  T* cells = nullptr;   // [T+1, B, H]
+  T* gates = nullptr;   // [T, B, G]
+  T* extra = nullptr;   // [T, B, H]
+
+  // Forward scratch.
+  T* inputGates = nullptr;   // [T, B, G] input projections plus folded biases
+  T* hiddenGates = nullptr;  // [B, G] recurrent projection of one step
+
+  // Backward scratch.
+  T* dGates = nullptr;        // [T, B, G] gradients of the input-side pre-activations
+  T* dHiddenGates = nullptr;  // [T, B, G] hidden side; the same buffer except for reset-after GRU
+  T* dResetHidden = nullptr;  // [B, H] gradient of r * h (reset-before GRU)
+
+  bool active(int64_t b, int64_t t) const { return lengths == nullptr || t < lengths[b]; }
+  // The time index processed at position `step` of this direction's loop.
+  int64_t timeAt(int64_t step) const { return reverse ? steps - 1 - step : step; }
+  // Row of states / cells holding the value before and after processing time t.
+  int64_t rowBefore(int64_t t) const { return reverse ? t + 1 : t; }
+  int64_t rowAfter(int64_t t) const { return reverse ? t : t + 1; }
+  T* stateBefore(int64_t t) const { return states + rowBefore(t) * batch * hidden; }
+  T* stateAfter(int64_t t) const { return states + rowAfter(t) * batch * hidden; }
+  T* cellBefore(int64_t t) const { return cells + rowBefore(t) * batch * hidden; }
+  T* cellAfter(int64_t t) const { return cells + rowAfter(t) * batch * hidden; }
+  int64_t initialRow() const { return reverse ? steps : 0; }
+  int64_t finalRow() const { return reverse ? 0 : steps; }
+  // [T, B, H]: the state before each time step, in time order (rows of the dW_hh product).
+  const T* statesBeforeInTimeOrder() const { return states + (reverse ? batch * hidden : 0); }
+};
+
+// Per-step forward and backward of each cell. Backward: dh [B, H] is the gradient reaching the state
+// after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before t;
+// dhPrev [B, H] receives the gradient reaching the state before t.
+template <typename T> void lstmStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void lstmStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dc, T* dhPrev);
+template <typename T> void gruStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void gruStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
+template <typename T> void gruResetBeforeStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void gruResetBeforeStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
+template <typename T> void rnnStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
+
+// A row of a sequence past its length keeps its state and passes gradients through unchanged.
+template <typename T>
+inline void carryInactiveRow(int64_t hidden, const T* from, T* to) {
+  for (int64_t j = 0; j < hidden; ++j) to[j] = from[j];
+}
+
+}  // namespace gated

@@ -1,0 +1,62 @@
+#include "../core/cell_math.h"
+#include "gemm.h"
+#include "layer_pass.h"
+
+namespace gated {
+
+template <typename T>
+void lstmStepForward(const LayerPass<T>& p, int64_t t) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const T* hPrev = p.stateBefore(t);
+  const T* cPrev = p.cellBefore(t);
+  T* hNext = p.stateAfter(t);
+  T* cNext = p.cellAfter(t);
+  gemm<T>(false, true, B, G, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(0), p.hiddenGates, G);
+  for (int64_t b = 0; b < B; ++b) {
+    T* act = p.gates + (t * B + b) * G;
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, hPrev + b * H, hNext + b * H);
+      carryInactiveRow(H, cPrev + b * H, cNext + b * H);
+      for (int64_t k = 0; k < G; ++k) act[k] = T(0);
+      continue;
+    }
+    const T* x = p.inputGates + (t * B + b) * G;
+    const T* hg = p.hiddenGates + b * G;
+    for (int64_t j = 0; j < H; ++j) {
+      lstmForward(x[j] + hg[j], x[H + j] + hg[H + j], x[2 * H + j] + hg[2 * H + j], x[3 * H + j] + hg[3 * H + j],
+                  cPrev[b * H + j], &act[j], &act[H + j], &act[2 * H + j], &act[3 * H + j], &cNext[b * H + j],
+                  &hNext[b * H + j]);
+    }
+  }
+}
+
+template <typename T>
+void lstmStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPrev) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const T* cPrev = p.cellBefore(t);
+  const T* cNext = p.cellAfter(t);
+  T* dg = p.dGates + t * B * G;
+  for (int64_t b = 0; b < B; ++b) {
+    T* dRow = dg + b * G;
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, dh + b * H, dhPrev + b * H);
+      for (int64_t k = 0; k < G; ++k) dRow[k] = T(0);
+      continue;
+    }
+    const T* act = p.gates + (t * B + b) * G;
+    for (int64_t j = 0; j < H; ++j) {
+      lstmBackward(act[j], act[H + j], act[2 * H + j], act[3 * H + j], cNext[b * H + j], cPrev[b * H + j],
+                   dh[b * H + j], dc[b * H + j], &dRow[j], &dRow[H + j], &dRow[2 * H + j], &dRow[3 * H + j],
+                   &dc[b * H + j]);
+      dhPrev[b * H + j] = T(0);
+    }
+  }
+  gemm<T>(false, false, B, H, G, T(1), dg, G, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+}
+
+template void lstmStepForward<float>(const LayerPass<float>&, int64_t);
+template void lstmStepForward<double>(const LayerPass<double>&, int64_t);
+template void lstmStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*, float*);
+template void lstmStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*, double*);
+
+}  // namespace gated

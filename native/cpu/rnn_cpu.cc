@@ -1,0 +1,267 @@
+// Stacked, bidirectional recurrent networks on the CPU: per layer and direction, one GEMM for the
+// input projections of all steps, a loop of per-step cell updates, and in backward one GEMM each
+// for dW_ih, dW_hh and dx over all steps.
+#include "rnn_cpu.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "../core/philox.h"
+#include "gemm.h"
+#include "layer_pass.h"
+
+namespace gated {
+namespace {
+
+// dst [inner, outer, F] = src [outer, inner, F] (batch-first <-> time-major).
+template <typename T>
+void swapLeadingAxes(const T* src, T* dst, int64_t outer, int64_t inner, int64_t features) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      std::copy_n(src + (o * inner + i) * features, features, dst + (i * outer + o) * features);
+    }
+  }
+}
+
+// A time-major view of a [T, B, F] or [B, T, F] buffer: the original when already time-major.
+template <typename T>
+const T* timeMajor(const RnnShape& s, const T* data, int64_t features, std::vector<T>& scratch) {
+  if (!s.batchFirst || data == nullptr) return data;
+  scratch.resize(static_cast<size_t>(s.seqLen * s.batch * features));
+  swapLeadingAxes(data, scratch.data(), s.batch, s.seqLen, features);
+  return scratch.data();
+}
+
+template <typename T>
+LayerPass<T> makePass(const RnnShape& s, const ReserveLayout& layout, T* reserve, const int32_t* lengths,
+                      const LayerWeights<T>& weights, int64_t layer, int64_t dir, const T* layerInput) {
+  const int64_t slot = layer * s.directions() + dir;
+  LayerPass<T> p;
+  p.cell = s.cell;
+  p.steps = s.seqLen;
+  p.batch = s.batch;
+  p.hidden = s.hiddenSize;
+  p.inputSize = s.layerInputSize(layer);
+  p.width = s.gateWidth();
+  p.reverse = dir == 1;
+  p.lengths = lengths;
+  p.input = layerInput;
+  p.weights = weights;
+  p.states = reserve + layout.states(slot);
+  p.cells = reserve + layout.cells(slot);
+  p.gates = reserve + layout.gates(slot);
+  p.extra = reserve + layout.extra(slot);
+  return p;
+}
+
+// inputGates [T*B, G] = folded biases + input [T*B, I] W_ih^T. The hidden bias is folded in too,
+// except for the reset-after GRU, whose b_hn must stay inside r * (...).
+template <typename T>
+void projectInputs(const LayerPass<T>& p) {
+  const int64_t rows = p.steps * p.batch, G = p.width;
+  const bool foldHiddenBias = p.cell != Cell::Gru;
+  for (int64_t row = 0; row < rows; ++row) {
+    T* out = p.inputGates + row * G;
+    for (int64_t k = 0; k < G; ++k) {
+      T bias = p.weights.inputBias ? p.weights.inputBias[k] : T(0);
+      if (foldHiddenBias && p.weights.hiddenBias) bias += p.weights.hiddenBias[k];
+      out[k] = bias;
+    }
+  }
+  gemm<T>(false, true, rows, G, p.inputSize, T(1), p.input, p.inputSize, p.weights.inputWeight, p.inputSize, T(1),
+          p.inputGates, G);
+}
+
+template <typename T>
+void stepForward(const LayerPass<T>& p, int64_t t) {
+  switch (p.cell) {
+    case Cell::Lstm: return lstmStepForward(p, t);
+    case Cell::Gru: return gruStepForward(p, t);
+    case Cell::GruResetBefore: return gruResetBeforeStepForward(p, t);
+    default: return rnnStepForward(p, t);
+  }
+}
+
+template <typename T>
+void stepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPrev) {
+  switch (p.cell) {
+    case Cell::Lstm: return lstmStepBackward(p, t, dh, dc, dhPrev);
+    case Cell::Gru: return gruStepBackward(p, t, dh, dhPrev);
+    case Cell::GruResetBefore: return gruResetBeforeStepBackward(p, t, dh, dhPrev);
+    default: return rnnStepBackward(p, t, dh, dhPrev);
+  }
+}
+
+// dst [B*H] = src [B*H], or zeros when src is null.
+template <typename T>
+void copyOrZero(const T* src, T* dst, int64_t count) {
+  if (src) std::copy_n(src, count, dst);
+  else std::fill_n(dst, count, T(0));
+}
+
+// Runs one direction of one layer from h0 and c0 ([B, H] each, or null for zeros).
+template <typename T>
+void forwardDirection(const LayerPass<T>& p, const T* h0, const T* c0) {
+  const int64_t B = p.batch, H = p.hidden;
+  projectInputs(p);
+  copyOrZero(h0, p.states + p.initialRow() * B * H, B * H);
+  if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * B * H, B * H);
+  for (int64_t step = 0; step < p.steps; ++step) stepForward(p, p.timeAt(step));
+}
+
+// Copies each step's state into this direction's columns of layerOutput [T, B, D*H]; zero past ends.
+template <typename T>
+void writeLayerOutput(const LayerPass<T>& p, int64_t dir, int64_t directions, T* layerOutput) {
+  const int64_t B = p.batch, H = p.hidden;
+  for (int64_t t = 0; t < p.steps; ++t) {
+    const T* h = p.stateAfter(t);
+    for (int64_t b = 0; b < B; ++b) {
+      T* out = layerOutput + ((t * B + b) * directions + dir) * H;
+      if (p.active(b, t)) std::copy_n(h + b * H, H, out);
+      else std::fill_n(out, H, T(0));
+    }
+  }
+}
+
+// out [G] = column sums of m [rows, G].
+template <typename T>
+void sumRows(const T* m, int64_t rows, int64_t G, T* out) {
+  std::fill_n(out, G, T(0));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t k = 0; k < G; ++k) out[k] += m[r * G + k];
+  }
+}
+
+// dW_ih, dW_hh, biases, and dInput [T*B, I_l] += dGates W_ih, from the gradients the reverse loop stored.
+template <typename T>
+void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T* dLayerInput) {
+  const int64_t rows = p.steps * p.batch, G = p.width, H = p.hidden, I = p.inputSize;
+  gemm<T>(true, false, G, I, rows, T(1), p.dGates, G, p.input, I, T(0), grads.inputWeight, I);
+  const T* statesBefore = p.statesBeforeInTimeOrder();
+  if (p.cell == Cell::GruResetBefore) {
+    gemm<T>(true, false, 2 * H, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
+    gemm<T>(true, false, H, H, rows, T(1), p.dHiddenGates + 2 * H, G, p.extra, H, T(0), grads.hiddenWeight + 2 * H * H, H);
+  } else {
+    gemm<T>(true, false, G, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
+  }
+  if (grads.inputBias) sumRows(p.dGates, rows, G, grads.inputBias);
+  if (grads.hiddenBias) sumRows(p.dHiddenGates, rows, G, grads.hiddenBias);
+  gemm<T>(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
+}
+
+// The reverse loop of one direction: dh and dc start at the final-state gradients and end at the
+// initial-state gradients; dLayerOutput [T, B, D*H] feeds each processed step.
+template <typename T>
+void backwardDirection(const LayerPass<T>& p, int64_t dir, int64_t directions, const T* dLayerOutput, T* dh,
+                       T* dc, T* dhScratch) {
+  const int64_t B = p.batch, H = p.hidden;
+  for (int64_t step = p.steps - 1; step >= 0; --step) {
+    const int64_t t = p.timeAt(step);
+    if (dLayerOutput) {
+      for (int64_t b = 0; b < B; ++b) {
+        if (!p.active(b, t)) continue;
+        const T* g = dLayerOutput + ((t * B + b) * directions + dir) * H;
+        for (int64_t j = 0; j < H; ++j) dh[b * H + j] += g[j];
+      }
+    }
+    stepBackward(p, t, dh, dc, dhScratch);
+    std::copy_n(dhScratch, B * H, dh);
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t count) {
+  const double p = spec.probability;
+  const T keepScale = p < 1 ? T(1.0 / (1.0 - p)) : T(0);
+  for (int64_t i = 0; i < count; ++i) {
+    data[i] *= philoxUniform(spec.seed, stream, static_cast<uint64_t>(i)) >= p ? keepScale : T(0);
+  }
+}
+
+template <typename T>
+void rnnForwardCpu(const RnnForwardArgs<T>& a) {
+  const RnnShape& s = a.shape;
+  const ReserveLayout layout(s);
+  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers;
+  const int64_t outputCount = T_ * B * s.layerOutputSize();
+  std::vector<T> inputScratch, layerOutput(static_cast<size_t>(outputCount));
+  std::vector<T> inputGates(static_cast<size_t>(T_ * B * s.gateWidth())), hiddenGates(static_cast<size_t>(B * s.gateWidth()));
+  const T* input = timeMajor(s, a.input, s.inputSize, inputScratch);
+  for (int64_t layer = 0; layer < L; ++layer) {
+    const T* layerInput = layer == 0 ? input : a.reserve + layout.layerInput(layer);
+    for (int64_t dir = 0; dir < D; ++dir) {
+      const int64_t slot = layer * D + dir;
+      LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
+      p.inputGates = inputGates.data();
+      p.hiddenGates = hiddenGates.data();
+      forwardDirection(p, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+      writeLayerOutput(p, dir, D, layerOutput.data());
+      std::copy_n(p.states + p.finalRow() * B * H, B * H, a.hN + slot * B * H);
+      if (s.hasCellState()) std::copy_n(p.cells + p.finalRow() * B * H, B * H, a.cN + slot * B * H);
+    }
+    if (layer + 1 < L) {
+      T* nextInput = a.reserve + layout.layerInput(layer + 1);
+      std::copy_n(layerOutput.data(), outputCount, nextInput);
+      if (a.dropout.active()) applyDropoutMask(a.dropout, static_cast<uint32_t>(layer), nextInput, outputCount);
+    }
+  }
+  if (s.batchFirst) swapLeadingAxes(layerOutput.data(), a.output, T_, B, s.layerOutputSize());
+  else std::copy_n(layerOutput.data(), outputCount, a.output);
+}
+
+template <typename T>
+void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
+  const RnnForwardArgs<T>& f = a.forward;
+  const RnnShape& s = f.shape;
+  const ReserveLayout layout(s);
+  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers;
+  std::vector<T> inputScratch, outputScratch;
+  const T* input = timeMajor(s, f.input, s.inputSize, inputScratch);
+  const T* dOutput = timeMajor(s, a.dOutput, s.layerOutputSize(), outputScratch);
+  std::vector<T> dGates(static_cast<size_t>(T_ * B * s.gateWidth()));
+  std::vector<T> dHiddenGates(s.cell == Cell::Gru ? dGates.size() : 0);
+  std::vector<T> dResetHidden(static_cast<size_t>(B * H)), dh(static_cast<size_t>(B * H)), dc(static_cast<size_t>(B * H)),
+      dhScratch(static_cast<size_t>(B * H));
+  std::vector<T> dLayerOutput(dOutput ? dOutput : nullptr, dOutput ? dOutput + T_ * B * s.layerOutputSize() : nullptr);
+  bool haveLayerOutputGrad = dOutput != nullptr;
+  std::vector<T> dLayerInput;
+  for (int64_t layer = L - 1; layer >= 0; --layer) {
+    const T* layerInput = layer == 0 ? input : f.reserve + layout.layerInput(layer);
+    dLayerInput.assign(static_cast<size_t>(T_ * B * s.layerInputSize(layer)), T(0));
+    for (int64_t dir = 0; dir < D; ++dir) {
+      const int64_t slot = layer * D + dir;
+      LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[slot], layer, dir, layerInput);
+      p.dGates = dGates.data();
+      p.dHiddenGates = s.cell == Cell::Gru ? dHiddenGates.data() : dGates.data();
+      p.dResetHidden = dResetHidden.data();
+      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh.data(), B * H);
+      copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc.data(), B * H);
+      backwardDirection(p, dir, D, haveLayerOutputGrad ? dLayerOutput.data() : nullptr, dh.data(), dc.data(),
+                        dhScratch.data());
+      std::copy_n(dh.data(), B * H, a.dh0 + slot * B * H);
+      if (s.hasCellState()) std::copy_n(dc.data(), B * H, a.dc0 + slot * B * H);
+      weightGradients(p, a.weightGrads[slot], dLayerInput.data());
+    }
+    if (layer > 0) {
+      if (f.dropout.active()) {
+        applyDropoutMask(f.dropout, static_cast<uint32_t>(layer - 1), dLayerInput.data(),
+                         static_cast<int64_t>(dLayerInput.size()));
+      }
+      std::swap(dLayerOutput, dLayerInput);
+      haveLayerOutputGrad = true;
+    }
+  }
+  if (s.batchFirst) swapLeadingAxes(dLayerInput.data(), a.dInput, T_, B, s.inputSize);
+  else std::copy(dLayerInput.begin(), dLayerInput.end(), a.dInput);
+}
+
+template void applyDropoutMask<float>(const DropoutSpec&, uint32_t, float*, int64_t);
+template void applyDropoutMask<double>(const DropoutSpec&, uint32_t, double*, int64_t);
+template void rnnForwardCpu<float>(const RnnForwardArgs<float>&);
+template void rnnForwardCpu<double>(const RnnForwardArgs<double>&);
+template void rnnBackwardCpu<float>(const RnnBackwardArgs<float>&);
+template void rnnBackwardCpu<double>(const RnnBackwardArgs<double>&);
+
+}  // namespace gated

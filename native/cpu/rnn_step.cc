@@ -1,0 +1,50 @@
+// Plain RNN: h = tanh(W_ih x + b_ih + W_hh h + b_hh), or relu.
+#include "../core/cell_math.h"
+#include "gemm.h"
+#include "layer_pass.h"
+
+namespace gated {
+
+template <typename T>
+void rnnStepForward(const LayerPass<T>& p, int64_t t) {
+  const int64_t B = p.batch, H = p.hidden;
+  const bool relu = p.cell == Cell::RnnRelu;
+  const T* hPrev = p.stateBefore(t);
+  T* hNext = p.stateAfter(t);
+  gemm<T>(false, true, B, H, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(0), p.hiddenGates, H);
+  for (int64_t b = 0; b < B; ++b) {
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, hPrev + b * H, hNext + b * H);
+      continue;
+    }
+    const T* x = p.inputGates + (t * B + b) * H;
+    for (int64_t j = 0; j < H; ++j) hNext[b * H + j] = rnnActivate(relu, x[j] + p.hiddenGates[b * H + j]);
+  }
+}
+
+template <typename T>
+void rnnStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
+  const int64_t B = p.batch, H = p.hidden;
+  const bool relu = p.cell == Cell::RnnRelu;
+  const T* hNext = p.stateAfter(t);
+  T* dg = p.dGates + t * B * H;
+  for (int64_t b = 0; b < B; ++b) {
+    if (!p.active(b, t)) {
+      carryInactiveRow(H, dh + b * H, dhPrev + b * H);
+      for (int64_t j = 0; j < H; ++j) dg[b * H + j] = T(0);
+      continue;
+    }
+    for (int64_t j = 0; j < H; ++j) {
+      dg[b * H + j] = dh[b * H + j] * rnnActivationSlope(relu, hNext[b * H + j]);
+      dhPrev[b * H + j] = T(0);
+    }
+  }
+  gemm<T>(false, false, B, H, H, T(1), dg, H, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+}
+
+template void rnnStepForward<float>(const LayerPass<float>&, int64_t);
+template void rnnStepForward<double>(const LayerPass<double>&, int64_t);
+template void rnnStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*);
+template void rnnStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*);
+
+}  // namespace gated

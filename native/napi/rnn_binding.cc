@@ -1,0 +1,201 @@
+// rnnForward / rnnBackward: the native entry points of the recurrent modules.
+//
+//   rnnForward(spec, input, weights, lengths, h0, c0, seed, keepReserve)
+//     -> { output, h, c?, reserve? }
+//   rnnBackward(spec, input, weights, lengths, h0, c0, seed, reserve, dOutput, dh, dc)
+//     -> { dInput, dh0, dc0?, dWeights }
+//
+// spec: { cell, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, seqLen, batch,
+// dropout }. Float buffers are all Float32Array or all Float64Array; lengths is an Int32Array or null.
+// Every output is a new typed array owned by JavaScript.
+#include <napi.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "../core/rnn_shape.h"
+#include "../cpu/rnn_cpu.h"
+#include "args.h"
+#include "bindings.h"
+
+namespace gated::napi {
+namespace {
+
+constexpr int64_t kMaxDimension = int64_t(1) << 31;
+
+RnnShape parseShape(const Napi::Object& spec) {
+  RnnShape s;
+  s.cell = static_cast<Cell>(integerField(spec, "cell", 0, 4));
+  s.inputSize = integerField(spec, "inputSize", 1, kMaxDimension);
+  s.hiddenSize = integerField(spec, "hiddenSize", 1, kMaxDimension);
+  s.numLayers = integerField(spec, "numLayers", 1, 1 << 16);
+  s.bidirectional = booleanField(spec, "bidirectional");
+  s.hasBias = booleanField(spec, "bias");
+  s.batchFirst = booleanField(spec, "batchFirst");
+  s.seqLen = integerField(spec, "seqLen", 1, kMaxDimension);
+  s.batch = integerField(spec, "batch", 1, kMaxDimension);
+  const double widest = static_cast<double>(std::max({s.inputSize, s.gateWidth(), s.layerOutputSize()}));
+  const double largestBuffer = static_cast<double>(s.seqLen + 1) * static_cast<double>(s.batch) * widest *
+                               static_cast<double>(s.stateCount());
+  if (largestBuffer > 1e15 || static_cast<double>(s.gateWidth()) * widest > 1e15) {
+    throwRangeError(spec.Env(), "the sizes in spec describe buffers too large to address");
+  }
+  return s;
+}
+
+template <typename T>
+using Array = typename std::conditional<std::is_same<T, float>::value, Napi::Float32Array, Napi::Float64Array>::type;
+
+template <typename T>
+Array<T> newArray(Napi::Env env, int64_t length) {
+  return Array<T>::New(env, static_cast<size_t>(length));
+}
+
+std::string weightName(int64_t index) { return "weights[" + std::to_string(index) + "]"; }
+
+// Reads the arguments shared by forward and backward (info[0..6]) and checks every size.
+template <typename T>
+RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RnnForwardArgs<T> a;
+  const Napi::Object spec = objectArgument(info[0], "spec");
+  a.shape = parseShape(spec);
+  const RnnShape& s = a.shape;
+  const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
+  a.input = typedArrayData<T>(info[1], "input", s.seqLen * s.batch * s.inputSize);
+  if (!info[2].IsArray()) throwTypeError(env, "expected weights to be an array");
+  const Napi::Array weights = info[2].As<Napi::Array>();
+  const int64_t perSlot = s.tensorsPerLayerDirection();
+  if (static_cast<int64_t>(weights.Length()) != s.stateCount() * perSlot) {
+    throwRangeError(env, "expected " + std::to_string(s.stateCount() * perSlot) + " weight tensors but got " +
+                             std::to_string(weights.Length()));
+  }
+  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
+    const int64_t base = slot * perSlot, G = s.gateWidth();
+    LayerWeights<T> w;
+    w.inputWeight = typedArrayData<T>(weights.Get(base), weightName(base), G * s.layerInputSize(slot / s.directions()));
+    w.hiddenWeight = typedArrayData<T>(weights.Get(base + 1), weightName(base + 1), G * s.hiddenSize);
+    if (s.hasBias) {
+      w.inputBias = typedArrayData<T>(weights.Get(base + 2), weightName(base + 2), G);
+      w.hiddenBias = typedArrayData<T>(weights.Get(base + 3), weightName(base + 3), G);
+    }
+    a.weights.push_back(w);
+  }
+  a.lengths = optionalTypedArrayData<int32_t>(info[3], "lengths", s.batch);
+  if (a.lengths) {
+    for (int64_t b = 0; b < s.batch; ++b) {
+      if (a.lengths[b] < 0 || a.lengths[b] > s.seqLen) {
+        throwRangeError(env, "expected lengths[" + std::to_string(b) + "] in [0, " + std::to_string(s.seqLen) +
+                                 "] but got " + std::to_string(a.lengths[b]));
+      }
+    }
+  }
+  a.h0 = optionalTypedArrayData<T>(info[4], "h0", stateCount);
+  a.c0 = s.hasCellState() ? optionalTypedArrayData<T>(info[5], "c0", stateCount) : nullptr;
+  a.dropout.probability = numberField(spec, "dropout", 0, 1);
+  a.dropout.seed = bigintArgument(info[6], "seed");
+  return a;
+}
+
+template <typename T>
+Napi::Value rnnForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RnnForwardArgs<T> a = parseForwardArgs<T>(info);
+  const RnnShape& s = a.shape;
+  const bool keepReserve = info[7].ToBoolean().Value();
+  const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
+  const int64_t reserveSize = ReserveLayout(s).total();
+  Array<T> output = newArray<T>(env, s.seqLen * s.batch * s.layerOutputSize());
+  Array<T> h = newArray<T>(env, stateCount);
+  Napi::Object result = Napi::Object::New(env);
+  std::vector<T> scratchReserve;
+  Array<T> reserve;
+  if (keepReserve) {
+    reserve = newArray<T>(env, reserveSize);
+    a.reserve = reserve.Data();
+  } else {
+    scratchReserve.resize(static_cast<size_t>(reserveSize));
+    a.reserve = scratchReserve.data();
+  }
+  a.output = output.Data();
+  a.hN = h.Data();
+  if (s.hasCellState()) {
+    Array<T> c = newArray<T>(env, stateCount);
+    a.cN = c.Data();
+    result.Set("c", c);
+  }
+  rnnForwardCpu(a);
+  result.Set("output", output);
+  result.Set("h", h);
+  if (keepReserve) result.Set("reserve", reserve);
+  return result;
+}
+
+template <typename T>
+Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RnnBackwardArgs<T> a;
+  a.forward = parseForwardArgs<T>(info);
+  const RnnShape& s = a.forward.shape;
+  const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
+  a.forward.reserve = typedArrayData<T>(info[7], "reserve", ReserveLayout(s).total());
+  a.dOutput = optionalTypedArrayData<T>(info[8], "dOutput", s.seqLen * s.batch * s.layerOutputSize());
+  a.dhN = optionalTypedArrayData<T>(info[9], "dh", stateCount);
+  a.dcN = s.hasCellState() ? optionalTypedArrayData<T>(info[10], "dc", stateCount) : nullptr;
+
+  Napi::Object result = Napi::Object::New(env);
+  Array<T> dInput = newArray<T>(env, s.seqLen * s.batch * s.inputSize);
+  Array<T> dh0 = newArray<T>(env, stateCount);
+  a.dInput = dInput.Data();
+  a.dh0 = dh0.Data();
+  if (s.hasCellState()) {
+    Array<T> dc0 = newArray<T>(env, stateCount);
+    a.dc0 = dc0.Data();
+    result.Set("dc0", dc0);
+  }
+  Napi::Array dWeights = Napi::Array::New(env);
+  const int64_t G = s.gateWidth();
+  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
+    const int64_t base = slot * s.tensorsPerLayerDirection();
+    LayerWeightGrads<T> g;
+    Array<T> inputWeight = newArray<T>(env, G * s.layerInputSize(slot / s.directions()));
+    Array<T> hiddenWeight = newArray<T>(env, G * s.hiddenSize);
+    g.inputWeight = inputWeight.Data();
+    g.hiddenWeight = hiddenWeight.Data();
+    dWeights.Set(static_cast<uint32_t>(base), inputWeight);
+    dWeights.Set(static_cast<uint32_t>(base + 1), hiddenWeight);
+    if (s.hasBias) {
+      Array<T> inputBias = newArray<T>(env, G), hiddenBias = newArray<T>(env, G);
+      g.inputBias = inputBias.Data();
+      g.hiddenBias = hiddenBias.Data();
+      dWeights.Set(static_cast<uint32_t>(base + 2), inputBias);
+      dWeights.Set(static_cast<uint32_t>(base + 3), hiddenBias);
+    }
+    a.weightGrads.push_back(g);
+  }
+  rnnBackwardCpu(a);
+  result.Set("dInput", dInput);
+  result.Set("dh0", dh0);
+  result.Set("dWeights", dWeights);
+  return result;
+}
+
+// Picks the float32 or float64 instantiation from the input's type.
+template <template <typename> class Fn>
+Napi::Value byInputType(const Napi::CallbackInfo& info) {
+  if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
+    return Fn<double>::call(info);
+  }
+  return Fn<float>::call(info);
+}
+template <typename T> struct ForwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnForward<T>(info); } };
+template <typename T> struct BackwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnBackward<T>(info); } };
+
+}  // namespace
+
+void registerRnn(Napi::Env env, Napi::Object exports) {
+  exports.Set("rnnForward", Napi::Function::New(env, byInputType<ForwardFn>, "rnnForward"));
+  exports.Set("rnnBackward", Napi::Function::New(env, byInputType<BackwardFn>, "rnnBackward"));
+}
+
+}  // namespace gated::napi

@@ -1,0 +1,68 @@
+// Outputs, final states and every gradient against PyTorch (float64, CPU), for every cell, layer
+// count, direction, lengths, initial states and layout, in both dtypes and with every GEMM variant.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as g from '../ts/index';
+import { FloatDType } from '../ts/dtype';
+import { Tensor } from '../ts/tensor';
+import { cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters } from './helpers';
+
+const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
+const worst: Record<string, { error: number; where: string }> = {};
+
+function runCase(name: string, dtype: FloatDType): Map<string, number> {
+  const { config, tensors } = loadGolden(name);
+  const file = (key: string) => {
+    const t = tensors.get(key);
+    if (!t) throw new Error(`${name}: no tensor '${key}'`);
+    return t;
+  };
+  const module = makeModule(config, dtype);
+  setParameters(module, file);
+  const input = cast(file('input'), dtype, true);
+  const h0 = config.hasH0 ? cast(file('h0'), dtype, true) : undefined;
+  const c0 = config.hasH0 && config.cell === 'lstm' ? cast(file('c0'), dtype, true) : undefined;
+  const lengths = config.hasLengths ? file('lengths') : undefined;
+  const state = config.cell === 'lstm' ? { lengths, h0, c0 } : { lengths, h0 };
+  const result = (module as g.nn.LSTM).forward(input, state) as { output: Tensor; h: Tensor; c?: Tensor };
+  const outputs = [result.output, result.h, ...(result.c ? [result.c] : [])];
+  const grads = [cast(file('grad_output'), dtype), cast(file('grad_h'), dtype), ...(result.c ? [cast(file('grad_c'), dtype)] : [])];
+  g.autograd.backward(outputs, grads);
+
+  const errors = new Map<string, number>();
+  const compare = (key: string, actual: Tensor | null | undefined) => errors.set(key, relativeError(floats(actual), floats(file(key))));
+  compare('output', result.output);
+  compare('h', result.h);
+  if (result.c) compare('c', result.c);
+  compare('input.grad', input.grad);
+  if (h0) compare('h0.grad', h0.grad);
+  if (c0) compare('c0.grad', c0.grad);
+  for (const [paramName, p] of module.namedParameters()) compare(`${paramName}.grad`, p.grad);
+  return errors;
+}
+
+const names = goldenNames();
+
+describe.each(['blocked', 'reference'] as const)('gemm %s', (variant) => {
+  describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
+    it.each(names)('%s', (name) => {
+      g.backend.setKernel('gemm', variant);
+      try {
+        const errors = runCase(name, dtype);
+        for (const [key, error] of errors) {
+          const slot = (worst[dtype] ??= { error: 0, where: '' });
+          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${variant})` });
+          expect(error, `${name} ${key}`).toBeLessThanOrEqual(TOLERANCE[dtype]);
+        }
+        expect(errors.size).toBeGreaterThanOrEqual(5);
+      } finally {
+        g.backend.setKernel('gemm', 'blocked');
+      }
+    });
+  });
+});
+
+afterAll(() => {
+  for (const [dtype, { error, where }] of Object.entries(worst)) {
+    console.log(`golden: largest relative error in ${dtype}: ${error.toExponential(2)} at ${where}`);
+  }
+});

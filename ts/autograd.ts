@@ -1,0 +1,192 @@
+// The tape: ops that may need gradients record a coarse node (an RNN layer stack is one node whose
+// backward is the native backward). backward() walks the recorded nodes in reverse order.
+import { DType, FloatDType, TypedArray, allocate, isFloatDType } from './dtype';
+import { Tensor } from './tensor';
+import { shapeString } from './validate';
+
+export type FloatArray = Float32Array | Float64Array;
+
+export interface GradNode {
+  readonly name: string;
+  /** The tensors gradients flow to (null where none can). */
+  readonly inputs: readonly (Tensor | null)[];
+  readonly outputShapes: readonly (readonly number[])[];
+  /** One gradient per output (null: none reached it) in, one per input (null: none) out. */
+  backward(outputGrads: (FloatArray | null)[]): (FloatArray | null)[];
+  /** Drops what the node saved; it cannot run backward afterwards. */
+  release(): void;
+  readonly released: boolean;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn without recording on the tape: for inference, where no backward pass follows. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Whether an op on these inputs must record a node. */
+export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boolean {
+  return gradEnabled && inputs.some((t) => t?.requiresGrad === true);
+}
+
+/** Connects a node to the tensors it produced. */
+export function attach(node: GradNode, outputs: Tensor[]): void {
+  outputs.forEach((t, index) => t.setGradEdge({ node, index }));
+}
+
+/**
+ * A handle the tape keeps on a tensor it needs in backward: it holds the storage alive whatever the
+ * user disposes, and notices in-place updates made after the forward pass.
+ */
+export class SavedTensor {
+  private handle: Tensor | null;
+  private readonly savedVersion: number;
+
+  constructor(tensor: Tensor) {
+    this.handle = tensor.detach();
+    this.savedVersion = tensor.version;
+  }
+
+  get tensor(): Tensor {
+    if (!this.handle) throw new Error('gated: internal error: saved tensor used after release');
+    if (this.handle.version !== this.savedVersion) {
+      throw new Error(
+        `gated: a tensor of shape ${shapeString(this.handle.shape)} that backward() needs was modified in place ` +
+          `after the forward pass (version ${this.savedVersion} then, ${this.handle.version} now)`,
+      );
+    }
+    return this.handle;
+  }
+
+  release(): void {
+    this.handle?.dispose();
+    this.handle = null;
+  }
+}
+
+function addInto(target: TypedArray, source: TypedArray): void {
+  for (let i = 0; i < target.length; i++) (target as FloatArray)[i] += (source as FloatArray)[i];
+}
+
+function accumulateLeaf(leaf: Tensor, grad: FloatArray): void {
+  if (leaf.grad === null || leaf.grad.isDisposed) {
+    leaf.grad = Tensor.fromData(grad.slice(), leaf.shape, leaf.dtype);
+  } else {
+    addInto(leaf.grad.contiguousData(), grad);
+    leaf.grad.markModified();
+  }
+}
+
+function checkGrad(grad: Tensor, tensor: Tensor, name: string): FloatArray {
+  if (!(grad instanceof Tensor)) throw new TypeError(`gated: expected ${name} to be a Tensor`);
+  if (grad.dtype !== tensor.dtype || shapeString(grad.shape) !== shapeString(tensor.shape)) {
+    throw new TypeError(
+      `gated: expected ${name} of shape ${shapeString(tensor.shape)} and dtype ${tensor.dtype} ` +
+        `but received shape ${shapeString(grad.shape)} and dtype ${grad.dtype}`,
+    );
+  }
+  return grad.contiguousData(name).slice() as FloatArray;
+}
+
+function onesLike(tensor: Tensor): FloatArray {
+  if (tensor.size !== 1) {
+    throw new TypeError(
+      `gated: backward() on a tensor of shape ${shapeString(tensor.shape)} needs its gradient; ` +
+        'only one-element tensors default to 1',
+    );
+  }
+  return (allocate(tensor.dtype as DType, 1) as FloatArray).fill(1);
+}
+
+/** Nodes reachable from the roots, each after every node that consumes its outputs. */
+function topologicalOrder(roots: GradNode[]): GradNode[] {
+  const order: GradNode[] = [];
+  const visited = new Set<GradNode>();
+  const stack: { node: GradNode; next: number }[] = [];
+  for (const root of roots) {
+    if (visited.has(root)) continue;
+    visited.add(root);
+    stack.push({ node: root, next: 0 });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const input = top.node.inputs[top.next++];
+      if (top.next > top.node.inputs.length) {
+        order.push(top.node);
+        stack.pop();
+      } else if (input?.gradEdge && !visited.has(input.gradEdge.node)) {
+        visited.add(input.gradEdge.node);
+        stack.push({ node: input.gradEdge.node, next: 0 });
+      }
+    }
+  }
+  return order.reverse();
+}
+
+/**
+ * Backpropagates from `tensors`, seeded with `grads` (default: 1 for one-element tensors), and
+ * accumulates into the .grad of every leaf that requires gradients. The graph is released afterwards
+ * unless retainGraph is true; a second backward through a released graph throws.
+ */
+export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: { retainGraph?: boolean } = {}): void {
+  if (grads !== undefined && grads.length !== tensors.length) {
+    throw new RangeError(`gated: expected ${tensors.length} gradients (one per tensor) but received ${grads.length}`);
+  }
+  const pending = new Map<GradNode, (FloatArray | null)[]>();
+  const pushGrad = (tensor: Tensor, grad: FloatArray): void => {
+    if (!tensor.gradEdge) {
+      if (tensor.requiresGrad) accumulateLeaf(tensor, grad);
+      return;
+    }
+    const { node, index } = tensor.gradEdge;
+    let slots = pending.get(node);
+    if (!slots) pending.set(node, (slots = node.outputShapes.map(() => null)));
+    const existing = slots[index];
+    if (existing) addInto(existing, grad);
+    else slots[index] = grad;
+  };
+  tensors.forEach((tensor, i) => {
+    if (!(tensor instanceof Tensor)) throw new TypeError(`gated: expected tensors[${i}] to be a Tensor`);
+    tensor.liveStorage(`tensors[${i}]`);
+    if (!tensor.requiresGrad) {
+      throw new TypeError(`gated: tensors[${i}] does not require gradients and has no recorded history`);
+    }
+    if (!isFloatDType(tensor.dtype)) throw new TypeError(`gated: tensors[${i}] must be float32 or float64`);
+    const grad = grads?.[i];
+    pushGrad(tensor, grad ? checkGrad(grad, tensor, `grads[${i}]`) : grad === null ? zerosLike(tensor) : onesLike(tensor));
+  });
+  const order = topologicalOrder([...pending.keys()]);
+  for (const node of order) {
+    if (node.released) {
+      throw new Error(
+        `gated: backward() through the ${node.name} graph a second time; its saved tensors were freed after the ` +
+          'first backward(). Pass { retainGraph: true } to the first call if you need to go through it again.',
+      );
+    }
+  }
+  for (const node of order) {
+    const outputGrads = pending.get(node);
+    if (!outputGrads) continue;
+    pending.delete(node);
+    const inputGrads = node.backward(outputGrads);
+    node.inputs.forEach((input, i) => {
+      const grad = inputGrads[i];
+      if (input && grad && input.requiresGrad) pushGrad(input, grad);
+    });
+  }
+  if (!options.retainGraph) order.forEach((node) => node.release());
+}
+
+function zerosLike(tensor: Tensor): FloatArray {
+  return allocate(tensor.dtype as FloatDType, tensor.size) as FloatArray;
+}

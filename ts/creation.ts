@@ -1,0 +1,143 @@
+// Making tensors: from data, filled, or random (seeded with g.manualSeed).
+import { FloatArray } from './autograd';
+import { DType, TypedArray, allocate, dtypeOfArray, isDType, isFloatDType } from './dtype';
+import { elementCount } from './layout';
+import { fillNormal, fillUniform } from './random';
+import { Tensor, NestedArray } from './tensor';
+import { checkBoolean, checkInteger, checkKnownKeys, rangeError, shapeString, typeError } from './validate';
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+function checkOptions(options: unknown, name = 'options'): TensorOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw typeError(name, 'an object', options);
+  checkKnownKeys(options, name, ['dtype', 'requiresGrad']);
+  const { dtype, requiresGrad } = options as TensorOptions;
+  if (dtype !== undefined && !isDType(dtype)) throw typeError(`${name}.dtype`, "'float32', 'float64', 'int32' or 'int64'", dtype);
+  if (requiresGrad !== undefined) checkBoolean(requiresGrad, `${name}.requiresGrad`);
+  return { dtype, requiresGrad };
+}
+
+export function checkShape(shape: unknown, name = 'shape'): number[] {
+  if (!Array.isArray(shape)) throw typeError(name, 'an array of non-negative integers', shape);
+  return shape.map((d, i) => checkInteger(d, `${name}[${i}]`, 0));
+}
+
+function finish(data: TypedArray, shape: number[], dtype: DType, options: TensorOptions): Tensor {
+  const t = Tensor.fromData(data, shape, dtype);
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/** The shape of nested arrays, checking that they are rectangular. */
+function nestedShape(data: unknown): number[] {
+  const shape: number[] = [];
+  let level: unknown = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  const check = (value: unknown, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (Array.isArray(value)) throw rangeError(`data${path}`, 'a number (the arrays are not rectangular)', value);
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== shape[dim]) {
+      throw rangeError(`data${path}`, `an array of length ${shape[dim]} (the arrays are not rectangular)`, value);
+    }
+    value.forEach((v, i) => check(v, dim + 1, `${path}[${i}]`));
+  };
+  check(data, 0, '');
+  return shape;
+}
+
+function writeValue(out: TypedArray, i: number, value: unknown, dtype: DType): void {
+  if (out instanceof BigInt64Array) {
+    if (typeof value === 'bigint') out[i] = value;
+    else if (typeof value === 'number' && Number.isInteger(value)) out[i] = BigInt(value);
+    else throw typeError(`data element ${i}`, 'an integer (number or bigint) for int64', value);
+    return;
+  }
+  const number = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof number !== 'number') throw typeError(`data element ${i}`, 'a number', value);
+  if (!isFloatDType(dtype) && !Number.isInteger(number)) throw typeError(`data element ${i}`, `an integer for ${dtype}`, value);
+  out[i] = number;
+}
+
+/**
+ * A tensor from nested arrays, a flat array with a shape, or a typed array (copied).
+ * The dtype defaults to the typed array's type, else float32.
+ */
+export function tensor(data: NestedArray | TypedArray | readonly number[], shape?: readonly number[], options?: TensorOptions): Tensor {
+  const opts = checkOptions(options);
+  const arrayDType = dtypeOfArray(data);
+  const dtype = opts.dtype ?? arrayDType ?? 'float32';
+  let flat: ArrayLike<unknown>;
+  let inferred: number[];
+  if (arrayDType) {
+    flat = data as TypedArray;
+    inferred = [flat.length];
+  } else if (Array.isArray(data)) {
+    inferred = nestedShape(data);
+    flat = inferred.length > 1 ? (data as unknown[]).flat(inferred.length - 1) : (data as unknown[]);
+  } else if (typeof data === 'number' || typeof data === 'bigint') {
+    flat = [data];
+    inferred = [];
+  } else {
+    throw typeError('data', 'a number, nested arrays of numbers or a typed array', data);
+  }
+  const finalShape = shape === undefined ? inferred : checkShape(shape);
+  if (elementCount(finalShape) !== flat.length) {
+    throw rangeError('shape', `a shape with ${flat.length} elements (the data's length)`, shapeString(finalShape));
+  }
+  const out = allocate(dtype, flat.length);
+  if (arrayDType === dtype) out.set(flat as never);
+  else for (let i = 0; i < flat.length; i++) writeValue(out, i, flat[i], dtype);
+  return finish(out, finalShape, dtype, opts);
+}
+
+export function full(shape: readonly number[], value: number, options?: TensorOptions): Tensor {
+  const opts = checkOptions(options);
+  const dims = checkShape(shape);
+  const dtype = opts.dtype ?? 'float32';
+  const data = allocate(dtype, elementCount(dims));
+  if (data instanceof BigInt64Array) data.fill(BigInt(value));
+  else data.fill(value);
+  return finish(data, dims, dtype, opts);
+}
+
+export function zeros(shape: readonly number[], options?: TensorOptions): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: readonly number[], options?: TensorOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+function randomTensor(shape: readonly number[], options: TensorOptions | undefined, fill: (a: FloatArray) => void, what: string): Tensor {
+  const opts = checkOptions(options);
+  const dims = checkShape(shape);
+  const dtype = opts.dtype ?? 'float32';
+  if (!isFloatDType(dtype)) throw typeError('options.dtype', `'float32' or 'float64' for ${what}`, dtype);
+  const data = allocate(dtype, elementCount(dims)) as FloatArray;
+  fill(data);
+  return finish(data, dims, dtype, opts);
+}
+
+/** Uniform random numbers in [0, 1). */
+export function rand(shape: readonly number[], options?: TensorOptions): Tensor {
+  return randomTensor(shape, options, (a) => fillUniform(a, 0, 1), 'rand');
+}
+
+/** Uniform random numbers in [low, high). */
+export function uniform(shape: readonly number[], low: number, high: number, options?: TensorOptions): Tensor {
+  return randomTensor(shape, options, (a) => fillUniform(a, low, high), 'uniform');
+}
+
+/** Standard normal random numbers. */
+export function randn(shape: readonly number[], options?: TensorOptions): Tensor {
+  return randomTensor(shape, options, (a) => fillNormal(a, 0, 1), 'randn');
+}

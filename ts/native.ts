@@ -1,0 +1,109 @@
+// The one file that loads the addon and declares its typed interface. Nothing else touches it directly.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type FloatArray = Float32Array | Float64Array;
+
+/** What the native rnnForward / rnnBackward need to know about a call. */
+export interface RnnSpec {
+  cell: number; // 0 LSTM, 1 GRU (reset-after), 2 GRU (reset-before), 3 RNN tanh, 4 RNN relu
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  bias: boolean;
+  batchFirst: boolean;
+  seqLen: number;
+  batch: number;
+  dropout: number; // 0 unless training
+}
+
+export interface RnnForwardResult {
+  output: FloatArray;
+  h: FloatArray;
+  c?: FloatArray;
+  reserve?: FloatArray;
+}
+
+export interface RnnBackwardResult {
+  dInput: FloatArray;
+  dh0: FloatArray;
+  dc0?: FloatArray;
+  dWeights: FloatArray[];
+}
+
+export interface NativeCudaDevice {
+  index: number;
+  name: string;
+  computeCapability: string;
+  multiprocessors: number;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+}
+
+export interface NativeCudaStatus {
+  compiled: boolean;
+  usable: boolean;
+  reason: string;
+  driverVersion: number;
+  runtimeVersion: number;
+  devices: NativeCudaDevice[];
+}
+
+export interface NativeAddon {
+  rnnForward(
+    spec: RnnSpec,
+    input: FloatArray, // [T, B, I] or [B, T, I]
+    weights: FloatArray[], // per layer and direction: w_ih [G, I_l], w_hh [G, H], (b_ih [G], b_hh [G])
+    lengths: Int32Array | null, // [B]
+    h0: FloatArray | null, // [L*D, B, H]
+    c0: FloatArray | null, // [L*D, B, H]
+    seed: bigint,
+    keepReserve: boolean,
+  ): RnnForwardResult;
+  rnnBackward(
+    spec: RnnSpec,
+    input: FloatArray,
+    weights: FloatArray[],
+    lengths: Int32Array | null,
+    h0: FloatArray | null,
+    c0: FloatArray | null,
+    seed: bigint,
+    reserve: FloatArray,
+    dOutput: FloatArray | null, // like output
+    dh: FloatArray | null, // [L*D, B, H]
+    dc: FloatArray | null, // [L*D, B, H]
+  ): RnnBackwardResult;
+  fillUniform(array: FloatArray, seed: bigint, stream: number, offset: bigint, low: number, high: number): void;
+  fillNormal(array: FloatArray, seed: bigint, stream: number, offset: bigint, mean: number, std: number): void;
+  applyDropout(array: FloatArray, seed: bigint, stream: number, probability: number): void;
+  philoxBlock(counter: Uint32Array, key: Uint32Array): Uint32Array;
+  setKernel(name: string, variant: string): void;
+  getKernel(name: string): string;
+  cudaStatus(): NativeCudaStatus;
+}
+
+/** Where the addon may be: GATED_ADDON_PATH, then the cmake-js build, then a node-gyp build. */
+export function addonCandidates(): string[] {
+  const root = path.resolve(__dirname, '..');
+  const candidates = [
+    path.join(root, 'build', 'cmake', 'Release', 'gated.node'),
+    path.join(root, 'build', 'Release', 'gated.node'),
+  ];
+  const override = process.env.GATED_ADDON_PATH;
+  return override ? [path.resolve(override), ...candidates] : candidates;
+}
+
+function loadAddon(): NativeAddon {
+  const found = addonCandidates().find((candidate) => fs.existsSync(candidate));
+  if (!found) {
+    throw new Error(
+      `gated: the native addon is not built. Looked in:\n  ${addonCandidates().join('\n  ')}\n` +
+        'Run `npm install` (or `npm run build:native`) in the gated package.',
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(found) as NativeAddon;
+}
+
+export const native: NativeAddon = loadAddon();

@@ -1,0 +1,290 @@
+// nn.LSTM, nn.GRU and nn.RNN: PyTorch's options, parameter names, shapes, gate order and init.
+import { FloatDType } from '../dtype';
+import { uniform } from '../creation';
+import { nextSeed } from '../random';
+import { Tensor } from '../tensor';
+import {
+  checkBoolean,
+  checkInteger,
+  checkKnownKeys,
+  checkNumberInRange,
+  checkOneOf,
+  rangeError,
+  shapeString,
+  typeError,
+} from '../validate';
+import { Module, Parameter } from './module';
+import { RnnCall, runRnn } from './rnn_function';
+
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers?: number;
+  /** Biases b_ih and b_hh (default true). */
+  bias?: boolean;
+  /** Input and output as [batch, seq, feature] instead of [seq, batch, feature] (default false). */
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training mode (default 0). */
+  dropout?: number;
+  /** A second, reverse-time direction whose outputs are concatenated (default false). */
+  bidirectional?: boolean;
+  /** Parameter and input dtype (default 'float32'). */
+  dtype?: FloatDType;
+}
+
+export interface GRUOptions extends RecurrentOptions {
+  /** PyTorch / cuDNN's form (default true), or the textbook form n = tanh(W_in x + W_hn (r * h) + b). */
+  resetAfter?: boolean;
+}
+
+export interface RNNOptions extends RecurrentOptions {
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+export interface RecurrentState {
+  /** Real length of each sequence [batch]: outputs past it are zero, final states are taken there. */
+  lengths?: Tensor | readonly number[] | Int32Array;
+  /** Initial hidden state [layers * directions, batch, hidden]; zeros when omitted. */
+  h0?: Tensor;
+  /** Initial cell state (LSTM only), like h0. */
+  c0?: Tensor;
+}
+
+export interface RecurrentOutput {
+  /** Every step's last-layer output: [seq, batch, directions * hidden] ([batch, seq, ...] with batchFirst). */
+  output: Tensor;
+  /** Final hidden state of every layer and direction: [layers * directions, batch, hidden]. */
+  h: Tensor;
+}
+
+export interface LSTMOutput extends RecurrentOutput {
+  /** Final cell state, like h. */
+  c: Tensor;
+}
+
+const BASE_KEYS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype'];
+const CELL_NAMES = ['LSTM', 'GRU', 'GRU', 'RNN', 'RNN'];
+
+/** The shared machinery of LSTM, GRU and RNN. */
+export class RecurrentBase extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  readonly dtype: FloatDType;
+
+  protected constructor(
+    private readonly cellCode: number,
+    options: RecurrentOptions,
+    extraKeys: string[],
+  ) {
+    super();
+    const name = `${CELL_NAMES[cellCode]} options`;
+    if (typeof options !== 'object' || options === null) throw typeError(name, 'an object', options);
+    checkKnownKeys(options, name, [...BASE_KEYS, ...extraKeys]);
+    this.inputSize = checkInteger(options.inputSize, 'inputSize', 1);
+    this.hiddenSize = checkInteger(options.hiddenSize, 'hiddenSize', 1);
+    this.numLayers = checkInteger(options.numLayers ?? 1, 'numLayers', 1);
+    this.bias = checkBoolean(options.bias ?? true, 'bias');
+    this.batchFirst = checkBoolean(options.batchFirst ?? false, 'batchFirst');
+    this.dropout = checkNumberInRange(options.dropout ?? 0, 'dropout', 0, 1);
+    this.bidirectional = checkBoolean(options.bidirectional ?? false, 'bidirectional');
+    this.dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const);
+    this.createParameters();
+  }
+
+  get cellName(): string {
+    return CELL_NAMES[this.cellCode];
+  }
+
+  protected get gateCount(): number {
+    return [4, 3, 3, 1, 1][this.cellCode];
+  }
+
+  private get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** PyTorch's parameters, initialised uniformly in ±1/√hidden. */
+  private createParameters(): void {
+    const k = 1 / Math.sqrt(this.hiddenSize);
+    const G = this.gateCount * this.hiddenSize;
+    const fields = this as unknown as Record<string, Tensor>;
+    for (const [layer, suffix] of this.layerDirections()) {
+      const inputSize = layer === 0 ? this.inputSize : this.hiddenSize * this.directions;
+      const make = (shape: number[]) => Parameter(uniform(shape, -k, k, { dtype: this.dtype }));
+      fields[`weight_ih_l${layer}${suffix}`] = make([G, inputSize]);
+      fields[`weight_hh_l${layer}${suffix}`] = make([G, this.hiddenSize]);
+      if (this.bias) {
+        fields[`bias_ih_l${layer}${suffix}`] = make([G]);
+        fields[`bias_hh_l${layer}${suffix}`] = make([G]);
+      }
+    }
+  }
+
+  private layerDirections(): [number, string][] {
+    const out: [number, string][] = [];
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      for (let dir = 0; dir < this.directions; dir++) out.push([layer, dir === 1 ? '_reverse' : '']);
+    }
+    return out;
+  }
+
+  /** The weights in the native order: per layer and direction w_ih, w_hh, b_ih, b_hh. */
+  flatWeights(): Tensor[] {
+    const fields = this as unknown as Record<string, Tensor>;
+    const names = ['weight_ih', 'weight_hh', ...(this.bias ? ['bias_ih', 'bias_hh'] : [])];
+    return this.layerDirections().flatMap(([layer, suffix]) => names.map((n) => fields[`${n}_l${layer}${suffix}`]));
+  }
+
+  protected run(input: Tensor, state: RecurrentState = {}): { output: Tensor; h: Tensor; c: Tensor | null } {
+    if (!(input instanceof Tensor)) throw typeError('input', 'a Tensor', input);
+    input.liveStorage('input');
+    if (typeof state !== 'object' || state === null) throw typeError('state', 'an object { lengths?, h0?, c0? }', state);
+    checkKnownKeys(state, 'state', this.cellCode === 0 ? ['lengths', 'h0', 'c0'] : ['lengths', 'h0']);
+    if (input.dtype !== this.dtype) {
+      throw new TypeError(`gated: expected input of dtype ${this.dtype} (the module's dtype) but received ${input.dtype}`);
+    }
+    if (input.rank === 2) return this.runUnbatched(input, state);
+    if (input.rank !== 3) {
+      const layout = this.batchFirst ? '[batch, seq, inputSize]' : '[seq, batch, inputSize]';
+      throw rangeError('input', `a rank-3 tensor ${layout} (or rank 2 [seq, inputSize] for one sequence)`, `shape ${shapeString(input.shape)}`);
+    }
+    const [T, B] = this.batchFirst ? [input.shape[1], input.shape[0]] : [input.shape[0], input.shape[1]];
+    if (input.shape[2] !== this.inputSize) {
+      throw rangeError('input.shape[2]', `${this.inputSize} (inputSize)`, input.shape[2]);
+    }
+    if (T === 0 || B === 0) throw rangeError('input', 'at least one step and one sequence', `shape ${shapeString(input.shape)}`);
+    const stateShape = [this.numLayers * this.directions, B, this.hiddenSize];
+    const weights = this.flatWeights();
+    weights.forEach((w, i) => w.liveStorage(`parameter ${i} of the ${this.cellName}`));
+    const call: RnnCall = {
+      spec: {
+        cell: this.cellCode,
+        inputSize: this.inputSize,
+        hiddenSize: this.hiddenSize,
+        numLayers: this.numLayers,
+        bidirectional: this.bidirectional,
+        bias: this.bias,
+        batchFirst: this.batchFirst,
+        seqLen: T,
+        batch: B,
+        dropout: this.training && this.numLayers > 1 ? this.dropout : 0,
+      },
+      dtype: this.dtype,
+      input,
+      weights,
+      lengths: state.lengths === undefined ? null : checkLengths(state.lengths, B, T),
+      h0: state.h0 === undefined ? null : this.checkState(state.h0, 'h0', stateShape),
+      c0: state.c0 === undefined ? null : this.checkState(state.c0, 'c0', stateShape),
+      seed: 0n,
+    };
+    if (call.spec.dropout > 0) call.seed = nextSeed();
+    return runRnn(call);
+  }
+
+  /** One sequence [seq, inputSize] with states [layers * directions, hidden]. */
+  private runUnbatched(input: Tensor, state: RecurrentState) {
+    if (state.lengths !== undefined) {
+      throw new TypeError('gated: lengths apply to batches; a rank-2 input is one sequence of its full length');
+    }
+    if (input.shape[1] !== this.inputSize) throw rangeError('input.shape[1]', `${this.inputSize} (inputSize)`, input.shape[1]);
+    const asBatch = (t: Tensor | undefined, name: string) => {
+      if (t === undefined) return undefined;
+      this.checkState(t, name, [this.numLayers * this.directions, this.hiddenSize]);
+      return t.reshape([t.shape[0], 1, t.shape[1]]);
+    };
+    const inner = this.batchFirst ? input.reshape([1, ...input.shape]) : input.reshape([input.shape[0], 1, input.shape[1]]);
+    const { output, h, c } = this.run(inner, { h0: asBatch(state.h0, 'h0'), ...(state.c0 ? { c0: asBatch(state.c0, 'c0') } : {}) });
+    return {
+      output: output.reshape([input.shape[0], output.shape[2]]),
+      h: h.reshape([h.shape[0], h.shape[2]]),
+      c: c ? c.reshape([c.shape[0], c.shape[2]]) : null,
+    };
+  }
+
+  private checkState(t: unknown, name: string, shape: number[]): Tensor {
+    if (!(t instanceof Tensor)) throw typeError(name, 'a Tensor', t);
+    t.liveStorage(name);
+    if (t.dtype !== this.dtype) {
+      throw new TypeError(`gated: expected ${name} of dtype ${this.dtype} (the module's dtype) but received ${t.dtype}`);
+    }
+    if (shapeString(t.shape) !== shapeString(shape)) {
+      throw rangeError(name, `of shape ${shapeString(shape)} [layers * directions, batch, hidden]`, `shape ${shapeString(t.shape)}`);
+    }
+    return t;
+  }
+}
+
+/** Lengths as an Int32Array [batch], each an integer in [0, T]. */
+export function checkLengths(lengths: unknown, batch: number, T: number): Int32Array {
+  let values: ArrayLike<number | bigint>;
+  if (lengths instanceof Tensor) {
+    lengths.liveStorage('lengths');
+    if (lengths.dtype !== 'int32' && lengths.dtype !== 'int64') {
+      throw new TypeError(`gated: expected lengths of dtype int32 or int64 but received ${lengths.dtype}`);
+    }
+    if (lengths.rank !== 1) throw rangeError('lengths', `a rank-1 tensor [${batch}]`, `shape ${shapeString(lengths.shape)}`);
+    values = lengths.contiguousData('lengths') as Int32Array | BigInt64Array;
+  } else if (Array.isArray(lengths) || lengths instanceof Int32Array) {
+    values = lengths as ArrayLike<number>;
+  } else {
+    throw typeError('lengths', 'a Tensor, an array of integers or an Int32Array', lengths);
+  }
+  if (values.length !== batch) throw rangeError('lengths', `${batch} entries (one per sequence)`, `${values.length} entries`);
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const v = values[b];
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > T) {
+      throw rangeError(`lengths[${b}]`, `an integer in [0, ${T}] (the sequence length)`, v);
+    }
+    out[b] = n;
+  }
+  return out;
+}
+
+export class LSTM extends RecurrentBase {
+  constructor(options: RecurrentOptions) {
+    super(0, options, []);
+  }
+
+  forward(input: Tensor, state?: RecurrentState): LSTMOutput {
+    const { output, h, c } = this.run(input, state);
+    return { output, h, c: c as Tensor };
+  }
+}
+
+export class GRU extends RecurrentBase {
+  readonly resetAfter: boolean;
+
+  constructor(options: GRUOptions) {
+    super(checkBoolean(options?.resetAfter ?? true, 'resetAfter') ? 1 : 2, options, ['resetAfter']);
+    this.resetAfter = options.resetAfter ?? true;
+  }
+
+  forward(input: Tensor, state?: Omit<RecurrentState, 'c0'>): RecurrentOutput {
+    const { output, h } = this.run(input, state);
+    return { output, h };
+  }
+}
+
+export class RNN extends RecurrentBase {
+  readonly nonlinearity: 'tanh' | 'relu';
+
+  constructor(options: RNNOptions) {
+    super(checkOneOf(options?.nonlinearity ?? 'tanh', 'nonlinearity', ['tanh', 'relu'] as const) === 'relu' ? 4 : 3, options, [
+      'nonlinearity',
+    ]);
+    this.nonlinearity = options.nonlinearity ?? 'tanh';
+  }
+
+  forward(input: Tensor, state?: Omit<RecurrentState, 'c0'>): RecurrentOutput {
+    const { output, h } = this.run(input, state);
+    return { output, h };
+  }
+}

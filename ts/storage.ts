@@ -1,0 +1,42 @@
+// Reference-counted storage. Tensors are views on a storage; each live view, each saved activation
+// of the autograd tape and each in-flight native call holds one reference. The data is dropped when
+// the last reference goes, so dispose() on a handle never pulls data from under the tape.
+import { DType, TypedArray } from './dtype';
+
+export type Device = 'cpu';
+
+export class Storage {
+  private refs = 1;
+  private buffer: TypedArray | null;
+  /** Bumped by every in-place update, so saved tensors and caches can tell stale data. */
+  version = 0;
+
+  constructor(
+    data: TypedArray,
+    readonly dtype: DType,
+    readonly device: Device = 'cpu',
+  ) {
+    this.buffer = data;
+  }
+
+  get data(): TypedArray {
+    if (this.buffer === null) throw new Error('gated: internal error: storage used after its last reference went');
+    return this.buffer;
+  }
+
+  get referenceCount(): number {
+    return this.refs;
+  }
+
+  retain(): this {
+    if (this.buffer === null) throw new Error('gated: internal error: retain() on a released storage');
+    this.refs += 1;
+    return this;
+  }
+
+  release(): void {
+    if (this.refs === 0) return;
+    this.refs -= 1;
+    if (this.refs === 0) this.buffer = null;
+  }
+}
