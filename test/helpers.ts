@@ -43,8 +43,13 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
 }
 
-export function makeModule(config: Omit<CaseConfig, 'name' | 'seqLen' | 'batch' | 'hasLengths' | 'hasH0'>, dtype: FloatDType) {
+export function makeModule(
+  config: Omit<CaseConfig, 'name' | 'seqLen' | 'batch' | 'hasLengths' | 'hasH0'>,
+  dtype: FloatDType,
+  dropout = 0,
+) {
   const options = {
+    dropout,
     inputSize: config.inputSize,
     hiddenSize: config.hiddenSize,
     numLayers: config.numLayers,

@@ -4,7 +4,7 @@ import { DType, TypedArray, allocate, dtypeOfArray, isDType, isFloatDType } from
 import { elementCount } from './layout';
 import { fillNormal, fillUniform } from './random';
 import { Tensor, NestedArray } from './tensor';
-import { checkBoolean, checkInteger, checkKnownKeys, rangeError, shapeString, typeError } from './validate';
+import { checkBoolean, checkInteger, checkKnownKeys, rangeError, received, shapeString, typeError } from './validate';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -54,16 +54,23 @@ function nestedShape(data: unknown): number[] {
   return shape;
 }
 
-function writeValue(out: TypedArray, i: number, value: unknown, dtype: DType): void {
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function writeValue(out: TypedArray, i: number, value: unknown, dtype: DType, name = `data element ${i}`): void {
   if (out instanceof BigInt64Array) {
-    if (typeof value === 'bigint') out[i] = value;
-    else if (typeof value === 'number' && Number.isInteger(value)) out[i] = BigInt(value);
-    else throw typeError(`data element ${i}`, 'an integer (number or bigint) for int64', value);
+    let big: bigint;
+    if (typeof value === 'bigint') big = value;
+    else if (typeof value === 'number' && Number.isInteger(value)) big = BigInt(value);
+    else throw typeError(name, 'an integer (number or bigint) for int64', value);
+    if (big < INT64_MIN || big > INT64_MAX) throw rangeError(name, 'an integer in [-2^63, 2^63) for int64', value);
+    out[i] = big;
     return;
   }
   const number = typeof value === 'bigint' ? Number(value) : value;
-  if (typeof number !== 'number') throw typeError(`data element ${i}`, 'a number', value);
-  if (!isFloatDType(dtype) && !Number.isInteger(number)) throw typeError(`data element ${i}`, `an integer for ${dtype}`, value);
+  if (typeof number !== 'number') throw typeError(name, 'a number', value);
+  if (!isFloatDType(dtype) && !Number.isInteger(number)) throw typeError(name, `an integer for ${dtype}`, value);
+  if (dtype === 'int32' && (number < -(2 ** 31) || number >= 2 ** 31)) throw rangeError(name, 'an integer in [-2^31, 2^31) for int32', value);
   out[i] = number;
 }
 
@@ -91,7 +98,7 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], shape
   }
   const finalShape = shape === undefined ? inferred : checkShape(shape);
   if (elementCount(finalShape) !== flat.length) {
-    throw rangeError('shape', `a shape with ${flat.length} elements (the data's length)`, shapeString(finalShape));
+    throw rangeError('shape', `a shape with ${flat.length} elements (the data's length)`, received(shapeString(finalShape)));
   }
   const out = allocate(dtype, flat.length);
   if (arrayDType === dtype) out.set(flat as never);
@@ -103,9 +110,11 @@ export function full(shape: readonly number[], value: number, options?: TensorOp
   const opts = checkOptions(options);
   const dims = checkShape(shape);
   const dtype = opts.dtype ?? 'float32';
+  const one = allocate(dtype, 1);
+  writeValue(one, 0, value, dtype, 'value');
   const data = allocate(dtype, elementCount(dims));
-  if (data instanceof BigInt64Array) data.fill(BigInt(value));
-  else data.fill(value);
+  if (data instanceof BigInt64Array) data.fill(one[0] as bigint);
+  else data.fill(one[0] as number);
   return finish(data, dims, dtype, opts);
 }
 
@@ -134,6 +143,10 @@ export function rand(shape: readonly number[], options?: TensorOptions): Tensor 
 
 /** Uniform random numbers in [low, high). */
 export function uniform(shape: readonly number[], low: number, high: number, options?: TensorOptions): Tensor {
+  if (typeof low !== 'number') throw typeError('low', 'a finite number', low);
+  if (!Number.isFinite(low)) throw rangeError('low', 'a finite number', low);
+  if (typeof high !== 'number') throw typeError('high', `a finite number >= low (${low})`, high);
+  if (!Number.isFinite(high) || high < low) throw rangeError('high', `a finite number >= low (${low})`, high);
   return randomTensor(shape, options, (a) => fillUniform(a, low, high), 'uniform');
 }
 

@@ -3,7 +3,7 @@ import { GradNode, backward } from './autograd';
 import { DType, TypedArray, allocate, isFloatDType } from './dtype';
 import { contiguousStrides, elementCount, forEachPosition, isContiguous } from './layout';
 import { Device, Storage } from './storage';
-import { checkInteger, rangeError, shapeString, typeError } from './validate';
+import { checkInteger, rangeError, received, shapeString, typeError } from './validate';
 import { copyOf, narrow, reshape, select, transpose } from './views';
 
 /** Where a tensor made by an op came from: output `index` of `node`. */
@@ -66,7 +66,9 @@ export class Tensor {
   set requiresGrad(value: boolean) {
     if (typeof value !== 'boolean') throw typeError('requiresGrad', 'a boolean', value);
     if (value && !isFloatDType(this.dtype)) {
-      throw new TypeError(`gated: only float32 and float64 tensors can require gradients, not ${this.dtype}`);
+      throw new TypeError(
+        `gated: expected requiresGrad to be false for a ${this.dtype} tensor (only float32 and float64 tensors can require gradients) but received true`,
+      );
     }
     if (!value && this.gradEdge) {
       throw new TypeError('gated: requiresGrad can only be turned off on leaf tensors; use detach() instead');
@@ -126,7 +128,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw rangeError('tensor for item()', 'a tensor with one element', `a tensor of shape ${shapeString(this.shape)}`);
+    this.liveStorage();
+    if (this.size !== 1) throw rangeError('tensor for item()', 'a tensor with one element', received(`a tensor of shape ${shapeString(this.shape)}`));
     const v = this.contiguousData()[0];
     return typeof v === 'bigint' ? Number(v) : v;
   }
@@ -162,6 +165,7 @@ export class Tensor {
 
   /** This tensor if its elements are in row-major order, else a row-major copy. */
   contiguous(): Tensor {
+    this.liveStorage();
     if (this.isContiguous) return this;
     return copyOf(this);
   }

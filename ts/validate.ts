@@ -1,6 +1,16 @@
 // Argument checks with messages that name the argument, what was expected and what was given.
 
+/** A ready-made description of what was received ('shape [2, 3]'), printed as is rather than as a string. */
+export class Received {
+  constructor(readonly text: string) {}
+}
+
+export function received(text: string): Received {
+  return new Received(text);
+}
+
 export function describe(value: unknown): string {
+  if (value instanceof Received) return value.text;
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {

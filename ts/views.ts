@@ -4,7 +4,7 @@ import { FloatArray, GradNode, attach, needsGrad } from './autograd';
 import { TypedArray } from './dtype';
 import { contiguousStrides, elementCount, forEachPosition, isContiguous } from './layout';
 import { Tensor } from './tensor';
-import { checkInteger, rangeError, shapeString, typeError } from './validate';
+import { checkInteger, rangeError, received, shapeString, typeError } from './validate';
 
 /**
  * Gradient of any view (or copy) of a tensor: each element of the output gradient goes back to the
@@ -89,13 +89,13 @@ export function resolveShape(shape: readonly number[], count: number, name = 'sh
   if (!Array.isArray(shape)) throw typeError(name, 'an array of integers', shape);
   const out = shape.map((d, i) => (d === -1 ? -1 : checkInteger(d, `${name}[${i}]`, 0)));
   const free = out.filter((d) => d === -1).length;
-  if (free > 1) throw rangeError(name, 'a shape with at most one -1', shapeString(shape));
+  if (free > 1) throw rangeError(name, 'a shape with at most one -1', received(shapeString(shape)));
   const known = out.reduce((n, d) => (d === -1 ? n : n * d), 1);
   if (free === 1) {
-    if (known === 0 || count % known !== 0) throw rangeError(name, `a shape compatible with ${count} elements`, shapeString(shape));
+    if (known === 0 || count % known !== 0) throw rangeError(name, `a shape compatible with ${count} elements`, received(shapeString(shape)));
     out[out.indexOf(-1)] = count / known;
   } else if (known !== count) {
-    throw rangeError(name, `a shape with ${count} elements`, shapeString(shape));
+    throw rangeError(name, `a shape with ${count} elements`, received(shapeString(shape)));
   }
   return out;
 }

@@ -29,6 +29,16 @@ export class Module {
     return out;
   }
 
+  /** The parameter with this dotted name, e.g. 'weight_hh_l0' (PyTorch's attribute name). */
+  parameter(name: string): Tensor {
+    const found = this.namedParameters().find(([n]) => n === name);
+    if (!found) {
+      const known = this.namedParameters().map(([n]) => n);
+      throw new RangeError(`gated: expected name to be one of ${known.join(', ')} but received '${String(name)}'`);
+    }
+    return found[1];
+  }
+
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }

@@ -10,6 +10,7 @@ import {
   checkNumberInRange,
   checkOneOf,
   rangeError,
+  received,
   shapeString,
   typeError,
 } from '../validate';
@@ -152,13 +153,13 @@ export class RecurrentBase extends Module {
     if (input.rank === 2) return this.runUnbatched(input, state);
     if (input.rank !== 3) {
       const layout = this.batchFirst ? '[batch, seq, inputSize]' : '[seq, batch, inputSize]';
-      throw rangeError('input', `a rank-3 tensor ${layout} (or rank 2 [seq, inputSize] for one sequence)`, `shape ${shapeString(input.shape)}`);
+      throw rangeError('input', `a rank-3 tensor ${layout} (or rank 2 [seq, inputSize] for one sequence)`, received(`shape ${shapeString(input.shape)}`));
     }
     const [T, B] = this.batchFirst ? [input.shape[1], input.shape[0]] : [input.shape[0], input.shape[1]];
     if (input.shape[2] !== this.inputSize) {
       throw rangeError('input.shape[2]', `${this.inputSize} (inputSize)`, input.shape[2]);
     }
-    if (T === 0 || B === 0) throw rangeError('input', 'at least one step and one sequence', `shape ${shapeString(input.shape)}`);
+    if (T === 0 || B === 0) throw rangeError('input', 'at least one step and one sequence', received(`shape ${shapeString(input.shape)}`));
     const stateShape = [this.numLayers * this.directions, B, this.hiddenSize];
     const weights = this.flatWeights();
     weights.forEach((w, i) => w.liveStorage(`parameter ${i} of the ${this.cellName}`));
@@ -214,7 +215,7 @@ export class RecurrentBase extends Module {
       throw new TypeError(`gated: expected ${name} of dtype ${this.dtype} (the module's dtype) but received ${t.dtype}`);
     }
     if (shapeString(t.shape) !== shapeString(shape)) {
-      throw rangeError(name, `of shape ${shapeString(shape)} [layers * directions, batch, hidden]`, `shape ${shapeString(t.shape)}`);
+      throw rangeError(name, `of shape ${shapeString(shape)} [layers * directions, batch, hidden]`, received(`shape ${shapeString(t.shape)}`));
     }
     return t;
   }
@@ -228,19 +229,20 @@ export function checkLengths(lengths: unknown, batch: number, T: number): Int32A
     if (lengths.dtype !== 'int32' && lengths.dtype !== 'int64') {
       throw new TypeError(`gated: expected lengths of dtype int32 or int64 but received ${lengths.dtype}`);
     }
-    if (lengths.rank !== 1) throw rangeError('lengths', `a rank-1 tensor [${batch}]`, `shape ${shapeString(lengths.shape)}`);
+    if (lengths.rank !== 1) throw rangeError('lengths', `a rank-1 tensor [${batch}]`, received(`shape ${shapeString(lengths.shape)}`));
     values = lengths.contiguousData('lengths') as Int32Array | BigInt64Array;
   } else if (Array.isArray(lengths) || lengths instanceof Int32Array) {
     values = lengths as ArrayLike<number>;
   } else {
     throw typeError('lengths', 'a Tensor, an array of integers or an Int32Array', lengths);
   }
-  if (values.length !== batch) throw rangeError('lengths', `${batch} entries (one per sequence)`, `${values.length} entries`);
+  if (values.length !== batch) throw rangeError('lengths', `of length ${batch} (one entry per sequence)`, received(`length ${values.length}`));
   const out = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
     const v = values[b];
     const n = typeof v === 'bigint' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > T) {
+    if (typeof n !== 'number') throw typeError(`lengths[${b}]`, `an integer in [0, ${T}] (the sequence length)`, v);
+    if (!Number.isInteger(n) || n < 0 || n > T) {
       throw rangeError(`lengths[${b}]`, `an integer in [0, ${T}] (the sequence length)`, v);
     }
     out[b] = n;
