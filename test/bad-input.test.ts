@@ -446,7 +446,7 @@ describe('autograd', () => {
   it('rejects gradients of the wrong shape, dtype or kind', () => {
     const x = g.randn([2, 3], { requiresGrad: true });
     const y = x.transpose(0, 1);
-    expectThrow(() => g.autograd.backward([y], [g.ones([2, 3])]), TypeError, 'grads[0]', '[3, 2]', '[2, 3]');
+    expectThrow(() => g.autograd.backward([y], [g.ones([2, 3])]), RangeError, 'grads[0]', '[3, 2]', '[2, 3]');
     expectThrow(() => g.autograd.backward([y], [g.ones([3, 2], { dtype: 'float64' })]), TypeError, 'grads[0]', 'float64');
     expectThrow(() => g.autograd.backward([y], [g.ones([3, 2], { dtype: 'int32' })]), TypeError, 'grads[0]', 'int32');
     expectThrow(() => g.autograd.backward([y], [[1, 2] as AnyOptions]), TypeError, 'expected grads[0] to be a Tensor');
@@ -457,7 +457,13 @@ describe('autograd', () => {
     const goneGrad = g.ones([3, 2]);
     goneGrad.dispose();
     expectThrow(() => g.autograd.backward([y], [goneGrad]), TypeError, 'grads[0] was used after dispose()');
-    expectThrow(() => y.backward(g.ones([2, 3])), TypeError, 'grads[0]');
+    expectThrow(() => y.backward(g.ones([2, 3])), RangeError, 'grads[0]');
+    const leaf = g.randn([2], { requiresGrad: true });
+    expectThrow(() => g.autograd.backward([leaf, y], [g.ones([2]), g.ones([9])]), RangeError, 'grads[1]');
+    expect(leaf.grad).toBeNull();
+    expectThrow(() => g.autograd.backward([y], [g.ones([3, 2])], { retainGrpah: true } as AnyOptions), TypeError, 'retainGrpah');
+    expectThrow(() => g.autograd.backward(y as AnyOptions), TypeError, 'tensors');
+    expectThrow(() => g.noGrad(5 as AnyOptions), TypeError, 'fn');
     // nothing was accumulated and the graph still works
     expect(x.grad).toBeNull();
     g.autograd.backward([y], [g.ones([3, 2])]);

@@ -2,7 +2,7 @@
 // backward is the native backward). backward() walks the recorded nodes in reverse order.
 import { DType, FloatDType, TypedArray, allocate, isFloatDType } from './dtype';
 import { Tensor } from './tensor';
-import { shapeString } from './validate';
+import { checkBoolean, checkKnownKeys, shapeString, typeError } from './validate';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -26,6 +26,7 @@ export function isGradEnabled(): boolean {
 
 /** Runs fn without recording on the tape: for inference, where no backward pass follows. */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw typeError('fn', 'a function', fn);
   const previous = gradEnabled;
   gradEnabled = false;
   try {
@@ -89,11 +90,13 @@ function accumulateLeaf(leaf: Tensor, grad: FloatArray): void {
 }
 
 function checkGrad(grad: Tensor, tensor: Tensor, name: string): FloatArray {
-  if (!(grad instanceof Tensor)) throw new TypeError(`gated: expected ${name} to be a Tensor`);
-  if (grad.dtype !== tensor.dtype || shapeString(grad.shape) !== shapeString(tensor.shape)) {
-    throw new TypeError(
-      `gated: expected ${name} of shape ${shapeString(tensor.shape)} and dtype ${tensor.dtype} ` +
-        `but received shape ${shapeString(grad.shape)} and dtype ${grad.dtype}`,
+  if (!(grad instanceof Tensor)) throw typeError(name, 'a Tensor', grad);
+  if (grad.dtype !== tensor.dtype) {
+    throw new TypeError(`gated: expected ${name} of dtype ${tensor.dtype} (its tensor's) but received ${grad.dtype}`);
+  }
+  if (shapeString(grad.shape) !== shapeString(tensor.shape)) {
+    throw new RangeError(
+      `gated: expected ${name} of shape ${shapeString(tensor.shape)} (its tensor's) but received shape ${shapeString(grad.shape)}`,
     );
   }
   return grad.contiguousData(name).slice() as FloatArray;
@@ -139,9 +142,25 @@ function topologicalOrder(roots: GradNode[]): GradNode[] {
  * unless retainGraph is true; a second backward through a released graph throws.
  */
 export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: { retainGraph?: boolean } = {}): void {
+  if (!Array.isArray(tensors)) throw typeError('tensors', 'an array of Tensors', tensors);
+  if (grads !== undefined && !Array.isArray(grads)) throw typeError('grads', 'an array of Tensors (or null entries)', grads);
   if (grads !== undefined && grads.length !== tensors.length) {
-    throw new RangeError(`gated: expected ${tensors.length} gradients (one per tensor) but received ${grads.length}`);
+    throw new RangeError(`gated: expected grads to hold ${tensors.length} gradients (one per tensor) but received ${grads.length}`);
   }
+  if (typeof options !== 'object' || options === null) throw typeError('options', 'an object { retainGraph? }', options);
+  checkKnownKeys(options, 'options', ['retainGraph']);
+  const retainGraph = checkBoolean(options.retainGraph ?? false, 'options.retainGraph');
+  // Every check runs before anything accumulates, so a rejected call changes no gradient.
+  const seeds = tensors.map((tensor, i) => {
+    if (!(tensor instanceof Tensor)) throw typeError(`tensors[${i}]`, 'a Tensor', tensor);
+    tensor.liveStorage(`tensors[${i}]`);
+    if (!tensor.requiresGrad) {
+      throw new TypeError(`gated: tensors[${i}] does not require gradients and has no recorded history`);
+    }
+    if (!isFloatDType(tensor.dtype)) throw new TypeError(`gated: tensors[${i}] must be float32 or float64`);
+    const grad = grads?.[i];
+    return grad ? checkGrad(grad, tensor, `grads[${i}]`) : grad === null ? zerosLike(tensor) : onesLike(tensor);
+  });
   const pending = new Map<GradNode, (FloatArray | null)[]>();
   const pushGrad = (tensor: Tensor, grad: FloatArray): void => {
     if (!tensor.gradEdge) {
@@ -155,17 +174,9 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
     if (existing) addInto(existing, grad);
     else slots[index] = grad;
   };
-  tensors.forEach((tensor, i) => {
-    if (!(tensor instanceof Tensor)) throw new TypeError(`gated: expected tensors[${i}] to be a Tensor`);
-    tensor.liveStorage(`tensors[${i}]`);
-    if (!tensor.requiresGrad) {
-      throw new TypeError(`gated: tensors[${i}] does not require gradients and has no recorded history`);
-    }
-    if (!isFloatDType(tensor.dtype)) throw new TypeError(`gated: tensors[${i}] must be float32 or float64`);
-    const grad = grads?.[i];
-    pushGrad(tensor, grad ? checkGrad(grad, tensor, `grads[${i}]`) : grad === null ? zerosLike(tensor) : onesLike(tensor));
-  });
-  const order = topologicalOrder([...pending.keys()]);
+  const roots = new Set<GradNode>();
+  tensors.forEach((t) => t.gradEdge && roots.add(t.gradEdge.node));
+  const order = topologicalOrder([...roots]);
   for (const node of order) {
     if (node.released) {
       throw new Error(
@@ -174,6 +185,7 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
       );
     }
   }
+  tensors.forEach((tensor, i) => pushGrad(tensor, seeds[i]));
   for (const node of order) {
     const outputGrads = pending.get(node);
     if (!outputGrads) continue;
@@ -184,7 +196,7 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
       if (input && grad && input.requiresGrad) pushGrad(input, grad);
     });
   }
-  if (!options.retainGraph) order.forEach((node) => node.release());
+  if (!retainGraph) order.forEach((node) => node.release());
 }
 
 function zerosLike(tensor: Tensor): FloatArray {
