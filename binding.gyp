@@ -4,6 +4,7 @@
       "target_name": "gated",
       "sources": [
         "native/cpu/gemm.cc",
+        "native/cpu/gemm_isa.cc",
         "native/cpu/gru_reset_before_step.cc",
         "native/cpu/gru_step.cc",
         "native/cpu/lstm_step.cc",

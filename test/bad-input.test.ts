@@ -636,10 +636,10 @@ describe('native layer', () => {
     expectThrow(() => n.applyDropout(new Float32Array(4), 0n, 0, 1.5), RangeError, 'probability');
     expectThrow(() => n.philoxBlock(new Uint32Array(3), new Uint32Array(2)), TypeError, 'counter');
     expectThrow(() => n.setKernel('gemm', 'fast'), RangeError, 'gemm variant');
-    expectThrow(() => n.setKernel(1, 'blocked'), TypeError, 'name');
+    expectThrow(() => n.setKernel(1, 'auto'), TypeError, 'name');
     expectThrow(() => g.backend.setKernel('gemm', 'fast' as AnyOptions), RangeError, 'expected gemm variant');
     expectThrow(() => g.backend.setKernel('conv' as AnyOptions, 'blocked'), RangeError, 'expected kernel name');
-    expect(g.backend.getKernel('gemm')).toBe('blocked');
+    expect(g.backend.getKernel('gemm')).toBe('auto');
   });
 });
 

@@ -1,5 +1,6 @@
 // Outputs, final states and every gradient against PyTorch (float64, CPU), for every cell, layer
-// count, direction, lengths, initial states and layout, in both dtypes and with every GEMM variant.
+// count, direction, lengths, initial states and layout, in both dtypes, with every GEMM algorithm and
+// every instruction set this CPU has.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
@@ -41,21 +42,26 @@ function runCase(name: string, dtype: FloatDType): Map<string, number> {
 }
 
 const names = goldenNames();
+const isas = g.backend.kernelVariants('isa').filter((v) => v !== 'auto');
+const variants: [string, string][] = [['reference', 'baseline'], ...isas.flatMap((isa) => ['auto', 'packed', 'rows'].map((gemm): [string, string] => [gemm, isa]))];
 
-describe.each(['blocked', 'reference'] as const)('gemm %s', (variant) => {
+describe.each(variants)('gemm %s, isa %s', (gemm, isa) => {
   describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
     it.each(names)('%s', (name) => {
-      g.backend.setKernel('gemm', variant);
+      const previousIsa = g.backend.getKernel('isa');
+      g.backend.setKernel('gemm', gemm);
+      g.backend.setKernel('isa', isa);
       try {
         const errors = runCase(name, dtype);
         for (const [key, error] of errors) {
           const slot = (worst[dtype] ??= { error: 0, where: '' });
-          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${variant})` });
+          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${gemm}, ${isa})` });
           expect(error, `${name} ${key}`).toBeLessThanOrEqual(TOLERANCE[dtype]);
         }
         expect(errors.size).toBeGreaterThanOrEqual(5);
       } finally {
-        g.backend.setKernel('gemm', 'blocked');
+        g.backend.setKernel('gemm', 'auto');
+        g.backend.setKernel('isa', previousIsa);
       }
     });
   });

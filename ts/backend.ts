@@ -1,16 +1,27 @@
-// Kernel variants. Each exists for a reason (speed, or a simple reference to test the fast one
-// against); users keep the automatic choice, tests force each variant.
+// Kernel variants. Each exists for a reason (speed on some shapes or CPUs, or a simple reference
+// to test the fast ones against). Users keep 'auto'; tests force every variant.
 import { native } from './native';
 import { checkOneOf } from './validate';
 
-export const KERNELS = { gemm: ['blocked', 'reference'] } as const;
-export type KernelName = keyof typeof KERNELS;
+/**
+ * - gemm: 'auto' | 'packed' | 'rows' | 'reference': the matrix-product algorithm
+ * - isa:  'auto' | 'baseline' | 'avx2' | 'avx512': the instruction set of the GEMM kernels (those this CPU has)
+ */
+export type KernelName = 'gemm' | 'isa';
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa'];
 
-export function setKernel<K extends KernelName>(name: K, variant: (typeof KERNELS)[K][number]): void {
-  const kernel = checkOneOf(name, 'kernel name', Object.keys(KERNELS) as KernelName[]);
-  native.setKernel(kernel, checkOneOf(variant, `${kernel} variant`, KERNELS[kernel]));
+/** The variants of a kernel this machine accepts. */
+export function kernelVariants(name: KernelName): string[] {
+  return native.kernelVariants(checkOneOf(name, 'kernel name', KERNEL_NAMES));
 }
 
+/** Forces a kernel variant for every later call in this process (all threads). */
+export function setKernel(name: KernelName, variant: string): void {
+  const kernel = checkOneOf(name, 'kernel name', KERNEL_NAMES);
+  native.setKernel(kernel, checkOneOf(variant, `${kernel} variant`, native.kernelVariants(kernel)));
+}
+
+/** The current setting; for 'isa', the instruction set in use. */
 export function getKernel(name: KernelName): string {
-  return native.getKernel(checkOneOf(name, 'kernel name', Object.keys(KERNELS) as KernelName[]));
+  return native.getKernel(checkOneOf(name, 'kernel name', KERNEL_NAMES));
 }

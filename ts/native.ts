@@ -80,6 +80,7 @@ export interface NativeAddon {
   philoxBlock(counter: Uint32Array, key: Uint32Array): Uint32Array;
   setKernel(name: string, variant: string): void;
   getKernel(name: string): string;
+  kernelVariants(name: string): string[];
   cudaStatus(): NativeCudaStatus;
 }
 

@@ -1,13 +1,26 @@
 // Dense matrix product on the CPU, row-major: C = alpha * op(A) * op(B) + beta * C.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace gated {
 
-// Which implementation gemm() uses. Tests force each one; users keep the default.
-enum class GemmKernel { Blocked = 0, Reference = 1 };
-void setGemmKernel(GemmKernel kernel);
-GemmKernel gemmKernel();
+// How gemm() computes a product. Auto picks per call; the others force one algorithm (tests run each).
+//   Packed:    cache-blocked panels and a register-blocked micro-kernel
+//   Rows:      no packing, each row of C streams B once (Auto's choice for a few rows); products
+//              with a transposed A still take the packed path
+//   Reference: a plain triple loop, the yardstick for the others
+enum class GemmPath { Auto = 0, Packed = 1, Rows = 2, Reference = 3 };
+// Instruction set of the packed and row kernels: the best this CPU has, or a forced one.
+enum class GemmIsa { Baseline = 0, Avx2 = 1, Avx512 = 2 };
+
+void setGemmPath(GemmPath path);
+GemmPath gemmPath();
+// False (and no change) when this CPU lacks the instruction set.
+bool setGemmIsa(GemmIsa isa);
+GemmIsa gemmIsa();
+std::vector<GemmIsa> supportedGemmIsas();
 
 // op(A): [M, K] (A is [M, lda] when !transA, [K, lda] when transA)
 // op(B): [K, N] (B is [K, ldb] when !transB, [N, ldb] when transB)

@@ -27,6 +27,7 @@ CudaStatus queryCuda() {
   error = cudaGetDeviceCount(&count);
   if (error != cudaSuccess) {
     status.reason = describe("cudaGetDeviceCount", error);
+    if (status.driverVersion == 0) status.reason = "no NVIDIA driver is installed on this machine (" + status.reason + ")";
     cudaGetLastError();  // clear the sticky error so later queries start clean
     return status;
   }

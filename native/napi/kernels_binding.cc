@@ -1,6 +1,13 @@
 // Kernel variant switches, so tests can force each implementation:
-//   setKernel('gemm', 'blocked' | 'reference'); getKernel('gemm') -> string
+//   setKernel('gemm', 'auto' | 'packed' | 'rows' | 'reference')
+//   setKernel('isa', 'auto' | 'baseline' | 'avx2' | 'avx512')   (only those this CPU has)
+//   getKernel(name) -> the current setting ('isa' reports the one in use)
+//   kernelVariants(name) -> the settings this machine accepts
 #include <napi.h>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "../cpu/gemm.h"
 #include "args.h"
@@ -9,27 +16,84 @@
 namespace gated::napi {
 namespace {
 
+const std::vector<std::pair<std::string, GemmPath>> kGemmPaths = {
+    {"auto", GemmPath::Auto}, {"packed", GemmPath::Packed}, {"rows", GemmPath::Rows}, {"reference", GemmPath::Reference}};
+const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
+    {"baseline", GemmIsa::Baseline}, {"avx2", GemmIsa::Avx2}, {"avx512", GemmIsa::Avx512}};
+
 std::string stringArgument(const Napi::Value& value, const char* name) {
   if (!value.IsString()) throwTypeError(value.Env(), std::string("expected ") + name + " to be a string");
   return value.As<Napi::String>().Utf8Value();
 }
 
-void expectGemm(Napi::Env env, const std::string& name) {
-  if (name != "gemm") throwRangeError(env, "expected kernel name 'gemm' but got '" + name + "'");
+std::string isaName(GemmIsa isa) {
+  for (const auto& [name, value] : kIsas) {
+    if (value == isa) return name;
+  }
+  return "baseline";
+}
+
+std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
+  std::vector<std::string> out;
+  if (kernel == "gemm") {
+    for (const auto& entry : kGemmPaths) out.push_back(entry.first);
+  } else if (kernel == "isa") {
+    out.push_back("auto");
+    for (GemmIsa isa : supportedGemmIsas()) out.push_back(isaName(isa));
+  } else {
+    throwRangeError(env, "expected kernel name 'gemm' or 'isa' but received '" + kernel + "'");
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
+  return out;
 }
 
 Napi::Value setKernel(const Napi::CallbackInfo& info) {
-  expectGemm(info.Env(), stringArgument(info[0], "name"));
+  Napi::Env env = info.Env();
+  const std::string kernel = stringArgument(info[0], "name");
   const std::string variant = stringArgument(info[1], "variant");
-  if (variant == "blocked") setGemmKernel(GemmKernel::Blocked);
-  else if (variant == "reference") setGemmKernel(GemmKernel::Reference);
-  else throwRangeError(info.Env(), "expected gemm variant 'blocked' or 'reference' but got '" + variant + "'");
-  return info.Env().Undefined();
+  const std::vector<std::string> allowed = variants(env, kernel);
+  bool known = false;
+  for (const auto& name : allowed) known = known || name == variant;
+  if (!known) {
+    throwRangeError(env, "expected " + kernel + " variant to be one of " + joined(allowed) + " on this machine but received '" +
+                             variant + "'");
+  }
+  if (kernel == "gemm") {
+    for (const auto& [name, path] : kGemmPaths) {
+      if (name == variant) setGemmPath(path);
+    }
+  } else if (variant == "auto") {
+    setGemmIsa(supportedGemmIsas().back());
+  } else {
+    for (const auto& [name, isa] : kIsas) {
+      if (name == variant) setGemmIsa(isa);
+    }
+  }
+  return env.Undefined();
 }
 
 Napi::Value getKernel(const Napi::CallbackInfo& info) {
-  expectGemm(info.Env(), stringArgument(info[0], "name"));
-  return Napi::String::New(info.Env(), gemmKernel() == GemmKernel::Blocked ? "blocked" : "reference");
+  Napi::Env env = info.Env();
+  const std::string kernel = stringArgument(info[0], "name");
+  variants(env, kernel);  // validates the name
+  if (kernel == "isa") return Napi::String::New(env, isaName(gemmIsa()));
+  for (const auto& [name, path] : kGemmPaths) {
+    if (path == gemmPath()) return Napi::String::New(env, name);
+  }
+  return Napi::String::New(env, "auto");
+}
+
+Napi::Value kernelVariants(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<std::string> names = variants(env, stringArgument(info[0], "name"));
+  Napi::Array out = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+  return out;
 }
 
 }  // namespace
@@ -37,6 +101,7 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
 void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("setKernel", Napi::Function::New(env, setKernel, "setKernel"));
   exports.Set("getKernel", Napi::Function::New(env, getKernel, "getKernel"));
+  exports.Set("kernelVariants", Napi::Function::New(env, kernelVariants, "kernelVariants"));
 }
 
 }  // namespace gated::napi

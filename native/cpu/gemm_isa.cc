@@ -1,0 +1,46 @@
+// The GEMM kernels of gemm_kernels.h, compiled once per instruction set.
+#include "gemm_kernels.h"
+
+namespace gated::gemm_detail {
+namespace {
+
+#define GATED_ISA_KERNELS(NAME, TARGET)                                                                     \
+  namespace NAME {                                                                                          \
+  template <typename T>                                                                                     \
+  TARGET void micro(int64_t kc, const T* a, const T* b, T alpha, T* c, int64_t ldc, int64_t rows,           \
+                    int64_t cols) {                                                                         \
+    microKernelBody(kc, a, b, alpha, c, ldc, rows, cols);                                                   \
+  }                                                                                                         \
+  template <typename T>                                                                                     \
+  TARGET void rowTimesMatrix(bool transB, int64_t N, int64_t K, T alpha, const T* a, const T* B,            \
+                             int64_t ldb, T* c) {                                                           \
+    rowTimesMatrixBody(transB, N, K, alpha, a, B, ldb, c);                                                  \
+  }                                                                                                         \
+  template <typename T>                                                                                     \
+  IsaKernels<T> table() {                                                                                   \
+    return IsaKernels<T>{&micro<T>, &rowTimesMatrix<T>};                                                    \
+  }                                                                                                         \
+  }
+
+GATED_ISA_KERNELS(baseline, )
+#if defined(__x86_64__) && defined(__GNUC__)
+GATED_ISA_KERNELS(avx2, __attribute__((target("arch=x86-64-v3"))))
+GATED_ISA_KERNELS(avx512, __attribute__((target("arch=x86-64-v4"))))
+#endif
+
+}  // namespace
+
+template <typename T>
+IsaKernels<T> kernelsFor(int isa) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (isa == 2) return avx512::table<T>();
+  if (isa == 1) return avx2::table<T>();
+#endif
+  (void)isa;
+  return baseline::table<T>();
+}
+
+template IsaKernels<float> kernelsFor<float>(int);
+template IsaKernels<double> kernelsFor<double>(int);
+
+}  // namespace gated::gemm_detail
