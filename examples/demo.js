@@ -4,6 +4,8 @@
 const g = require('..');
 
 const REPEATS = Number(process.env.DEMO_REPEATS ?? 5);
+// DEMO_QUICK=1 runs tiny shapes once: the test suite uses it to keep the demo working.
+const QUICK = process.env.DEMO_QUICK === '1';
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -34,11 +36,12 @@ const modules = [
   { name: 'RNN (tanh)', gates: 1, make: (o) => new g.nn.RNN(o) },
 ];
 
-const shapes = [
+const fullShapes = [
   { batch: 1, seq: 128, input: 64, hidden: 256, layers: 1, bidirectional: false },
   { batch: 32, seq: 50, input: 64, hidden: 256, layers: 1, bidirectional: false },
   { batch: 32, seq: 100, input: 100, hidden: 128, layers: 2, bidirectional: true },
 ];
+const shapes = QUICK ? [{ batch: 3, seq: 5, input: 4, hidden: 8, layers: 2, bidirectional: true }] : fullShapes;
 
 console.log(`gated demo: forward and backward of each module (float32, CPU, median of ${REPEATS})`);
 console.log(`CUDA: ${g.cuda.info().reason}\n`);

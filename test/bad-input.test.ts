@@ -655,3 +655,21 @@ describe('manualSeed', () => {
     expect(Array.from(g.rand([4]).dataSync() as Float32Array)).toEqual(a);
   });
 });
+
+describe('non-finite values in the data', () => {
+  it('propagate like in PyTorch (NaN in, NaN out) without crashing or poisoning later calls', () => {
+    g.manualSeed(9);
+    const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: true });
+    const clean = g.randn([5, 2, 3]);
+    const before = Array.from(lstm.forward(clean).output.dataSync());
+    const dirty = g.tensor(Array.from(clean.dataSync()), [5, 2, 3]);
+    (dirty.contiguousData() as Float32Array)[0] = NaN;
+    (dirty.contiguousData() as Float32Array)[1] = Infinity;
+    const out = lstm.forward(dirty, { lengths: [5, 3] });
+    expect(Array.from(out.output.dataSync()).some(Number.isNaN)).toBe(true);
+    // the second sequence never sees the bad values: its final states stay finite
+    const h = out.h.dataSync();
+    for (const dir of [0, 1]) for (let j = 0; j < 4; j++) expect(Number.isFinite(h[dir * 8 + 4 + j])).toBe(true);
+    expect(Array.from(lstm.forward(clean).output.dataSync())).toEqual(before);
+  });
+});
