@@ -316,7 +316,7 @@ describe('tensor creation', () => {
     expectThrow(() => g.tensor([1, 2 ** 40], undefined, { dtype: 'int32' }), RangeError, 'data element 1', 'int32');
     expectThrow(() => g.tensor([2n ** 63n], undefined, { dtype: 'int64' }), RangeError, 'data element 0', 'int64');
     expectThrow(() => g.tensor(new Float32Array([0.5]), undefined, { dtype: 'int32' }), TypeError, 'data element 0');
-    for (const bad of ['1,2', undefined, null, { length: 2 }, new Uint8Array(2)]) {
+    for (const bad of ['1,2', undefined, null, { length: 2 }, new Int16Array(2)]) {
       expectThrow(() => g.tensor(bad as AnyOptions), TypeError, 'expected data to be a number, nested arrays of numbers or a typed array');
     }
     // the edge values themselves are fine
@@ -340,7 +340,7 @@ describe('tensor creation', () => {
   });
 
   it('rejects unknown dtypes and options', () => {
-    for (const bad of ['float16', 'bool', 'Float32', 1]) {
+    for (const bad of ['float16', 'uint8', 'Float32', 1]) {
       expectThrow(() => g.tensor([1], undefined, { dtype: bad } as AnyOptions), TypeError, 'expected options.dtype to be', String(bad));
       expectThrow(() => g.zeros([1], { dtype: bad } as AnyOptions), TypeError, 'expected options.dtype');
     }
@@ -661,15 +661,15 @@ describe('non-finite values in the data', () => {
     g.manualSeed(9);
     const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: true });
     const clean = g.randn([5, 2, 3]);
-    const before = Array.from(lstm.forward(clean).output.dataSync());
-    const dirty = g.tensor(Array.from(clean.dataSync()), [5, 2, 3]);
+    const before = Array.from(lstm.forward(clean).output.dataSync() as Float32Array);
+    const dirty = g.tensor(clean.dataSync(), [5, 2, 3]);
     (dirty.contiguousData() as Float32Array)[0] = NaN;
     (dirty.contiguousData() as Float32Array)[1] = Infinity;
     const out = lstm.forward(dirty, { lengths: [5, 3] });
-    expect(Array.from(out.output.dataSync()).some(Number.isNaN)).toBe(true);
+    expect(Array.from(out.output.dataSync() as Float32Array).some(Number.isNaN)).toBe(true);
     // the second sequence never sees the bad values: its final states stay finite
     const h = out.h.dataSync();
     for (const dir of [0, 1]) for (let j = 0; j < 4; j++) expect(Number.isFinite(h[dir * 8 + 4 + j])).toBe(true);
-    expect(Array.from(lstm.forward(clean).output.dataSync())).toEqual(before);
+    expect(Array.from(lstm.forward(clean).output.dataSync() as Float32Array)).toEqual(before);
   });
 });

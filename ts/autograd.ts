@@ -2,6 +2,7 @@
 // backward is the native backward). backward() walks the recorded nodes in reverse order.
 import { DType, FloatDType, TypedArray, allocate, isFloatDType } from './dtype';
 import { Tensor } from './tensor';
+import { Disposable, closeScope, openScope } from './scope';
 import { checkBoolean, checkKnownKeys, shapeString, typeError } from './validate';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -33,6 +34,37 @@ export function noGrad<T>(fn: () => T): T {
     return fn();
   } finally {
     gradEnabled = previous;
+  }
+}
+
+/** Every Tensor reachable from a value: itself, array elements, object and Map values. */
+function tensorsIn(value: unknown, found: Set<Disposable>, seen = new Set<unknown>()): Set<Disposable> {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return found;
+  seen.add(value);
+  if (value instanceof Tensor) found.add(value);
+  else if (value instanceof Map) value.forEach((v) => tensorsIn(v, found, seen));
+  else if (Array.isArray(value)) value.forEach((v) => tensorsIn(v, found, seen));
+  else Object.values(value).forEach((v) => tensorsIn(v, found, seen));
+  return found;
+}
+
+/**
+ * Runs fn and disposes every tensor made inside it except those it returns (found in the returned
+ * value, arrays and objects) and module parameters and buffers. What the autograd tape saved stays
+ * alive, so a backward() after tidy still works. fn must be synchronous.
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw typeError('fn', 'a function', fn);
+  const scope = openScope();
+  let result: T | undefined;
+  try {
+    result = fn();
+    if (result instanceof Promise) {
+      throw new TypeError('gated: tidy() runs synchronous functions only; its function returned a Promise');
+    }
+    return result;
+  } finally {
+    closeScope(scope, tensorsIn(result, new Set()));
   }
 }
 

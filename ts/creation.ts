@@ -16,7 +16,7 @@ function checkOptions(options: unknown, name = 'options'): TensorOptions {
   if (typeof options !== 'object' || options === null) throw typeError(name, 'an object', options);
   checkKnownKeys(options, name, ['dtype', 'requiresGrad']);
   const { dtype, requiresGrad } = options as TensorOptions;
-  if (dtype !== undefined && !isDType(dtype)) throw typeError(`${name}.dtype`, "'float32', 'float64', 'int32' or 'int64'", dtype);
+  if (dtype !== undefined && !isDType(dtype)) throw typeError(`${name}.dtype`, "'float32', 'float64', 'int32', 'int64' or 'bool'", dtype);
   if (requiresGrad !== undefined) checkBoolean(requiresGrad, `${name}.requiresGrad`);
   return { dtype, requiresGrad };
 }
@@ -67,7 +67,12 @@ function writeValue(out: TypedArray, i: number, value: unknown, dtype: DType, na
     out[i] = big;
     return;
   }
-  const number = typeof value === 'bigint' ? Number(value) : value;
+  if (dtype === 'bool') {
+    if (typeof value !== 'boolean' && value !== 0 && value !== 1) throw typeError(name, 'a boolean (or 0 / 1) for bool', value);
+    out[i] = value ? 1 : 0;
+    return;
+  }
+  const number = typeof value === 'bigint' ? Number(value) : typeof value === 'boolean' ? Number(value) : value;
   if (typeof number !== 'number') throw typeError(name, 'a number', value);
   if (!isFloatDType(dtype) && !Number.isInteger(number)) throw typeError(name, `an integer for ${dtype}`, value);
   if (dtype === 'int32' && (number < -(2 ** 31) || number >= 2 ** 31)) throw rangeError(name, 'an integer in [-2^31, 2^31) for int32', value);

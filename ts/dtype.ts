@@ -1,11 +1,12 @@
-// Element types: float32 and float64 for values, int32 and int64 for indices, labels and lengths.
+// Element types: float32 and float64 for values, int32 and int64 for indices, labels and lengths,
+// bool (one byte, 0 or 1) for comparisons and masks.
 
 export type FloatDType = 'float32' | 'float64';
 export type IntDType = 'int32' | 'int64';
-export type DType = FloatDType | IntDType;
-export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array;
+export type DType = FloatDType | IntDType | 'bool';
+export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64', 'bool'];
 
 export function isDType(value: unknown): value is DType {
   return typeof value === 'string' && (DTYPES as readonly string[]).includes(value);
@@ -21,6 +22,7 @@ export function allocate(dtype: DType, length: number): TypedArray {
     case 'float64': return new Float64Array(length);
     case 'int32': return new Int32Array(length);
     case 'int64': return new BigInt64Array(length);
+    case 'bool': return new Uint8Array(length);
   }
 }
 
@@ -30,9 +32,10 @@ export function dtypeOfArray(array: unknown): DType | undefined {
   if (array instanceof Float64Array) return 'float64';
   if (array instanceof Int32Array) return 'int32';
   if (array instanceof BigInt64Array) return 'int64';
+  if (array instanceof Uint8Array) return 'bool';
   return undefined;
 }
 
 export function bytesPerElement(dtype: DType): number {
-  return dtype === 'float32' || dtype === 'int32' ? 4 : 8;
+  return dtype === 'bool' ? 1 : dtype === 'float32' || dtype === 'int32' ? 4 : 8;
 }

@@ -3,7 +3,9 @@ import * as autograd from './autograd';
 import * as backend from './backend';
 import * as cuda from './cuda';
 import * as nn from './nn';
+import * as optim from './optim';
 import type { Device } from './storage';
+import './ops/methods';
 
 export { Tensor } from './tensor';
 export type { NestedArray } from './tensor';
@@ -12,11 +14,14 @@ export type { Device } from './storage';
 export type { TensorOptions } from './creation';
 export { tensor, zeros, ones, full, rand, randn, uniform } from './creation';
 export { manualSeed, initialSeed } from './random';
-export { noGrad } from './autograd';
-export { autograd, backend, cuda, nn };
+export { noGrad, tidy } from './autograd';
+export * from './ops/index';
+export { autograd, backend, cuda, nn, optim };
 
 /** The device new tensors are made on: always the CPU unless set otherwise. */
 export function device(): Device {
   return 'cpu';
 }
 export { parseSafetensors, serializeSafetensors } from './io/safetensors';
+export { save, load, loadInto } from './io/save';
+export type { SaveOptions } from './io/save';

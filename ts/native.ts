@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export type FloatArray = Float32Array | Float64Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 /** What the native rnnForward / rnnBackward need to know about a call. */
 export interface RnnSpec {
@@ -82,6 +83,20 @@ export interface NativeAddon {
   getKernel(name: string): string;
   kernelVariants(name: string): string[];
   cudaStatus(): NativeCudaStatus;
+
+  // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.
+  binary(op: number, shape: number[], a: TypedArray, aStrides: number[], aOffset: number, b: TypedArray, bStrides: number[], bOffset: number, out: TypedArray): void;
+  unary(op: number, shape: number[], a: TypedArray, aStrides: number[], aOffset: number, out: TypedArray): void;
+  unaryGrad(op: number, grad: FloatArray, saved: FloatArray, out: FloatArray): void;
+  maskedFill(shape: number[], a: TypedArray, aStrides: number[], aOffset: number, mask: Uint8Array, maskStrides: number[], maskOffset: number, value: number, out: TypedArray): void;
+  sumTo(inShape: number[], input: TypedArray, outShape: number[], out: TypedArray): void;
+  maxAlong(outer: number, n: number, inner: number, input: TypedArray, values: TypedArray, indices: BigInt64Array): void;
+  softmax(log: boolean, outer: number, n: number, inner: number, input: FloatArray, out: FloatArray): void;
+  softmax(log: boolean, outer: number, n: number, inner: number, y: FloatArray, grad: FloatArray, out: FloatArray): void;
+  matmul(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, a: FloatArray, aBatchStride: number, b: FloatArray, bBatchStride: number, out: FloatArray): void;
+  /** Returns the position of the first index outside [0, rows), or -1. */
+  embedding(table: FloatArray, rows: number, width: number, indices: Int32Array | BigInt64Array, out: FloatArray): number;
+  embeddingBackward(grad: FloatArray, indices: Int32Array | BigInt64Array, width: number, rows: number, paddingIndex: number, out: FloatArray): void;
 }
 
 /** Where the addon may be: GATED_ADDON_PATH, then the cmake-js build, then a node-gyp build. */

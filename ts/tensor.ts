@@ -1,7 +1,9 @@
 // Tensor: a view (shape, strides, offset) on a reference-counted Storage, with autograd bookkeeping.
 import { GradNode, backward } from './autograd';
-import { DType, TypedArray, allocate, isFloatDType } from './dtype';
-import { contiguousStrides, elementCount, forEachPosition, isContiguous } from './layout';
+import { DType, TypedArray, isFloatDType } from './dtype';
+import { contiguousStrides, elementCount, isContiguous } from './layout';
+import { gatherContiguous } from './ops/raw';
+import { track } from './scope';
 import { Device, Storage } from './storage';
 import { checkInteger, rangeError, received, shapeString, typeError } from './validate';
 import { copyOf, narrow, reshape, select, transpose } from './views';
@@ -12,7 +14,7 @@ export interface GradEdge {
   index: number;
 }
 
-export type NestedArray = number | bigint | NestedArray[];
+export type NestedArray = number | bigint | boolean | NestedArray[];
 
 export class Tensor {
   private storageRef: Storage | null;
@@ -33,6 +35,7 @@ export class Tensor {
     this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
     this.offset = offset;
     this.dtype = storage.dtype;
+    track(this);
   }
 
   /** @internal A new tensor owning fresh storage around `data` (not copied). */
@@ -94,12 +97,7 @@ export class Tensor {
   contiguousData(name = 'tensor'): TypedArray {
     const storage = this.liveStorage(name);
     if (this.isContiguous) return storage.data.subarray(this.offset, this.offset + this.size);
-    const out = allocate(this.dtype, this.size);
-    const data = storage.data;
-    forEachPosition(this.shape, this.strides, this.offset, (position, index) => {
-      out[index] = data[position];
-    });
-    return out;
+    return gatherContiguous(this);
   }
 
   /** A copy of the elements, in row-major order, as a typed array. */
@@ -111,8 +109,10 @@ export class Tensor {
   /** The elements as nested arrays of numbers (int64: numbers, or bigints beyond 2^53). */
   toArray(): NestedArray {
     const flat = this.contiguousData();
-    const read = (i: number): number | bigint => {
+    const isBool = this.dtype === 'bool';
+    const read = (i: number): number | bigint | boolean => {
       const v = flat[i];
+      if (isBool) return v !== 0;
       if (typeof v !== 'bigint') return v;
       return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
     };

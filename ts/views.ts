@@ -1,9 +1,10 @@
 // Views that share storage (select, narrow, transpose, reshape) and the copy that makes a tensor
 // contiguous. Each records one node, so gradients flow through views like through any op.
 import { FloatArray, GradNode, attach, needsGrad } from './autograd';
-import { TypedArray } from './dtype';
 import { contiguousStrides, elementCount, forEachPosition, isContiguous } from './layout';
 import { Tensor } from './tensor';
+import { native } from './native';
+import { UNARY, gatherContiguous } from './ops/raw';
 import { checkInteger, rangeError, received, shapeString, typeError } from './validate';
 
 /**
@@ -27,20 +28,35 @@ class ViewNode implements GradNode {
 
   backward([grad]: (FloatArray | null)[]): (FloatArray | null)[] {
     if (!grad) return [null];
-    const parentIndexAt = new Map<number, number>();
+    // Scatter the view's gradient over the storage positions it covers, then read the parent's
+    // positions back in its row-major order (a parent's positions are distinct).
     const p = this.parentLayout;
-    forEachPosition(p.shape, p.strides, p.offset, (position, index) => parentIndexAt.set(position, index));
-    const out = new (grad.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(elementCount(p.shape));
     const v = this.viewLayout;
-    forEachPosition(v.shape, v.strides, v.offset, (position, index) => {
-      out[parentIndexAt.get(position) as number] += grad[index];
+    const [low, high] = positionRange(p);
+    const perPosition = new (grad.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(high - low + 1);
+    forEachPosition(v.shape, v.strides, v.offset - low, (position, index) => {
+      perPosition[position] += grad[index];
     });
+    const out = new (grad.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(elementCount(p.shape));
+    native.unary(UNARY.copy, [...p.shape], perPosition, [...p.strides], p.offset - low, out);
     return [out];
   }
 
   release(): void {
     this.released = true;
   }
+}
+
+/** The lowest and highest storage positions a layout reaches. */
+function positionRange(layout: { shape: readonly number[]; strides: readonly number[]; offset: number }): [number, number] {
+  let low = layout.offset;
+  let high = layout.offset;
+  layout.shape.forEach((d, i) => {
+    const reach = (d - 1) * layout.strides[i];
+    if (reach < 0) low += reach;
+    else high += reach;
+  });
+  return [low, high];
 }
 
 function layoutOf(t: Tensor) {
@@ -109,12 +125,50 @@ export function reshape(t: Tensor, shape: readonly number[]): Tensor {
 
 /** A row-major copy with its own storage. */
 export function copyOf(t: Tensor): Tensor {
-  const data: TypedArray = t.contiguousData();
-  const copy = t.isContiguous ? data.slice() : data;
-  const out = Tensor.fromData(copy, t.shape, t.dtype);
+  const out = Tensor.fromData(gatherContiguous(t), t.shape, t.dtype);
   if (needsGrad([t])) {
     const layout = { shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 };
     attach(new ViewNode('copy', t, layout, layout), [out]);
   }
   return out;
+}
+
+/** A new dimension of size 1 at `dim` (in [-rank-1, rank]). A view. */
+export function unsqueeze(t: Tensor, dim: number): Tensor {
+  t.liveStorage();
+  const d = checkInteger(dim, 'dim', -t.rank - 1, t.rank);
+  const at = d < 0 ? d + t.rank + 1 : d;
+  const shape = [...t.shape];
+  const strides = [...t.strides];
+  shape.splice(at, 0, 1);
+  strides.splice(at, 0, at < t.rank ? t.strides[at] * t.shape[at] : 1);
+  return makeView('unsqueeze', t, shape, strides, t.offset);
+}
+
+/** Drops dimension `dim` if its size is 1, or every size-1 dimension when dim is undefined. A view. */
+export function squeeze(t: Tensor, dim?: number): Tensor {
+  t.liveStorage();
+  const drop = dim === undefined ? t.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : [t.dimension(dim)];
+  const keep = (_: number, i: number) => !(drop.includes(i) && t.shape[i] === 1);
+  return makeView('squeeze', t, t.shape.filter(keep), t.strides.filter(keep), t.offset);
+}
+
+/** Reorders the dimensions: dims is a permutation of 0..rank-1. A view. */
+export function permute(t: Tensor, dims: readonly number[]): Tensor {
+  t.liveStorage();
+  if (!Array.isArray(dims) || dims.length !== t.rank) throw rangeError('dims', `a permutation of ${t.rank} dimensions`, dims);
+  const order = dims.map((d, i) => t.dimension(d, `dims[${i}]`));
+  if (new Set(order).size !== order.length) throw rangeError('dims', 'a permutation (each dimension once)', received(shapeString(dims)));
+  return makeView('permute', t, order.map((d) => t.shape[d]), order.map((d) => t.strides[d]), t.offset);
+}
+
+/** Merges dimensions startDim..endDim into one. A view when contiguous, else a copy. */
+export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
+  t.liveStorage();
+  if (t.rank === 0) return reshape(t, [1]);
+  const start = t.dimension(startDim, 'startDim');
+  const end = t.dimension(endDim, 'endDim');
+  if (end < start) throw rangeError('endDim', `a dimension >= startDim (${start})`, endDim);
+  const merged = t.shape.slice(start, end + 1).reduce((n, d) => n * d, 1);
+  return reshape(t, [...t.shape.slice(0, start), merged, ...t.shape.slice(end + 1)]);
 }

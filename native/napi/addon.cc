@@ -10,6 +10,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   gated::napi::registerRandom(env, exports);
   gated::napi::registerKernels(env, exports);
   gated::napi::registerDevice(env, exports);
+  gated::napi::registerOps(env, exports);
   return exports;
 }
 

@@ -8,5 +8,6 @@ void registerRnn(Napi::Env env, Napi::Object exports);
 void registerRandom(Napi::Env env, Napi::Object exports);
 void registerKernels(Napi::Env env, Napi::Object exports);
 void registerDevice(Napi::Env env, Napi::Object exports);
+void registerOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace gated::napi

@@ -3,9 +3,10 @@
 import { DType, TypedArray, allocate, bytesPerElement } from '../dtype';
 import { elementCount } from '../layout';
 import { Tensor } from '../tensor';
+import { typeError } from '../validate';
 
-const FILE_DTYPES: Record<string, DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int64' };
-const DTYPE_NAMES: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64' };
+const FILE_DTYPES: Record<string, DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int64', BOOL: 'bool' };
+const DTYPE_NAMES: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', int64: 'I64', bool: 'BOOL' };
 /** Headers above this size are refused (the format's reference implementation uses 100 MB). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
@@ -28,8 +29,8 @@ interface HeaderEntry {
 function parseEntry(name: string, value: unknown, dataBytes: number): HeaderEntry {
   if (typeof value !== 'object' || value === null) fail(`entry '${name}' is not an object`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  if (typeof dtype !== 'string' || !(dtype in FILE_DTYPES)) {
-    fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; known: ${Object.keys(FILE_DTYPES).join(', ')}`);
+  if (typeof dtype !== 'string' || !Object.hasOwn(FILE_DTYPES, dtype)) {
+    fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}, which gated cannot read; supported: ${Object.keys(FILE_DTYPES).join(', ')}`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     fail(`tensor '${name}' has shape ${JSON.stringify(shape)}, not an array of non-negative integers`);
@@ -66,7 +67,7 @@ function parseHeader(bytes: Uint8Array): { entries: Map<string, HeaderEntry>; me
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || !Object.values(value).every((v) => typeof v === 'string')) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
         fail('__metadata__ is not an object of strings');
       }
       metadata = value as Record<string, string>;
@@ -74,7 +75,7 @@ function parseHeader(bytes: Uint8Array): { entries: Map<string, HeaderEntry>; me
       entries.set(name, parseEntry(name, value, dataBytes));
     }
   }
-  const ranges = [...entries].sort((a, b) => a[1].begin - b[1].begin);
+  const ranges = [...entries].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end); // empty ranges first
   for (let i = 1; i < ranges.length; i++) {
     if (ranges[i][1].begin < ranges[i - 1][1].end) fail(`tensors '${ranges[i - 1][0]}' and '${ranges[i][0]}' overlap`);
   }
@@ -88,6 +89,8 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContent {
   for (const [name, entry] of entries) {
     const data = allocate(entry.dtype, elementCount(entry.shape));
     new Uint8Array(data.buffer).set(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
+    const notBool = entry.dtype === 'bool' ? data.findIndex((v) => v !== 0 && v !== 1) : -1;
+    if (notBool >= 0) fail(`tensor '${name}' of dtype BOOL holds ${data[notBool]} at element ${notBool}, not 0 or 1`);
     tensors.set(name, Tensor.fromData(data, entry.shape, entry.dtype));
   }
   return { tensors, metadata };
@@ -95,7 +98,19 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContent {
 
 /** The safetensors bytes of `tensors` (row-major, in the given order) and `metadata`. */
 export function serializeSafetensors(tensors: Map<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  if (typeof tensors !== 'object' || tensors === null || Array.isArray(tensors)) {
+    throw typeError('tensors', 'an object or Map of Tensors by name', tensors);
+  }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw typeError('metadata', 'an object of strings', metadata);
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') throw typeError(`metadata['${key}']`, 'a string', value);
+  }
   const list = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
+  for (const [name, t] of list) {
+    if (typeof name !== 'string' || name === '__metadata__') throw typeError('a tensor name', "a string other than '__metadata__'", name);
+    if (!(t instanceof Tensor)) throw typeError(`tensors['${name}']`, 'a Tensor', t);
+    t.liveStorage(`tensors['${name}']`);
+  }
   const header: Record<string, unknown> = Object.keys(metadata).length > 0 ? { __metadata__: metadata } : {};
   const chunks: TypedArray[] = [];
   let offset = 0;

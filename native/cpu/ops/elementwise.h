@@ -1,0 +1,40 @@
+// Element-wise ops over strided, broadcast operands; the output is contiguous in the output shape.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "strided.h"
+
+namespace gated {
+
+enum class BinaryOp : int32_t { Add = 0, Sub, Mul, Div, Maximum, Minimum, Pow, Eq, Ne, Gt, Ge, Lt, Le };
+enum class UnaryOp : int32_t { Copy = 0, Neg, Exp, Log, Sigmoid, Tanh, Relu, Abs, Sqrt, Rsqrt, Square };
+
+inline bool isComparison(BinaryOp op) { return op >= BinaryOp::Eq; }
+
+// out [shape] = a op b (arithmetic ops).
+template <typename T>
+void binaryOp(BinaryOp op, const std::vector<int64_t>& shape, const T* a, const StridedOperand& sa, const T* b,
+              const StridedOperand& sb, T* out);
+// out [shape] = a op b as 0 / 1 (comparisons).
+template <typename T>
+void compareOp(BinaryOp op, const std::vector<int64_t>& shape, const T* a, const StridedOperand& sa, const T* b,
+               const StridedOperand& sb, uint8_t* out);
+// out [shape] = op(a).
+template <typename T>
+void unaryOp(UnaryOp op, const std::vector<int64_t>& shape, const T* a, const StridedOperand& sa, T* out);
+// out [count] = grad * op'(...), where saved is op's output (sigmoid, tanh, relu, exp, sqrt, rsqrt)
+// or its input (log, abs, square).
+template <typename T>
+void unaryGrad(UnaryOp op, int64_t count, const T* grad, const T* saved, T* out);
+// out [shape] = mask ? value : a.
+template <typename T>
+void maskedFill(const std::vector<int64_t>& shape, const T* a, const StridedOperand& sa, const uint8_t* mask,
+                const StridedOperand& sm, T value, T* out);
+
+// Whether the unary op reads its output (true) or its input (false) in unaryGrad.
+inline bool gradFromOutput(UnaryOp op) {
+  return op != UnaryOp::Log && op != UnaryOp::Abs && op != UnaryOp::Square;
+}
+
+}  // namespace gated

@@ -1,0 +1,339 @@
+// Tensor ops for the autograd layer. Every buffer is checked against the shape and strides that
+// address it, so no call reads or writes outside its arrays.
+//   binary(op, shape, a, aStrides, aOffset, b, bStrides, bOffset, out)
+//   unary(op, shape, a, aStrides, aOffset, out)            unaryGrad(op, grad, saved, out)
+//   maskedFill(shape, a, aStrides, aOffset, mask, maskStrides, maskOffset, value, out)
+//   sumTo(inShape, input, outShape, out)                   maxAlong(outer, n, inner, input, values, indices)
+//   softmax(log, outer, n, inner, input, out)              softmaxBackward(log, outer, n, inner, y, grad, out)
+//   matmul(batch, M, N, K, transA, transB, a, aBatchStride, b, bBatchStride, out)
+//   embedding(table, rows, width, indices, out)            embeddingBackward(grad, indices, width, rows, paddingIndex, out)
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "../cpu/gemm.h"
+#include "../cpu/ops/elementwise.h"
+#include "../cpu/ops/embedding.h"
+#include "../cpu/ops/reduce.h"
+#include "args.h"
+#include "bindings.h"
+
+namespace gated::napi {
+namespace {
+
+struct AnyArray {
+  napi_typedarray_type type = napi_float32_array;
+  void* data = nullptr;
+  int64_t length = 0;
+};
+
+AnyArray anyArray(const Napi::Value& value, const std::string& name) {
+  if (!value.IsTypedArray()) throwTypeError(value.Env(), "expected " + name + " to be a typed array");
+  Napi::TypedArray array = value.As<Napi::TypedArray>();
+  AnyArray out;
+  out.type = array.TypedArrayType();
+  out.data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  out.length = static_cast<int64_t>(array.ElementLength());
+  return out;
+}
+
+void expectType(Napi::Env env, const AnyArray& array, napi_typedarray_type type, const std::string& name) {
+  if (array.type != type) throwTypeError(env, "expected " + name + " to have the element type of the other operands");
+}
+
+void expectLength(Napi::Env env, const AnyArray& array, int64_t length, const std::string& name) {
+  if (array.length != length) {
+    throwRangeError(env, "expected " + name + " to hold " + std::to_string(length) + " elements but it holds " +
+                             std::to_string(array.length));
+  }
+}
+
+int64_t integer(const Napi::Value& value, const std::string& name, int64_t min = 0) {
+  const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1e300;
+  if (number != static_cast<double>(static_cast<int64_t>(number)) || number < static_cast<double>(min) || number > 9.0e15) {
+    throwRangeError(value.Env(), "expected " + name + " to be an integer >= " + std::to_string(min));
+  }
+  return static_cast<int64_t>(number);
+}
+
+std::vector<int64_t> integers(const Napi::Value& value, const std::string& name, int64_t min) {
+  if (!value.IsArray()) throwTypeError(value.Env(), "expected " + name + " to be an array of integers");
+  const Napi::Array array = value.As<Napi::Array>();
+  std::vector<int64_t> out;
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(integer(array.Get(i), name + "[" + std::to_string(i) + "]", min));
+  return out;
+}
+
+int64_t countOf(Napi::Env env, const std::vector<int64_t>& shape) {
+  double count = 1;
+  for (int64_t d : shape) count *= static_cast<double>(d);
+  if (count > 9.0e15) throwRangeError(env, "the shape has too many elements");
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+// An operand addressed by (strides, offset) over `shape`; every reachable position must lie in the array.
+StridedOperand operand(Napi::Env env, const std::vector<int64_t>& shape, const Napi::Value& strides,
+                       const Napi::Value& offset, const AnyArray& array, const std::string& name) {
+  StridedOperand out;
+  out.strides = integers(strides, name + " strides", -(int64_t(1) << 52));
+  out.offset = integer(offset, name + " offset");
+  if (out.strides.size() != shape.size()) throwRangeError(env, "expected " + name + " strides to match the shape's rank");
+  if (countOf(env, shape) == 0) return out;
+  int64_t low = out.offset, high = out.offset;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const int64_t reach = (shape[d] - 1) * out.strides[d];
+    (reach < 0 ? low : high) += reach;
+  }
+  if (low < 0 || high >= array.length) {
+    throwRangeError(env, "the strides and offset of " + name + " reach outside its " + std::to_string(array.length) + " elements");
+  }
+  return out;
+}
+
+// Calls fn(T{}) with T the C++ type of a float / int typed array; others are rejected.
+template <typename Fn>
+void byType(Napi::Env env, napi_typedarray_type type, bool floatsOnly, const std::string& name, Fn fn) {
+  switch (type) {
+    case napi_float32_array: return fn(float{});
+    case napi_float64_array: return fn(double{});
+    case napi_int32_array: if (!floatsOnly) return fn(int32_t{}); break;
+    case napi_bigint64_array: if (!floatsOnly) return fn(int64_t{}); break;
+    case napi_uint8_array: if (!floatsOnly) return fn(uint8_t{}); break;
+    default: break;
+  }
+  throwTypeError(env, "expected " + name + (floatsOnly ? " to be float32 or float64" : " to have a supported element type"));
+}
+
+Napi::Value binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto op = static_cast<BinaryOp>(integer(info[0], "op"));
+  if (op > BinaryOp::Le) throwRangeError(env, "unknown binary op");
+  const std::vector<int64_t> shape = integers(info[1], "shape", 0);
+  const AnyArray a = anyArray(info[2], "a"), b = anyArray(info[5], "b"), out = anyArray(info[8], "out");
+  expectType(env, b, a.type, "b");
+  expectType(env, out, isComparison(op) ? napi_uint8_array : a.type, "out");
+  expectLength(env, out, countOf(env, shape), "out");
+  const StridedOperand sa = operand(env, shape, info[3], info[4], a, "a");
+  const StridedOperand sb = operand(env, shape, info[6], info[7], b, "b");
+  byType(env, a.type, false, "a", [&](auto zero) {
+    using T = decltype(zero);
+    if (isComparison(op)) compareOp(op, shape, static_cast<T*>(a.data), sa, static_cast<T*>(b.data), sb, static_cast<uint8_t*>(out.data));
+    else binaryOp(op, shape, static_cast<T*>(a.data), sa, static_cast<T*>(b.data), sb, static_cast<T*>(out.data));
+  });
+  return env.Undefined();
+}
+
+Napi::Value unary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto op = static_cast<UnaryOp>(integer(info[0], "op"));
+  if (op > UnaryOp::Square) throwRangeError(env, "unknown unary op");
+  const std::vector<int64_t> shape = integers(info[1], "shape", 0);
+  const AnyArray a = anyArray(info[2], "a"), out = anyArray(info[5], "out");
+  expectType(env, out, a.type, "out");
+  expectLength(env, out, countOf(env, shape), "out");
+  const StridedOperand sa = operand(env, shape, info[3], info[4], a, "a");
+  const bool exact = op == UnaryOp::Copy || op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Relu || op == UnaryOp::Square;
+  byType(env, a.type, !exact, "a", [&](auto zero) {
+    using T = decltype(zero);
+    unaryOp(op, shape, static_cast<T*>(a.data), sa, static_cast<T*>(out.data));
+  });
+  return env.Undefined();
+}
+
+Napi::Value unaryGradient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto op = static_cast<UnaryOp>(integer(info[0], "op"));
+  if (op > UnaryOp::Square) throwRangeError(env, "unknown unary op");
+  const AnyArray grad = anyArray(info[1], "grad"), saved = anyArray(info[2], "saved"), out = anyArray(info[3], "out");
+  expectType(env, saved, grad.type, "saved");
+  expectType(env, out, grad.type, "out");
+  expectLength(env, saved, grad.length, "saved");
+  expectLength(env, out, grad.length, "out");
+  byType(env, grad.type, true, "grad", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>) {
+      unaryGrad(op, grad.length, static_cast<T*>(grad.data), static_cast<T*>(saved.data), static_cast<T*>(out.data));
+    }
+  });
+  return env.Undefined();
+}
+
+Napi::Value maskedFillBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<int64_t> shape = integers(info[0], "shape", 0);
+  const AnyArray a = anyArray(info[1], "a"), mask = anyArray(info[4], "mask"), out = anyArray(info[8], "out");
+  expectType(env, mask, napi_uint8_array, "mask");
+  expectType(env, out, a.type, "out");
+  expectLength(env, out, countOf(env, shape), "out");
+  const StridedOperand sa = operand(env, shape, info[2], info[3], a, "a");
+  const StridedOperand sm = operand(env, shape, info[5], info[6], mask, "mask");
+  if (!info[7].IsNumber()) throwTypeError(env, "expected value to be a number");
+  const double value = info[7].As<Napi::Number>().DoubleValue();
+  byType(env, a.type, false, "a", [&](auto zero) {
+    using T = decltype(zero);
+    maskedFill(shape, static_cast<T*>(a.data), sa, static_cast<uint8_t*>(mask.data), sm, static_cast<T>(value),
+               static_cast<T*>(out.data));
+  });
+  return env.Undefined();
+}
+
+Napi::Value sumToBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<int64_t> inShape = integers(info[0], "inShape", 0), outShape = integers(info[2], "outShape", 0);
+  const AnyArray input = anyArray(info[1], "input"), out = anyArray(info[3], "out");
+  if (inShape.size() != outShape.size()) throwRangeError(env, "expected inShape and outShape of the same rank");
+  for (size_t d = 0; d < inShape.size(); ++d) {
+    if (outShape[d] != 1 && outShape[d] != inShape[d]) throwRangeError(env, "expected outShape to broadcast to inShape");
+  }
+  expectType(env, out, input.type, "out");
+  expectLength(env, input, countOf(env, inShape), "input");
+  expectLength(env, out, countOf(env, outShape), "out");
+  byType(env, input.type, false, "input", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (!std::is_same_v<T, uint8_t>) sumTo(inShape, static_cast<T*>(input.data), outShape, static_cast<T*>(out.data));
+    else throwTypeError(env, "expected input of a numeric dtype");
+  });
+  return env.Undefined();
+}
+
+Napi::Value maxAlongBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t outer = integer(info[0], "outer"), n = integer(info[1], "n", 1), inner = integer(info[2], "inner");
+  const AnyArray input = anyArray(info[3], "input"), values = anyArray(info[4], "values"), indices = anyArray(info[5], "indices");
+  expectLength(env, input, outer * n * inner, "input");
+  expectType(env, values, input.type, "values");
+  expectLength(env, values, outer * inner, "values");
+  expectType(env, indices, napi_bigint64_array, "indices");
+  expectLength(env, indices, outer * inner, "indices");
+  byType(env, input.type, false, "input", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (!std::is_same_v<T, uint8_t>) {
+      maxAlong(outer, n, inner, static_cast<T*>(input.data), static_cast<T*>(values.data), static_cast<int64_t*>(indices.data));
+    } else {
+      throwTypeError(env, "expected input of a numeric dtype");
+    }
+  });
+  return env.Undefined();
+}
+
+Napi::Value softmaxBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool logarithm = info[0].ToBoolean().Value();
+  const int64_t outer = integer(info[1], "outer"), n = integer(info[2], "n", 1), inner = integer(info[3], "inner");
+  const bool backward = info.Length() > 6;
+  const AnyArray input = anyArray(info[4], backward ? "y" : "input");
+  const AnyArray grad = backward ? anyArray(info[5], "grad") : input;
+  const AnyArray out = anyArray(info[backward ? 6 : 5], "out");
+  for (const auto* array : {&input, &grad, &out}) {
+    expectType(env, *array, input.type, "every buffer");
+    expectLength(env, *array, outer * n * inner, "every buffer");
+  }
+  byType(env, input.type, true, "input", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>) {
+      if (backward) softmaxBackward(logarithm, outer, n, inner, static_cast<T*>(input.data), static_cast<T*>(grad.data), static_cast<T*>(out.data));
+      else softmaxAlong(logarithm, outer, n, inner, static_cast<T*>(input.data), static_cast<T*>(out.data));
+    }
+  });
+  return env.Undefined();
+}
+
+Napi::Value matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t batch = integer(info[0], "batch"), M = integer(info[1], "M"), N = integer(info[2], "N"), K = integer(info[3], "K");
+  const bool transA = info[4].ToBoolean().Value(), transB = info[5].ToBoolean().Value();
+  const AnyArray a = anyArray(info[6], "a"), b = anyArray(info[8], "b"), out = anyArray(info[10], "out");
+  const int64_t aStride = integer(info[7], "aBatchStride"), bStride = integer(info[9], "bBatchStride");
+  if (aStride != 0 && aStride != M * K) throwRangeError(env, "expected aBatchStride to be 0 or M*K");
+  if (bStride != 0 && bStride != K * N) throwRangeError(env, "expected bBatchStride to be 0 or K*N");
+  expectLength(env, a, aStride == 0 ? M * K : batch * M * K, "a");
+  expectLength(env, b, bStride == 0 ? K * N : batch * K * N, "b");
+  expectType(env, b, a.type, "b");
+  expectType(env, out, a.type, "out");
+  expectLength(env, out, batch * M * N, "out");
+  byType(env, a.type, true, "a", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* A = static_cast<T*>(a.data);
+      const T* B = static_cast<T*>(b.data);
+      T* C = static_cast<T*>(out.data);
+      for (int64_t i = 0; i < batch; ++i) {
+        gemm<T>(transA, transB, M, N, K, T(1), A + i * aStride, transA ? M : K, B + i * bStride, transB ? K : N, T(0),
+                C + i * M * N, N);
+      }
+    }
+  });
+  return env.Undefined();
+}
+
+template <typename Fn>
+void byIndexType(Napi::Env env, const AnyArray& indices, Fn fn) {
+  if (indices.type == napi_int32_array) return fn(int32_t{});
+  if (indices.type == napi_bigint64_array) return fn(int64_t{});
+  throwTypeError(env, "expected indices of dtype int32 or int64");
+}
+
+Napi::Value embedding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const AnyArray table = anyArray(info[0], "table"), indices = anyArray(info[3], "indices"), out = anyArray(info[4], "out");
+  const int64_t rows = integer(info[1], "rows"), width = integer(info[2], "width");
+  expectLength(env, table, rows * width, "table");
+  expectType(env, out, table.type, "out");
+  expectLength(env, out, indices.length * width, "out");
+  int64_t bad = -1;
+  byType(env, table.type, true, "table", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>) {
+      byIndexType(env, indices, [&](auto index) {
+        using I = decltype(index);
+        bad = embeddingForward(static_cast<T*>(table.data), rows, width, static_cast<I*>(indices.data), indices.length,
+                               static_cast<T*>(out.data));
+      });
+    }
+  });
+  return Napi::Number::New(env, static_cast<double>(bad));
+}
+
+Napi::Value embeddingBackwardBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const AnyArray grad = anyArray(info[0], "grad"), indices = anyArray(info[1], "indices"), out = anyArray(info[5], "out");
+  const int64_t width = integer(info[2], "width"), rows = integer(info[3], "rows");
+  const int64_t paddingIndex = integer(info[4], "paddingIndex", -1);
+  expectLength(env, grad, indices.length * width, "grad");
+  expectType(env, out, grad.type, "out");
+  expectLength(env, out, rows * width, "out");
+  byType(env, grad.type, true, "grad", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>) {
+      byIndexType(env, indices, [&](auto index) {
+        using I = decltype(index);
+        const I* idx = static_cast<I*>(indices.data);
+        for (int64_t i = 0; i < indices.length; ++i) {
+          if (idx[i] < 0 || static_cast<int64_t>(idx[i]) >= rows) throwRangeError(env, "expected indices in [0, rows)");
+        }
+        embeddingBackward(static_cast<T*>(grad.data), idx, indices.length, width, rows, paddingIndex, static_cast<T*>(out.data));
+      });
+    }
+  });
+  return env.Undefined();
+}
+
+}  // namespace
+
+void registerOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("binary", Napi::Function::New(env, binary, "binary"));
+  exports.Set("unary", Napi::Function::New(env, unary, "unary"));
+  exports.Set("unaryGrad", Napi::Function::New(env, unaryGradient, "unaryGrad"));
+  exports.Set("maskedFill", Napi::Function::New(env, maskedFillBinding, "maskedFill"));
+  exports.Set("sumTo", Napi::Function::New(env, sumToBinding, "sumTo"));
+  exports.Set("maxAlong", Napi::Function::New(env, maxAlongBinding, "maxAlong"));
+  exports.Set("softmax", Napi::Function::New(env, softmaxBinding, "softmax"));
+  exports.Set("matmul", Napi::Function::New(env, matmul, "matmul"));
+  exports.Set("embedding", Napi::Function::New(env, embedding, "embedding"));
+  exports.Set("embeddingBackward", Napi::Function::New(env, embeddingBackwardBinding, "embeddingBackward"));
+}
+
+}  // namespace gated::napi

@@ -1,0 +1,56 @@
+// Gradient utilities (torch.nn.utils).
+import { FloatArray } from '../autograd';
+import { forEachPosition } from '../layout';
+import { Tensor } from '../tensor';
+import { rangeError, typeError } from '../validate';
+
+/** The p-norm of `values` (the largest magnitude for p = Infinity). */
+function vectorNorm(values: ArrayLike<number>, p: number): number {
+  let acc = 0;
+  if (p === Infinity) {
+    for (let i = 0; i < values.length; i++) acc = Math.max(acc, Math.abs(values[i]));
+    return acc;
+  }
+  for (let i = 0; i < values.length; i++) acc += Math.abs(values[i]) ** p;
+  return acc ** (1 / p);
+}
+
+/**
+ * Scales the gradients of `params` in place so that their total norm is at most maxNorm, like
+ * torch.nn.utils.clip_grad_norm_. The total is the normType-norm of the per-tensor norms (as if every
+ * gradient were one vector); parameters without a gradient are skipped. Each gradient is multiplied
+ * by min(1, maxNorm / (total + 1e-6)). Returns the total norm before clipping.
+ */
+export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, normType = 2): number {
+  const list = params instanceof Tensor ? [params] : params;
+  if (!Array.isArray(list)) throw typeError('params', 'a Tensor or an array of Tensors', params);
+  list.forEach((p: unknown, i) => {
+    if (!(p instanceof Tensor)) throw typeError(`params[${i}]`, 'a Tensor', p);
+  });
+  if (typeof maxNorm !== 'number') throw typeError('maxNorm', 'a finite number >= 0', maxNorm);
+  if (!(Number.isFinite(maxNorm) && maxNorm >= 0)) throw rangeError('maxNorm', 'a finite number >= 0', maxNorm);
+  if (typeof normType !== 'number') throw typeError('normType', 'a number > 0 or Infinity', normType);
+  if (!(normType > 0)) throw rangeError('normType', 'a number > 0 or Infinity', normType);
+
+  const grads = list.flatMap((p) => (p.grad === null ? [] : [p.grad]));
+  if (grads.length === 0) return 0;
+  const norms = grads.map((grad) => vectorNorm(grad.contiguousData('grad') as FloatArray, normType));
+  const total = vectorNorm(norms, normType);
+  const coef = maxNorm / (total + 1e-6);
+  // As in PyTorch, a NaN or infinite total also scales (giving NaN or zero gradients).
+  if (!(coef >= 1)) for (const grad of grads) scaleInPlace(grad, coef);
+  return total;
+}
+
+function scaleInPlace(t: Tensor, factor: number): void {
+  if (t.isContiguous) {
+    const data = t.contiguousData('grad') as FloatArray;
+    for (let i = 0; i < data.length; i++) data[i] *= factor;
+  } else {
+    const data = t.liveStorage('grad').data as FloatArray;
+    forEachPosition(t.shape, t.strides, t.offset, (position) => {
+      data[position] *= factor;
+    });
+  }
+  t.markModified();
+}
