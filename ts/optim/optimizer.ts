@@ -29,7 +29,7 @@ export interface OptimizerStateDict<H extends Hyperparameters> {
   paramGroups: (H & { params: number[] })[];
 }
 
-/** How a subclass checks its hyperparameters: `at` prefixes the names in messages ('' or 'paramGroups[1].'). */
+/** How a subclass checks its hyperparameters: `at` prefixes the names in messages ('' or 'params[1].'). */
 export type HyperparameterCheck<H> = (merged: Record<string, unknown>, at: string) => H;
 
 /** Any finite number. */
@@ -115,35 +115,24 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
   }
 
   /** Fresh state for a parameter whose data is `param`, made on its first update. */
-  protected abstract initState(param: FloatArray, group: ParamGroup<H>): S;
+  protected abstract initState(param: FloatArray): S;
 
   /** Updates `param` (the parameter's data) in place from `grad` (same length), advancing `state`. */
   protected abstract update(param: FloatArray, grad: FloatArray, state: S, group: ParamGroup<H>): void;
 
   /** One optimization step on every parameter that has a gradient; the others are skipped. */
   step(): void {
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        if (p.grad === null) continue;
-        const grad = this.checkGrad(p);
-        const param = p.contiguousData('parameter') as FloatArray;
+    this.paramGroups.forEach((group, i) => {
+      group.params.forEach((p, j) => {
+        if (p.grad === null) return;
+        const grad = checkGrad(p, p.grad, `paramGroups[${i}].params[${j}].grad`);
+        const param = p.contiguousData(`paramGroups[${i}].params[${j}]`) as FloatArray;
         let state = this.state.get(p);
-        if (!state) this.state.set(p, (state = this.initState(param, group)));
+        if (!state) this.state.set(p, (state = this.initState(param)));
         this.update(param, grad, state, group);
         p.markModified();
-      }
-    }
-  }
-
-  private checkGrad(p: Tensor): FloatArray {
-    const grad = p.grad as Tensor;
-    if (grad.dtype !== p.dtype) {
-      throw new TypeError(`gated: expected a parameter's grad of dtype ${p.dtype} (the parameter's dtype) but received ${grad.dtype}`);
-    }
-    if (shapeString(grad.shape) !== shapeString(p.shape)) {
-      throw rangeError("a parameter's grad", `of shape ${shapeString(p.shape)} (the parameter's shape)`, received(`shape ${shapeString(grad.shape)}`));
-    }
-    return grad.contiguousData('grad') as FloatArray;
+      });
+    });
   }
 
   /** Sets every parameter's grad to null, disposing the old gradient (PyTorch's set_to_none). */
@@ -188,12 +177,12 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
       if (!Array.isArray(params) || params.length !== count) throw rangeError(`${at}.params`, `an array of length ${count}`, params);
       return this.check(merge(this.defaults, hyper), `${at}.`);
     });
-    const byIndex = this.paramGroups.flatMap((group) => group.params.map((p) => [p, group] as const));
+    const byIndex = this.paramGroups.flatMap((group) => group.params);
     const loaded = new Map<Tensor, S>();
     for (const [key, saved] of Object.entries(state)) {
       const at = `stateDict.state[${key}]`;
-      const [p, group] = byIndex[checkInteger(Number(key), `${at} (its index)`, 0, byIndex.length - 1)];
-      loaded.set(p, this.checkState(saved, at, p, { ...group, ...hypers[this.paramGroups.indexOf(group)] }));
+      const p = byIndex[checkInteger(Number(key), `${at} (its index)`, 0, byIndex.length - 1)];
+      loaded.set(p, this.checkState(saved, at, p));
     }
     hypers.forEach((hyper, i) => Object.assign(this.paramGroups[i], hyper));
     this.state.clear();
@@ -201,10 +190,10 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
   }
 
   /** Saved state for `p`, checked against a fresh state's fields and copied into the parameter's dtype. */
-  private checkState(saved: unknown, at: string, p: Tensor, group: ParamGroup<H>): S {
+  private checkState(saved: unknown, at: string, p: Tensor): S {
     if (typeof saved !== 'object' || saved === null) throw typeError(at, 'an object', saved);
     const like = p.contiguousData('parameter') as FloatArray;
-    const fresh = this.initState(like, group) as ParamState;
+    const fresh = this.initState(like) as ParamState;
     checkKnownKeys(saved, at, Object.keys(fresh));
     for (const [key, value] of Object.entries(saved)) {
       const name = `${at}.${key}`;
@@ -223,6 +212,16 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
     }
     return fresh as S;
   }
+}
+
+function checkGrad(p: Tensor, grad: Tensor, name: string): FloatArray {
+  if (grad.dtype !== p.dtype) {
+    throw new TypeError(`gated: expected ${name} to be of dtype ${p.dtype} (the parameter's dtype) but received ${grad.dtype}`);
+  }
+  if (shapeString(grad.shape) !== shapeString(p.shape)) {
+    throw rangeError(name, `of shape ${shapeString(p.shape)} (the parameter's shape)`, received(`shape ${shapeString(grad.shape)}`));
+  }
+  return grad.contiguousData(name) as FloatArray;
 }
 
 function copyState(state: ParamState): ParamState {

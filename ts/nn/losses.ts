@@ -1,0 +1,171 @@
+// Loss functions, with PyTorch's semantics and argument names.
+import { FloatArray } from '../autograd';
+import { allocate } from '../dtype';
+import { floatArg, tensorArg } from '../ops/operands';
+import { logSoftmax, mean, square, sub, sum } from '../ops';
+import { wrap } from '../ops/raw';
+import { record } from '../ops/record';
+import { Tensor } from '../tensor';
+import { checkKnownKeys, checkOneOf, rangeError, shapeString, typeError } from '../validate';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface NllOptions {
+  /** A weight per class [C]. */
+  weight?: Tensor;
+  /** Targets equal to this contribute nothing (default -100). */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+function total(values: FloatArray): number {
+  let acc = 0;
+  for (let i = 0; i < values.length; i++) acc += values[i];
+  return acc;
+}
+
+/** The reduced loss: per element ('none'), or their sum, or sum / divisor ('mean'). */
+function reducedOutput(losses: FloatArray, shape: readonly number[], reduction: Reduction, divisor: number): Tensor {
+  if (reduction === 'none') return wrap(losses, shape);
+  const out = allocate(losses instanceof Float32Array ? 'float32' : 'float64', 1) as FloatArray;
+  out[0] = reduction === 'sum' ? total(losses) : total(losses) / divisor;
+  return wrap(out, []);
+}
+
+function reductionOf(options: object, name: string, keys: string[]): Reduction {
+  if (typeof options !== 'object' || options === null) throw typeError(name, 'an object', options);
+  checkKnownKeys(options, name, keys);
+  return checkOneOf((options as { reduction?: Reduction }).reduction ?? 'mean', `${name}.reduction`, ['mean', 'sum', 'none'] as const);
+}
+
+/** Negative log-likelihood of log-probabilities input [N, C] at class indices target [N]. */
+export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
+  const reduction = reductionOf(options, 'options', ['weight', 'ignoreIndex', 'reduction']);
+  const logp = floatArg(input, 'input');
+  const labels = tensorArg(target, 'target');
+  if (labels.dtype !== 'int32' && labels.dtype !== 'int64') {
+    throw new TypeError(`gated: expected target of dtype int64 or int32 (class indices) but received ${labels.dtype}`);
+  }
+  if (logp.rank !== 2) throw rangeError('input', 'a rank-2 tensor [batch, classes]', `shape ${shapeString(logp.shape)}`);
+  const [N, C] = logp.shape;
+  if (labels.rank !== 1 || labels.shape[0] !== N) throw rangeError('target', `a rank-1 tensor [${N}]`, `shape ${shapeString(labels.shape)}`);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const weights = options.weight ? (floatArg(options.weight, 'options.weight').contiguousData() as FloatArray) : null;
+  if (weights && weights.length !== C) throw rangeError('options.weight', `${C} entries (one per class)`, weights.length);
+  const values = logp.contiguousData() as FloatArray;
+  const classes = labels.contiguousData();
+  const rowWeight = new Float64Array(N);
+  const losses = allocate(logp.dtype, N) as FloatArray;
+  let totalWeight = 0;
+  for (let i = 0; i < N; i++) {
+    const t = Number(classes[i]);
+    if (t === ignoreIndex) continue;
+    if (!Number.isInteger(t) || t < 0 || t >= C) throw rangeError(`target[${i}]`, `a class index in [0, ${C - 1}] or ignoreIndex (${ignoreIndex})`, t);
+    rowWeight[i] = weights ? weights[t] : 1;
+    losses[i] = -rowWeight[i] * values[i * C + t];
+    totalWeight += rowWeight[i];
+  }
+  const out = reducedOutput(losses, [N], reduction, totalWeight);
+  record('nllLoss', [logp], [out], [], ([g]) => {
+    if (!g) return [null];
+    const grad = allocate(logp.dtype, N * C) as FloatArray;
+    for (let i = 0; i < N; i++) {
+      if (rowWeight[i] === 0) continue;
+      const upstream = reduction === 'none' ? g[i] : reduction === 'sum' ? g[0] : g[0] / totalWeight;
+      grad[i * C + Number(classes[i])] = -rowWeight[i] * upstream;
+    }
+    return [grad];
+  });
+  return out;
+}
+
+/** Cross entropy of logits input [N, C] against class indices target [N]: nllLoss(logSoftmax(input)). */
+export function crossEntropy(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
+  return nllLoss(logSoftmax(floatArg(input, 'input'), 1), target, options);
+}
+
+function sameShape(input: Tensor, target: Tensor): void {
+  if (shapeString(input.shape) !== shapeString(target.shape)) {
+    throw rangeError('target', `of the input's shape ${shapeString(input.shape)}`, `shape ${shapeString(target.shape)}`);
+  }
+  if (input.dtype !== target.dtype) throw new TypeError(`gated: expected target of dtype ${input.dtype} (the input's) but received ${target.dtype}`);
+}
+
+function reduce(losses: Tensor, reduction: Reduction): Tensor {
+  return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : mean(losses);
+}
+
+/** Mean squared error. */
+export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  const reduction = reductionOf(options, 'options', ['reduction']);
+  const x = floatArg(input, 'input');
+  const y = floatArg(target, 'target');
+  sameShape(x, y);
+  return reduce(square(sub(x, y)), reduction);
+}
+
+export interface BceOptions {
+  /** A weight per element, broadcast like the input (same shape here). */
+  weight?: Tensor;
+  reduction?: Reduction;
+}
+
+/**
+ * An element-wise loss node: values[i] and d loss_i / d input_i from (x_i, y_i, w_i), then reduced.
+ * `pointwise` returns [loss, gradient] for one element.
+ */
+function pointwiseLoss(name: string, x: Tensor, y: Tensor, weight: Tensor | undefined, reduction: Reduction,
+  pointwise: (x: number, y: number, i: number) => [number, number]): Tensor {
+  sameShape(x, y);
+  const w = weight ? (floatArg(weight, 'options.weight').contiguousData() as FloatArray) : null;
+  if (w && w.length !== x.size) throw rangeError('options.weight', `${x.size} entries (the input's size)`, w.length);
+  const xs = x.contiguousData() as FloatArray;
+  const ys = y.contiguousData() as FloatArray;
+  const losses = allocate(x.dtype, x.size) as FloatArray;
+  const slopes = new Float64Array(x.size);
+  for (let i = 0; i < x.size; i++) {
+    const [loss, slope] = pointwise(xs[i], ys[i], i);
+    const scale = w ? w[i] : 1;
+    losses[i] = loss * scale;
+    slopes[i] = slope * scale;
+  }
+  const n = x.size;
+  const out = reducedOutput(losses, x.shape, reduction, n);
+  record(name, [x], [out], [], ([g]) => {
+    if (!g) return [null];
+    const grad = allocate(x.dtype, n) as FloatArray;
+    for (let i = 0; i < n; i++) grad[i] = slopes[i] * (reduction === 'none' ? g[i] : reduction === 'sum' ? g[0] : g[0] / n);
+    return [grad];
+  });
+  return out;
+}
+
+/** Binary cross entropy of probabilities input in [0, 1]; the logs are clamped at -100 like PyTorch. */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOptions = {}): Tensor {
+  const reduction = reductionOf(options, 'options', ['weight', 'reduction']);
+  const x = floatArg(input, 'input');
+  return pointwiseLoss('binaryCrossEntropy', x, floatArg(target, 'target'), options.weight, reduction, (p, y, i) => {
+    if (!(p >= 0 && p <= 1)) throw rangeError(`input element ${i}`, 'a probability in [0, 1]', p);
+    const logP = Math.max(Math.log(p), -100);
+    const log1mP = Math.max(Math.log(1 - p), -100);
+    return [-(y * logP + (1 - y) * log1mP), (p - y) / Math.max((1 - p) * p, 1e-12)];
+  });
+}
+
+export interface BceWithLogitsOptions extends BceOptions {
+  /** Weight of the positive class, one value for every element here. */
+  posWeight?: number;
+}
+
+/** Binary cross entropy on logits, computed stably: sigmoid and log in one. */
+export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  const reduction = reductionOf(options, 'options', ['weight', 'posWeight', 'reduction']);
+  const pw = options.posWeight ?? 1;
+  if (typeof pw !== 'number' || !(pw >= 0)) throw rangeError('options.posWeight', 'a number >= 0', pw);
+  return pointwiseLoss('bceWithLogits', floatArg(input, 'input'), floatArg(target, 'target'), options.weight, reduction, (x, y) => {
+    const logSigmoidNeg = Math.log1p(Math.exp(-Math.abs(x))) + Math.max(-x, 0); // -log sigmoid(x)
+    const loss = (1 - y) * x + (1 + (pw - 1) * y) * logSigmoidNeg;
+    const s = 1 / (1 + Math.exp(-x));
+    return [loss, s * (pw * y + 1 - y) - pw * y];
+  });
+}
