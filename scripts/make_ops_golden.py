@@ -10,7 +10,9 @@ with ops), described so that test/ops.test.ts can replay it:
      "output": {"shape", "dtype", "data"},
      "grads": {name: [...]}}                   # d(sum(output * grad_output)) / d(input), float inputs
 
-An argument is a literal (number, string, boolean, null, list of numbers), {"t": name} (an input
+An argument is a literal (number, string, boolean, null, list of numbers; null stands for an
+argument left out, undefined in TypeScript, except for linear's bias and embedding's paddingIdx,
+which take null itself), {"t": name} (an input
 tensor), {"ts": [names]} (a list of input tensors, for cat / stack) or {"call": op, "args": [...],
 "field"?: "values" | "indices"} (a nested call). Data is flat, row-major; bool data is true/false,
 int64 data plain integers. "domain" says how the float input was drawn ("normal", "positive" in
@@ -96,7 +98,7 @@ for op in ["add", "sub", "mul", "div"]:
     case(f"{op} tensor 0-d tensor", C(op, T("a"), T("b")), {"a": N(3, 2), "b": Y()})
     case(f"{op} 0-d tensor tensor", C(op, T("a"), T("b")), {"a": N(), "b": Y(3, 2)})
 case("mul same tensor twice", C("mul", T("a"), T("a")), {"a": N(2, 3)})
-case("div same tensor twice", C("div", T("a"), T("a")), {"a": P(5)})
+case("div by sqrt of itself", C("div", T("a"), C("sqrt", T("a"))), {"a": P(5)})
 
 # Unary ops (log, sqrt, rsqrt on positive inputs), also on a transposed (strided) view.
 for op in ["neg", "exp", "log", "sigmoid", "tanh", "relu", "abs", "sqrt", "rsqrt", "square"]:

@@ -59,8 +59,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const G: Batched = { batch, rows: M, cols: N, data: g };
     const As = batched(xs), Bs = batched(ys);
     // dA [batch, M, K] = dC B^T, dB [batch, K, N] = A^T dC; a shared operand sums over the batch.
-    const dA = x.requiresGrad ? sumToShape(product(batch, M, K, N, false, G, true, Bs), [batch, M, K], xs.rank === 3 ? [batch, M, K] : [M, K]) : null;
-    const dB = y.requiresGrad ? sumToShape(product(batch, K, N, M, true, As, false, G), [batch, K, N], ys.rank === 3 ? [batch, K, N] : [K, N]) : null;
+    const dA = x.requiresGrad ? sumToShape(product(batch, M, K, N, false, G, true, Bs), [batch, M, K], xs.shape) : null;
+    const dB = y.requiresGrad ? sumToShape(product(batch, K, N, M, true, As, false, G), [batch, K, N], ys.shape) : null;
     return [dA, dB];
   });
   return out;
