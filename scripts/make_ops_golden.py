@@ -246,6 +246,22 @@ case("unsqueeze * y broadcast", C("mul", C("unsqueeze", T("x"), 1), T("y")), {"x
 case("sum of squeeze(permute)", C("sum", C("squeeze", C("permute", T("x"), [1, 0, 2])), -1), {"x": N(1, 3, 4)})
 case("exp of narrow of select", C("exp", C("narrow", C("select", T("x"), 2, 1), 1, 1, 2)), {"x": N(2, 4, 3)})
 
+# Edge values and strided operands.
+case("relu at 0", C("relu", T("x")), {}, fixed={"x": ([2, 3], "float64", [0.0, -1.0, 2.0, 0.0, 0.5, -0.0])})
+case("abs at 0", C("abs", T("x")), {}, fixed={"x": ([2, 3], "float64", [0.0, -1.0, 2.0, 0.0, 0.5, -0.0])})
+case("norm with a zero row", C("norm", T("x"), -1), {}, fixed={"x": ([2, 3], "float64", [0.0, 0.0, 0.0, 1.0, -2.0, 3.0])})
+case("max with ties", C("max", T("x"), 1, field="values"), {},
+     fixed={"x": ([2, 4], "float64", [1.0, 3.0, 3.0, 0.0, 2.0, 2.0, -1.0, 2.0])})
+case("max indices with ties", C("max", T("x"), 1, field="indices"), {},
+     fixed={"x": ([2, 4], "float64", [1.0, 3.0, 3.0, 0.0, 2.0, 2.0, -1.0, 2.0])})
+case("argmax with ties", C("argmax", T("x")), {}, fixed={"x": ([2, 3], "float64", [1.0, 5.0, 2.0, 5.0, 0.0, 5.0])})
+case("maskedFill of transpose", C("maskedFill", C("transpose", T("x"), 0, 1), T("mask"), 3.0),
+     {"x": N(4, 3), "mask": BOOL(3, 1)})
+case("embedding of transposed weight", C("embedding", T("idx"), C("transpose", T("w"), 0, 1)), {"w": N(4, 5)},
+     fixed={"idx": EMB_IDX})
+case("linear with transposed weight", C("linear", T("x"), C("transpose", T("w"), 0, 1), T("b")),
+     {"x": N(2, 3), "w": N(3, 4), "b": N(4)})
+
 # Small chains, as a model would use them.
 case("logSoftmax of linear", C("logSoftmax", C("linear", T("x"), T("w"), T("b")), -1),
      {"x": N(4, 3), "w": N(5, 3), "b": N(5)})

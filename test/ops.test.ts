@@ -520,7 +520,7 @@ describe('g.tidy', () => {
     const w = f64([3], true);
     const loss = g.tidy(() => g.sum(w));
     loss.backward();
-    expect(Array.from(w.grad!.dataSync())).toEqual([1, 1, 1]);
+    expect(Array.from(w.grad!.dataSync() as Float64Array)).toEqual([1, 1, 1]);
   });
 });
 
@@ -587,9 +587,9 @@ describe('gradient accumulation', () => {
     const x = g.tensor([0.5, -1.5, 2], [3], { dtype: 'float64', requiresGrad: true });
     const expected = [2, -2, 5]; // 2x + 1
     g.add(g.mul(x, x), x).backward(g.ones([3], { dtype: 'float64' }));
-    expect(Array.from(x.grad!.dataSync())).toEqual(expected);
+    expect(Array.from(x.grad!.dataSync() as Float64Array)).toEqual(expected);
     x.mul(x).add(x).sum().backward();
-    expect(Array.from(x.grad!.dataSync())).toEqual(expected.map((v) => 2 * v));
+    expect(Array.from(x.grad!.dataSync() as Float64Array)).toEqual(expected.map((v) => 2 * v));
   });
 
   it('a non-leaf used twice: h = exp(x); y = h*h + h', () => {

@@ -59,6 +59,7 @@ export function checkOneOf<T extends string>(value: unknown, name: string, allow
 
 /** Rejects keys that are not in `known`, so a typo in an option never passes silently. */
 export function checkKnownKeys(options: object, name: string, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw typeError(name, 'an object', options);
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new TypeError(`gated: unknown option '${key}' in ${name}; known options are ${known.join(', ')}`);

@@ -2,7 +2,7 @@
 import { uniform } from '../creation';
 import { FloatDType } from '../dtype';
 import { Tensor } from '../tensor';
-import { checkBoolean, checkInteger, checkKnownKeys, checkOneOf, rangeError, shapeString, typeError } from '../validate';
+import { checkBoolean, checkInteger, checkKnownKeys, checkOneOf, rangeError, received, shapeString, typeError } from '../validate';
 import { Module, Parameter } from './module';
 import { runRnn } from './rnn_function';
 
@@ -45,7 +45,7 @@ class CellBase extends Module {
     if (input.dtype !== this.dtype) throw new TypeError(`gated: expected input of dtype ${this.dtype} (the cell's dtype) but received ${input.dtype}`);
     const unbatched = input.rank === 1;
     if ((input.rank !== 1 && input.rank !== 2) || input.shape[input.rank - 1] !== this.inputSize) {
-      throw rangeError('input', `[batch, ${this.inputSize}] or [${this.inputSize}]`, `shape ${shapeString(input.shape)}`);
+      throw rangeError('input', `[batch, ${this.inputSize}] or [${this.inputSize}]`, received(`shape ${shapeString(input.shape)}`));
     }
     const B = unbatched ? 1 : input.shape[0];
     const state = (t: Tensor | undefined, name: string) => {
@@ -53,7 +53,7 @@ class CellBase extends Module {
       if (!(t instanceof Tensor)) throw typeError(name, 'a Tensor', t);
       t.liveStorage(name);
       const expected = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
-      if (shapeString(t.shape) !== shapeString(expected)) throw rangeError(name, `of shape ${shapeString(expected)}`, `shape ${shapeString(t.shape)}`);
+      if (shapeString(t.shape) !== shapeString(expected)) throw rangeError(name, `of shape ${shapeString(expected)}`, received(`shape ${shapeString(t.shape)}`));
       if (t.dtype !== this.dtype) throw new TypeError(`gated: expected ${name} of dtype ${this.dtype} but received ${t.dtype}`);
       return t.reshape([1, B, this.hiddenSize]);
     };

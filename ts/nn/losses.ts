@@ -6,7 +6,7 @@ import { logSoftmax, mean, square, sub, sum } from '../ops';
 import { wrap } from '../ops/raw';
 import { record } from '../ops/record';
 import { Tensor } from '../tensor';
-import { checkKnownKeys, checkOneOf, rangeError, shapeString, typeError } from '../validate';
+import { checkInteger, checkKnownKeys, checkOneOf, rangeError, received, shapeString, typeError } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -46,10 +46,10 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
   if (labels.dtype !== 'int32' && labels.dtype !== 'int64') {
     throw new TypeError(`gated: expected target of dtype int64 or int32 (class indices) but received ${labels.dtype}`);
   }
-  if (logp.rank !== 2) throw rangeError('input', 'a rank-2 tensor [batch, classes]', `shape ${shapeString(logp.shape)}`);
+  if (logp.rank !== 2) throw rangeError('input', 'a rank-2 tensor [batch, classes]', received(`shape ${shapeString(logp.shape)}`));
   const [N, C] = logp.shape;
-  if (labels.rank !== 1 || labels.shape[0] !== N) throw rangeError('target', `a rank-1 tensor [${N}]`, `shape ${shapeString(labels.shape)}`);
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  if (labels.rank !== 1 || labels.shape[0] !== N) throw rangeError('target', `a rank-1 tensor [${N}]`, received(`shape ${shapeString(labels.shape)}`));
+  const ignoreIndex = checkInteger(options.ignoreIndex ?? -100, 'options.ignoreIndex', -Number.MAX_SAFE_INTEGER);
   const weights = options.weight ? (floatArg(options.weight, 'options.weight').contiguousData() as FloatArray) : null;
   if (weights && weights.length !== C) throw rangeError('options.weight', `${C} entries (one per class)`, weights.length);
   const values = logp.contiguousData() as FloatArray;
@@ -81,14 +81,22 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
 
 /** Cross entropy of logits input [N, C] against class indices target [N]: nllLoss(logSoftmax(input)). */
 export function crossEntropy(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
-  return nllLoss(logSoftmax(floatArg(input, 'input'), 1), target, options);
+  const logits = floatArg(input, 'input');
+  if (logits.rank === 1) {
+    // One sample: input [C], target [] (a single class index).
+    const label = tensorArg(target, 'target');
+    if (label.rank !== 0) throw rangeError('target', 'a one-element rank-0 tensor (one class index for a rank-1 input)', received(`shape ${shapeString(label.shape)}`));
+    const loss = nllLoss(logSoftmax(logits.unsqueeze(0), 1), label.reshape([1]), options);
+    return loss.rank === 1 ? loss.reshape([]) : loss;
+  }
+  return nllLoss(logSoftmax(logits, 1), target, options);
 }
 
-function sameShape(input: Tensor, target: Tensor): void {
-  if (shapeString(input.shape) !== shapeString(target.shape)) {
-    throw rangeError('target', `of the input's shape ${shapeString(input.shape)}`, `shape ${shapeString(target.shape)}`);
+function sameShape(input: Tensor, other: Tensor, name = 'target'): void {
+  if (shapeString(input.shape) !== shapeString(other.shape)) {
+    throw rangeError(name, `of the input's shape ${shapeString(input.shape)}`, received(`shape ${shapeString(other.shape)}`));
   }
-  if (input.dtype !== target.dtype) throw new TypeError(`gated: expected target of dtype ${input.dtype} (the input's) but received ${target.dtype}`);
+  if (input.dtype !== other.dtype) throw new TypeError(`gated: expected ${name} of dtype ${input.dtype} (the input's) but received ${other.dtype}`);
 }
 
 function reduce(losses: Tensor, reduction: Reduction): Tensor {
@@ -105,37 +113,44 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
 }
 
 export interface BceOptions {
-  /** A weight per element, broadcast like the input (same shape here). */
+  /** A weight per element, of the input's shape and dtype. */
   weight?: Tensor;
   reduction?: Reduction;
 }
 
 /**
- * An element-wise loss node: values[i] and d loss_i / d input_i from (x_i, y_i, w_i), then reduced.
- * `pointwise` returns [loss, gradient] for one element.
+ * An element-wise loss node: loss_i and its derivatives by x_i and y_i from (x_i, y_i), scaled by
+ * w_i, then reduced. `pointwise` returns [loss, d loss / dx, d loss / dy] for one element.
  */
 function pointwiseLoss(name: string, x: Tensor, y: Tensor, weight: Tensor | undefined, reduction: Reduction,
-  pointwise: (x: number, y: number, i: number) => [number, number]): Tensor {
+  pointwise: (x: number, y: number, i: number) => [number, number, number]): Tensor {
   sameShape(x, y);
-  const w = weight ? (floatArg(weight, 'options.weight').contiguousData() as FloatArray) : null;
-  if (w && w.length !== x.size) throw rangeError('options.weight', `${x.size} entries (the input's size)`, w.length);
+  let w: FloatArray | null = null;
+  if (weight !== undefined) {
+    const wt = floatArg(weight, 'options.weight');
+    sameShape(x, wt, 'options.weight');
+    w = wt.contiguousData() as FloatArray;
+  }
   const xs = x.contiguousData() as FloatArray;
   const ys = y.contiguousData() as FloatArray;
-  const losses = allocate(x.dtype, x.size) as FloatArray;
-  const slopes = new Float64Array(x.size);
-  for (let i = 0; i < x.size; i++) {
-    const [loss, slope] = pointwise(xs[i], ys[i], i);
+  const n = x.size;
+  const losses = allocate(x.dtype, n) as FloatArray;
+  const slopes = [new Float64Array(n), new Float64Array(n)]; // by x, by y
+  for (let i = 0; i < n; i++) {
+    const [loss, byX, byY] = pointwise(xs[i], ys[i], i);
     const scale = w ? w[i] : 1;
     losses[i] = loss * scale;
-    slopes[i] = slope * scale;
+    slopes[0][i] = byX * scale;
+    slopes[1][i] = byY * scale;
   }
-  const n = x.size;
   const out = reducedOutput(losses, x.shape, reduction, n);
-  record(name, [x], [out], [], ([g]) => {
-    if (!g) return [null];
-    const grad = allocate(x.dtype, n) as FloatArray;
-    for (let i = 0; i < n; i++) grad[i] = slopes[i] * (reduction === 'none' ? g[i] : reduction === 'sum' ? g[0] : g[0] / n);
-    return [grad];
+  record(name, [x, y], [out], [], ([g]) => {
+    if (!g) return [null, null];
+    return slopes.map((slope) => {
+      const grad = allocate(x.dtype, n) as FloatArray;
+      for (let i = 0; i < n; i++) grad[i] = slope[i] * (reduction === 'none' ? g[i] : reduction === 'sum' ? g[0] : g[0] / n);
+      return grad;
+    });
   });
   return out;
 }
@@ -148,7 +163,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
     if (!(p >= 0 && p <= 1)) throw rangeError(`input element ${i}`, 'a probability in [0, 1]', p);
     const logP = Math.max(Math.log(p), -100);
     const log1mP = Math.max(Math.log(1 - p), -100);
-    return [-(y * logP + (1 - y) * log1mP), (p - y) / Math.max((1 - p) * p, 1e-12)];
+    return [-(y * logP + (1 - y) * log1mP), (p - y) / Math.max((1 - p) * p, 1e-12), log1mP - logP];
   });
 }
 
@@ -166,6 +181,6 @@ export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLog
     const logSigmoidNeg = Math.log1p(Math.exp(-Math.abs(x))) + Math.max(-x, 0); // -log sigmoid(x)
     const loss = (1 - y) * x + (1 + (pw - 1) * y) * logSigmoidNeg;
     const s = 1 / (1 + Math.exp(-x));
-    return [loss, s * (pw * y + 1 - y) - pw * y];
+    return [loss, s * (pw * y + 1 - y) - pw * y, (pw - 1) * logSigmoidNeg - x];
   });
 }

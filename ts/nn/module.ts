@@ -56,9 +56,13 @@ export class Module {
     return [...this.ownTensors(prefix, marker), ...this.namedChildren().flatMap(([name, child]) => child.namedTensors(`${prefix}${name}.`, marker))];
   }
 
-  /** Parameters of this module, then of each submodule, with dotted names. */
+  /**
+   * Parameters of this module, then of each submodule, with dotted names. A tensor shared by
+   * several fields (tied weights) is listed once, under its first name, as in PyTorch.
+   */
   namedParameters(prefix = ''): [string, Tensor][] {
-    return this.namedTensors(prefix, isParameter);
+    const seen = new Set<Tensor>();
+    return this.namedTensors(prefix, isParameter).filter(([, t]) => !seen.has(t) && seen.add(t) !== undefined);
   }
 
   /** The parameter with this dotted name, e.g. 'weight_hh_l0' (PyTorch's attribute name). */

@@ -3,9 +3,15 @@ import { full, zeros } from '../creation';
 import { FloatDType } from '../dtype';
 import { add, mean, mul, rsqrt, square, sub } from '../ops';
 import { noGrad } from '../autograd';
+import { tensorArg } from '../ops/operands';
 import { Tensor } from '../tensor';
-import { checkBoolean, checkInteger, checkKnownKeys, checkNumberInRange, checkOneOf, rangeError, shapeString } from '../validate';
+import { checkBoolean, checkInteger, checkKnownKeys, checkNumberInRange, checkOneOf, rangeError, received, shapeString } from '../validate';
 import { Buffer, Module, Parameter } from './module';
+
+function checkInput(x: unknown, dtype: FloatDType, module: string): void {
+  const input = tensorArg(x, 'input');
+  if (input.dtype !== dtype) throw new TypeError(`gated: expected input of dtype ${dtype} (the ${module}'s dtype) but received ${input.dtype}`);
+}
 
 export interface LayerNormOptions {
   eps?: number;
@@ -18,6 +24,7 @@ export interface LayerNormOptions {
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
+  readonly dtype: FloatDType;
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
 
@@ -27,17 +34,18 @@ export class LayerNorm extends Module {
     const dims = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape = dims.map((d, i) => checkInteger(d, `normalizedShape[${i}]`, 1));
     this.eps = checkNumberInRange(options.eps ?? 1e-5, 'eps', 0, Infinity);
-    const dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const);
+    const dtype = (this.dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const));
     const affine = checkBoolean(options.elementwiseAffine ?? true, 'elementwiseAffine');
     this.weight = affine ? Parameter(full(this.normalizedShape, 1, { dtype })) : null;
     this.bias = affine && checkBoolean(options.bias ?? true, 'bias') ? Parameter(zeros(this.normalizedShape, { dtype })) : null;
   }
 
   forward(x: Tensor): Tensor {
+    checkInput(x, this.dtype, 'LayerNorm');
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.rank - k);
     if (x.rank < k || shapeString(tail) !== shapeString(this.normalizedShape)) {
-      throw rangeError('input', `a tensor ending in ${shapeString(this.normalizedShape)}`, `shape ${shapeString(x.shape)}`);
+      throw rangeError('input', `a tensor ending in ${shapeString(this.normalizedShape)}`, received(`shape ${shapeString(x.shape)}`));
     }
     const dims = this.normalizedShape.map((_, i) => x.rank - k + i);
     const centered = sub(x, mean(x, dims, true));
@@ -65,6 +73,7 @@ export class BatchNorm1d extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number;
+  readonly dtype: FloatDType;
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
   readonly running_mean: Tensor | null;
@@ -77,7 +86,7 @@ export class BatchNorm1d extends Module {
     this.numFeatures = checkInteger(numFeatures, 'numFeatures', 1);
     this.eps = checkNumberInRange(options.eps ?? 1e-5, 'eps', 0, Infinity);
     this.momentum = checkNumberInRange(options.momentum ?? 0.1, 'momentum', 0, 1);
-    const dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const);
+    const dtype = (this.dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const));
     const affine = checkBoolean(options.affine ?? true, 'affine');
     const track = checkBoolean(options.trackRunningStats ?? true, 'trackRunningStats');
     this.weight = affine ? Parameter(full([numFeatures], 1, { dtype })) : null;
@@ -88,12 +97,13 @@ export class BatchNorm1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkInput(x, this.dtype, 'BatchNorm1d');
     if ((x.rank !== 2 && x.rank !== 3) || x.shape[1] !== this.numFeatures) {
-      throw rangeError('input', `[batch, ${this.numFeatures}] or [batch, ${this.numFeatures}, length]`, `shape ${shapeString(x.shape)}`);
+      throw rangeError('input', `[batch, ${this.numFeatures}] or [batch, ${this.numFeatures}, length]`, received(`shape ${shapeString(x.shape)}`));
     }
     const dims = x.rank === 2 ? [0] : [0, 2];
     if (this.training && dims.reduce((n, d) => n * x.shape[d], 1) === 1) {
-      throw rangeError('input', 'more than one value per channel in training mode', `shape ${shapeString(x.shape)}`);
+      throw rangeError('input', 'more than one value per channel in training mode', received(`shape ${shapeString(x.shape)}`));
     }
     // Per-channel values broadcast against x: [C] for [N, C], [C, 1] for [N, C, L].
     const perChannel = (t: Tensor) => (x.rank === 2 ? t : t.reshape([this.numFeatures, 1]));

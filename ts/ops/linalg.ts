@@ -4,7 +4,7 @@ import { FloatArray } from '../autograd';
 import { allocate } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { rangeError, shapeString } from '../validate';
+import { rangeError, received, shapeString } from '../validate';
 import { floatArg } from './operands';
 import { sumToShape, wrap } from './raw';
 import { record } from './record';
@@ -35,7 +35,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   let y = floatArg(b, 'b');
   if (x.dtype !== y.dtype) throw new TypeError(`gated: matmul: expected operands of one dtype but received ${x.dtype} and ${y.dtype}`);
   if (x.rank < 1 || x.rank > 3 || y.rank < 1 || y.rank > 3) {
-    throw rangeError('matmul operands', 'tensors of rank 1, 2 or 3', `shapes ${shapeString(x.shape)} and ${shapeString(y.shape)}`);
+    throw rangeError('matmul operands', 'tensors of rank 1, 2 or 3', received(`shapes ${shapeString(x.shape)} and ${shapeString(y.shape)}`));
   }
   const vectorA = x.rank === 1;
   const vectorB = y.rank === 1;
@@ -44,7 +44,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const A = batched(x);
   const B = batched(y);
   if (A.cols !== B.rows || (A.batch !== B.batch && A.batch !== 1 && B.batch !== 1)) {
-    throw rangeError('matmul operands', 'shapes [.., M, K] and [.., K, N] with matching batches', `shapes ${shapeString(a.shape)} and ${shapeString(b.shape)}`);
+    throw rangeError('matmul operands', 'shapes [.., M, K] and [.., K, N] with matching batches', received(`shapes ${shapeString(a.shape)} and ${shapeString(b.shape)}`));
   }
   const batch = Math.max(A.batch, B.batch);
   const M = A.rows, K = A.cols, N = B.cols;
@@ -71,12 +71,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const input = floatArg(x, 'input');
   const w = floatArg(weight, 'weight');
   const b = bias ? floatArg(bias, 'bias') : null;
-  if (w.rank !== 2) throw rangeError('weight', 'a rank-2 tensor [outFeatures, inFeatures]', `shape ${shapeString(w.shape)}`);
+  if (w.rank !== 2) throw rangeError('weight', 'a rank-2 tensor [outFeatures, inFeatures]', received(`shape ${shapeString(w.shape)}`));
   const [outFeatures, inFeatures] = w.shape;
   if (input.rank < 1 || input.shape[input.rank - 1] !== inFeatures) {
-    throw rangeError('input', `a tensor whose last dimension is ${inFeatures} (inFeatures)`, `shape ${shapeString(input.shape)}`);
+    throw rangeError('input', `a tensor whose last dimension is ${inFeatures} (inFeatures)`, received(`shape ${shapeString(input.shape)}`));
   }
-  if (b && (b.rank !== 1 || b.shape[0] !== outFeatures)) throw rangeError('bias', `of shape [${outFeatures}]`, `shape ${shapeString(b.shape)}`);
+  if (b && (b.rank !== 1 || b.shape[0] !== outFeatures)) throw rangeError('bias', `of shape [${outFeatures}]`, received(`shape ${shapeString(b.shape)}`));
   for (const [t, name] of [[w, 'weight'], [b, 'bias']] as const) {
     if (t && t.dtype !== input.dtype) throw new TypeError(`gated: expected ${name} of dtype ${input.dtype} (the input's) but received ${t.dtype}`);
   }

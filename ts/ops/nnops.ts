@@ -4,7 +4,7 @@ import { DType, FloatDType, allocate, isFloatDType } from '../dtype';
 import { native } from '../native';
 import { nextSeed } from '../random';
 import { Tensor } from '../tensor';
-import { checkNumberInRange, rangeError, shapeString } from '../validate';
+import { checkNumberInRange, rangeError, received, shapeString } from '../validate';
 import { floatArg, tensorArg } from './operands';
 import { wrap } from './raw';
 import { record } from './record';
@@ -16,7 +16,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
   if (idx.dtype !== 'int32' && idx.dtype !== 'int64') {
     throw new TypeError(`gated: expected indices of dtype int32 or int64 but received ${idx.dtype}`);
   }
-  if (w.rank !== 2) throw rangeError('weight', 'a rank-2 tensor [numEmbeddings, embeddingDim]', `shape ${shapeString(w.shape)}`);
+  if (w.rank !== 2) throw rangeError('weight', 'a rank-2 tensor [numEmbeddings, embeddingDim]', received(`shape ${shapeString(w.shape)}`));
   const [rows, width] = w.shape;
   const indexData = idx.contiguousData() as Int32Array | BigInt64Array;
   const out = allocate(w.dtype, idx.size * width) as FloatArray;

@@ -4,7 +4,7 @@ import { DType, allocate } from '../dtype';
 import { contiguousStrides, elementCount } from '../layout';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { rangeError, typeError } from '../validate';
+import { rangeError, received, typeError } from '../validate';
 import { div } from './elementwise';
 import { floatArg, tensorArg } from './operands';
 import { UNARY, broadcastStrides, gatherContiguous, sumToShape, wrap } from './raw';
@@ -68,7 +68,7 @@ export function mean(x: Tensor, dims?: number | readonly number[], keepdim = fal
 export function max(x: Tensor, dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
   const input = tensorArg(x, 'x');
   const d = input.dimension(dim);
-  if (input.shape[d] === 0) throw rangeError('x', 'a non-empty dimension to take the maximum over', `shape [${input.shape}]`);
+  if (input.shape[d] === 0) throw rangeError('x', 'a non-empty dimension to take the maximum over', received(`shape [${input.shape}]`));
   const outer = elementCount(input.shape.slice(0, d));
   const n = input.shape[d];
   const inner = elementCount(input.shape.slice(d + 1));

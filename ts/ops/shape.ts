@@ -3,7 +3,7 @@ import { FloatArray } from '../autograd';
 import { allocate } from '../dtype';
 import { elementCount } from '../layout';
 import { Tensor } from '../tensor';
-import { rangeError, shapeString, typeError } from '../validate';
+import { rangeError, received, shapeString, typeError } from '../validate';
 import { unsqueeze } from '../views';
 import { tensorArg } from './operands';
 import { wrap } from './raw';
@@ -19,7 +19,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     if (t.dtype !== first.dtype) throw new TypeError(`gated: cat: expected tensors[${i}] of dtype ${first.dtype} but received ${t.dtype}`);
     const same = t.rank === first.rank && t.shape.every((s, k) => k === d || s === first.shape[k]);
     if (!same) {
-      throw rangeError(`tensors[${i}]`, `of shape ${shapeString(first.shape)} except along dim ${d}`, `shape ${shapeString(t.shape)}`);
+      throw rangeError(`tensors[${i}]`, `of shape ${shapeString(first.shape)} except along dim ${d}`, received(`shape ${shapeString(t.shape)}`));
     }
   });
   const outer = elementCount(first.shape.slice(0, d));
@@ -55,7 +55,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const first = tensorArg(tensors[0], 'tensors[0]');
   tensors.forEach((t, i) => {
     if (shapeString(tensorArg(t, `tensors[${i}]`).shape) !== shapeString(first.shape)) {
-      throw rangeError(`tensors[${i}]`, `of shape ${shapeString(first.shape)} like tensors[0]`, `shape ${shapeString(t.shape)}`);
+      throw rangeError(`tensors[${i}]`, `of shape ${shapeString(first.shape)} like tensors[0]`, received(`shape ${shapeString(t.shape)}`));
     }
   });
   return cat(tensors.map((t) => unsqueeze(t, dim)), dim);
