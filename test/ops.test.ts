@@ -501,10 +501,9 @@ describe('g.tidy', () => {
     expect(Number.isFinite(result.loss.item())).toBe(true);
   });
 
-  // KNOWN BUG (see report): disposing an intermediate clears its gradEdge (Tensor.dispose), which
-  // cuts the graph, and the tape's SavedTensor handles are made inside the scope, so tidy disposes
-  // them. Remove `.fails` once backward after tidy works.
-  it.fails('backward after tidy works (intermediates disposed)', () => {
+  // Regression: disposing an intermediate used to cut the graph, and tidy disposed the tape's saved
+  // handles made inside its scope.
+  it('backward after tidy works (intermediates disposed)', () => {
     const w = f64([3, 2], true);
     const x = f64([4, 3]);
     const loss = g.tidy(() => g.sum(g.tanh(g.mul(g.matmul(x, w), 2))));
@@ -600,11 +599,9 @@ describe('gradient accumulation', () => {
     expect(relativeError(x.grad!.dataSync() as Float64Array, expected)).toBeLessThan(1e-15);
   });
 
-  // KNOWN BUG (see report): add's backward hands the same gradient array to both inputs (sumToShape
-  // returns its input when no reduction is needed) and backward() stores gradient arrays by
-  // reference and adds into them in place, so a later accumulation into u's slot also changes v's.
-  // Remove `.fails` once fixed.
-  it.fails('two non-leaves fed one gradient array: t = (u + v) + u', () => {
+  // Regression: add's backward hands the same gradient array to both inputs; accumulating into one
+  // input's slot in place used to change the other's too.
+  it('two non-leaves fed one gradient array: t = (u + v) + u', () => {
     const x = g.tensor([0.5, 1], [2], { dtype: 'float64', requiresGrad: true });
     const w = g.tensor([0.25, -1], [2], { dtype: 'float64', requiresGrad: true });
     const u = g.exp(x);

@@ -113,3 +113,11 @@ describe('views and lifetime', () => {
     expect(viaView).toEqual(Array.from<number | bigint>(x.grad!.dataSync()));
   });
 });
+
+describe('tidy and gradients', () => {
+  it('keeps .grad made by a backward() inside tidy, so the optimizer can step outside it', () => {
+    const w = g.randn([3], { requiresGrad: true });
+    g.tidy(() => w.mul(2).sum().backward());
+    expect(w.grad?.toArray()).toEqual([2, 2, 2]);
+  });
+});

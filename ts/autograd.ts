@@ -2,7 +2,7 @@
 // backward is the native backward). backward() walks the recorded nodes in reverse order.
 import { DType, FloatDType, TypedArray, allocate, isFloatDType } from './dtype';
 import { Tensor } from './tensor';
-import { Disposable, closeScope, openScope } from './scope';
+import { Disposable, closeScope, openScope, untrack } from './scope';
 import { checkBoolean, checkKnownKeys, shapeString, typeError } from './validate';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -88,6 +88,7 @@ export class SavedTensor {
 
   constructor(tensor: Tensor) {
     this.handle = tensor.detach();
+    untrack(this.handle); // owned by the tape: an enclosing tidy() must not dispose it
     this.savedVersion = tensor.version;
   }
 
@@ -112,9 +113,17 @@ function addInto(target: TypedArray, source: TypedArray): void {
   for (let i = 0; i < target.length; i++) (target as FloatArray)[i] += (source as FloatArray)[i];
 }
 
+/** a + b in a new array: a node may hand the same array to several inputs, so none is changed. */
+function added(a: FloatArray, b: FloatArray): FloatArray {
+  const out = a.slice() as FloatArray;
+  addInto(out, b);
+  return out;
+}
+
 function accumulateLeaf(leaf: Tensor, grad: FloatArray): void {
   if (leaf.grad === null || leaf.grad.isDisposed) {
     leaf.grad = Tensor.fromData(grad.slice(), leaf.shape, leaf.dtype);
+    untrack(leaf.grad); // the gradient belongs to its leaf, not to an enclosing tidy()
   } else {
     addInto(leaf.grad.contiguousData(), grad);
     leaf.grad.markModified();
@@ -203,8 +212,7 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
     let slots = pending.get(node);
     if (!slots) pending.set(node, (slots = node.outputShapes.map(() => null)));
     const existing = slots[index];
-    if (existing) addInto(existing, grad);
-    else slots[index] = grad;
+    slots[index] = existing ? added(existing, grad) : grad;
   };
   const roots = new Set<GradNode>();
   tensors.forEach((t) => t.gradEdge && roots.add(t.gradEdge.node));

@@ -137,6 +137,7 @@ export class Tensor {
   /**
    * Releases this handle's reference to the data. The handle is unusable afterwards (a clear error on
    * use); the data itself lives on while other views, the autograd tape or an async call hold it.
+   * Its place in the autograd graph stays, so a backward() through it still reaches its inputs.
    * Disposing twice is allowed.
    */
   dispose(): void {
@@ -145,7 +146,6 @@ export class Tensor {
     this.storageRef = null;
     this.grad?.dispose();
     this.grad = null;
-    this.gradEdge = null;
   }
 
   /** @internal A view on the same storage. */
