@@ -52,8 +52,7 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
   for (int64_t b = 0; b < B; ++b) {
     T* dRow = dg + b * G;
     if (!p.active(b, t)) {
-      carryInactiveRow(H, dh + b * H, dhPrev + b * H);
-      for (int64_t k = 0; k < G; ++k) dRow[k] = T(0);
+      passInactiveRowBack(H, G, dh + b * H, dhPrev + b * H, {dRow});
       continue;
     }
     const T* act = p.gates + (t * B + b) * G;

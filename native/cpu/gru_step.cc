@@ -44,8 +44,7 @@ void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
     T* dx = dInput + b * G;
     T* dhg = dHidden + b * G;
     if (!p.active(b, t)) {
-      carryInactiveRow(H, dh + b * H, dhPrev + b * H);
-      for (int64_t k = 0; k < G; ++k) dx[k] = dhg[k] = T(0);
+      passInactiveRowBack(H, G, dh + b * H, dhPrev + b * H, {dx, dhg});
       continue;
     }
     const T* act = p.gates + (t * B + b) * G;

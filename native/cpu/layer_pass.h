@@ -1,6 +1,7 @@
 // One layer and direction of a recurrent network: its buffers and how time and lengths index them.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 
 #include "../core/rnn_shape.h"
 #include "rnn_cpu.h"
@@ -67,6 +68,15 @@ template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, 
 template <typename T>
 inline void carryInactiveRow(int64_t hidden, const T* from, T* to) {
   for (int64_t j = 0; j < hidden; ++j) to[j] = from[j];
+}
+
+// Backward of such a row: dhPrev [H] = dh [H], and each gate-gradient row [width] is zero.
+template <typename T>
+inline void passInactiveRowBack(int64_t hidden, int64_t width, const T* dh, T* dhPrev, std::initializer_list<T*> gateRows) {
+  carryInactiveRow(hidden, dh, dhPrev);
+  for (T* row : gateRows) {
+    for (int64_t k = 0; k < width; ++k) row[k] = T(0);
+  }
 }
 
 }  // namespace gated

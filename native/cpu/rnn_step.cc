@@ -30,8 +30,7 @@ void rnnStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
   T* dg = p.dGates + t * B * H;
   for (int64_t b = 0; b < B; ++b) {
     if (!p.active(b, t)) {
-      carryInactiveRow(H, dh + b * H, dhPrev + b * H);
-      for (int64_t j = 0; j < H; ++j) dg[b * H + j] = T(0);
+      passInactiveRowBack(H, H, dh + b * H, dhPrev + b * H, {dg + b * H});
       continue;
     }
     for (int64_t j = 0; j < H; ++j) {
