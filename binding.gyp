@@ -3,6 +3,8 @@
     {
       "target_name": "gated",
       "sources": [
+        "native/cpu/activations.cc",
+        "native/cpu/activations_isa.cc",
         "native/cpu/gemm.cc",
         "native/cpu/gemm_isa.cc",
         "native/cpu/gru_reset_before_step.cc",

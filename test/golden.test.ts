@@ -43,25 +43,32 @@ function runCase(name: string, dtype: FloatDType): Map<string, number> {
 
 const names = goldenNames();
 const isas = g.backend.kernelVariants('isa').filter((v) => v !== 'auto');
-const variants: [string, string][] = [['reference', 'baseline'], ...isas.flatMap((isa) => ['auto', 'packed', 'rows'].map((gemm): [string, string] => [gemm, isa]))];
+const best = isas[isas.length - 1];
+const variants: [string, string, string][] = [
+  ['reference', 'baseline', 'scalar'],
+  ['auto', best, 'scalar'],
+  ...isas.flatMap((isa) => ['auto', 'packed', 'rows'].map((gemm): [string, string, string] => [gemm, isa, 'vector'])),
+];
 
-describe.each(variants)('gemm %s, isa %s', (gemm, isa) => {
+describe.each(variants)('gemm %s, isa %s, %s activations', (gemm, isa, activations) => {
   describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
     it.each(names)('%s', (name) => {
       const previousIsa = g.backend.getKernel('isa');
       g.backend.setKernel('gemm', gemm);
       g.backend.setKernel('isa', isa);
+      g.backend.setKernel('activations', activations);
       try {
         const errors = runCase(name, dtype);
         for (const [key, error] of errors) {
           const slot = (worst[dtype] ??= { error: 0, where: '' });
-          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${gemm}, ${isa})` });
+          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${gemm}, ${isa}, ${activations} activations)` });
           expect(error, `${name} ${key}`).toBeLessThanOrEqual(TOLERANCE[dtype]);
         }
         expect(errors.size).toBeGreaterThanOrEqual(5);
       } finally {
         g.backend.setKernel('gemm', 'auto');
         g.backend.setKernel('isa', previousIsa);
+        g.backend.setKernel('activations', 'vector');
       }
     });
   });

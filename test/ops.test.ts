@@ -611,3 +611,32 @@ describe('gradient accumulation', () => {
     expect(relativeError(w.grad!.dataSync() as Float64Array, [0.25, -1].map((a) => Math.exp(a)))).toBeLessThan(1e-15);
   });
 });
+
+describe('float32 activation kernels', () => {
+  it('match Math within 2e-7 absolute from -100 to 100 and pass NaN and infinities through', () => {
+    const inputs: number[] = [];
+    for (let x = -100; x <= 100; x += 0.0173) inputs.push(x);
+    inputs.push(0, -0, 1e-30, -1e-30, 88.7, -88.7, 87.4, -87.4);
+    const special = [NaN, Infinity, -Infinity];
+    for (const activations of ['vector', 'scalar']) {
+      g.backend.setKernel('activations', activations);
+      try {
+        const x = g.tensor([...inputs, ...special]);
+        const rounded = x.dataSync() as Float32Array;
+        const sig = g.sigmoid(x).dataSync() as Float32Array;
+        const th = g.tanh(x).dataSync() as Float32Array;
+        let worst = 0;
+        inputs.forEach((_, i) => {
+          const v = rounded[i];
+          worst = Math.max(worst, Math.abs(sig[i] - 1 / (1 + Math.exp(-v))), Math.abs(th[i] - Math.tanh(v)));
+        });
+        expect(worst, `${activations} activations`).toBeLessThan(2e-7);
+        const n = inputs.length;
+        expect([sig[n], sig[n + 1], sig[n + 2]]).toEqual([NaN, 1, 0]);
+        expect([th[n], th[n + 1], th[n + 2]]).toEqual([NaN, 1, -1]);
+      } finally {
+        g.backend.setKernel('activations', 'vector');
+      }
+    }
+  });
+});

@@ -5,10 +5,12 @@ import { checkOneOf } from './validate';
 
 /**
  * - gemm: 'auto' | 'packed' | 'rows' | 'reference': the matrix-product algorithm
- * - isa:  'auto' | 'baseline' | 'avx2' | 'avx512': the instruction set of the GEMM kernels (those this CPU has)
+ * - isa:  'auto' | 'baseline' | 'avx2' | 'avx512': the instruction set of the GEMM and activation
+ *         kernels (those this CPU has)
+ * - activations: 'vector' | 'scalar': float32 gate activations as vectorised polynomials, or libm
  */
-export type KernelName = 'gemm' | 'isa';
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa'];
+export type KernelName = 'gemm' | 'isa' | 'activations';
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations'];
 
 /** The variants of a kernel this machine accepts. */
 export function kernelVariants(name: KernelName): string[] {

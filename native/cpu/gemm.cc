@@ -100,24 +100,47 @@ void packB(bool transB, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t
   }
 }
 
+int64_t roundUp(int64_t value, int64_t step) { return (value + step - 1) / step * step; }
+
+// Where block (jc, pc) of a fully packed op(B) starts: every column block before jc holds
+// NC (a multiple of NR) columns times all K rows.
+template <typename T>
+int64_t packedBlockOffset(int64_t K, int64_t N, int64_t jc, int64_t pc) {
+  return jc * K + pc * roundUp(std::min(kNC, N - jc), kNR<T>);
+}
+
+// The whole of op(B) in micro-kernel panels, block after block (see packedBlockOffset).
+template <typename T>
+std::vector<T> packWhole(bool transB, const T* B, int64_t ldb, int64_t K, int64_t N) {
+  std::vector<T> out(static_cast<size_t>(roundUp(N, kNR<T>) * K));
+  for (int64_t jc = 0; jc < N; jc += kNC) {
+    for (int64_t pc = 0; pc < K; pc += kKC) {
+      packB(transB, B, ldb, pc, std::min(kKC, K - pc), jc, std::min(kNC, N - jc), out.data() + packedBlockOffset<T>(K, N, jc, pc));
+    }
+  }
+  return out;
+}
+
+// Packs op(B) block by block as it goes, or reads the blocks of `prepacked` (from packWhole).
 template <typename T>
 void gemmPacked(const IsaKernels<T>& kernels, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
-                const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc) {
+                const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, const T* prepacked = nullptr) {
   thread_local std::vector<T> packedA, packedB;
   packedA.resize(static_cast<size_t>(((kMC + kMR - 1) / kMR) * kMR * kKC));
-  packedB.resize(static_cast<size_t>(((kNC + kNR<T> - 1) / kNR<T>) * kNR<T> * kKC));
+  if (!prepacked) packedB.resize(static_cast<size_t>(((kNC + kNR<T> - 1) / kNR<T>) * kNR<T> * kKC));
   for (int64_t jc = 0; jc < N; jc += kNC) {
     const int64_t nc = std::min(kNC, N - jc);
     for (int64_t pc = 0; pc < K; pc += kKC) {
       const int64_t kc = std::min(kKC, K - pc);
-      packB(transB, B, ldb, pc, kc, jc, nc, packedB.data());
+      const T* panels = prepacked ? prepacked + packedBlockOffset<T>(K, N, jc, pc) : packedB.data();
+      if (!prepacked) packB(transB, B, ldb, pc, kc, jc, nc, packedB.data());
       for (int64_t ic = 0; ic < M; ic += kMC) {
         const int64_t mc = std::min(kMC, M - ic);
         packA(transA, A, lda, ic, mc, pc, kc, packedA.data());
         for (int64_t jr = 0; jr < nc; jr += kNR<T>) {
           for (int64_t ir = 0; ir < mc; ir += kMR) {
-            kernels.micro(kc, packedA.data() + ir * kc, packedB.data() + jr * kc, alpha,
-                          C + (ic + ir) * ldc + jc + jr, ldc, std::min(kMR, mc - ir), std::min(kNR<T>, nc - jr));
+            kernels.micro(kc, packedA.data() + ir * kc, panels + jr * kc, alpha, C + (ic + ir) * ldc + jc + jr, ldc,
+                          std::min(kMR, mc - ir), std::min(kNR<T>, nc - jr));
           }
         }
       }
@@ -152,22 +175,54 @@ std::vector<GemmIsa> supportedGemmIsas() {
   return out;
 }
 
+enum class Algorithm { Reference, Rows, Packed };
+
+Algorithm algorithmFor(bool transA, int64_t M) {
+  const GemmPath path = gemmPath();
+  if (path == GemmPath::Reference) return Algorithm::Reference;
+  const bool rows = !transA && (path == GemmPath::Rows || (path == GemmPath::Auto && M <= kSmallRows));
+  return rows ? Algorithm::Rows : Algorithm::Packed;
+}
+
+// C = alpha * op(A) op(B) + C by the chosen algorithm; prepacked is op(B) from packWhole, or null.
+template <typename T>
+void accumulateProduct(Algorithm algorithm, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
+                       const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, const T* prepacked) {
+  const IsaKernels<T> kernels = kernelsFor<T>(static_cast<int>(gemmIsa()));
+  switch (algorithm) {
+    case Algorithm::Reference: return gemmReference(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    case Algorithm::Rows: return gemmRows(kernels, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    case Algorithm::Packed: return gemmPacked(kernels, transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc, prepacked);
+  }
+}
+
 template <typename T>
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   scaleC(M, N, beta, C, ldc);
   if (K <= 0 || alpha == T(0)) return;
-  const GemmPath path = gemmPath();
-  if (path == GemmPath::Reference) {
-    gemmReference(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
-    return;
-  }
-  const IsaKernels<T> kernels = kernelsFor<T>(static_cast<int>(gemmIsa()));
-  const bool rows = !transA && (path == GemmPath::Rows || (path == GemmPath::Auto && M <= kSmallRows));
-  if (rows) gemmRows(kernels, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
-  else gemmPacked(kernels, transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+  accumulateProduct(algorithmFor(transA, M), transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc, static_cast<const T*>(nullptr));
 }
+
+template <typename T>
+PreparedRhs<T>::PreparedRhs(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, int64_t rows)
+    : transB_(transB), K_(K), N_(N), B_(B), ldb_(ldb) {
+  if (K > 0 && N > 0 && algorithmFor(false, rows) == Algorithm::Packed) packed_ = packWhole(transB, B, ldb, K, N);
+}
+
+template <typename T>
+void PreparedRhs<T>::multiply(int64_t M, T alpha, const T* A, int64_t lda, T beta, T* C, int64_t ldc) const {
+  if (M <= 0 || N_ <= 0) return;
+  scaleC(M, N_, beta, C, ldc);
+  if (K_ <= 0 || alpha == T(0)) return;
+  const Algorithm algorithm = algorithmFor(false, M);
+  const T* prepacked = algorithm == Algorithm::Packed && !packed_.empty() ? packed_.data() : nullptr;
+  accumulateProduct(algorithm, false, transB_, M, N_, K_, alpha, A, lda, B_, ldb_, C, ldc, prepacked);
+}
+
+template class PreparedRhs<float>;
+template class PreparedRhs<double>;
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
                           const float*, int64_t, float, float*, int64_t);

@@ -29,4 +29,23 @@ template <typename T>
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
 
+// A right-hand operand op(B) [K, N] used in many products, such as a recurrent weight matrix that
+// multiplies every step's state: packed once into the micro-kernel's panels when the products
+// will take the packed path. B must outlive this object and stay unchanged.
+template <typename T>
+class PreparedRhs {
+ public:
+  // B is [K, ldb] when !transB, [N, ldb] when transB; `rows` is the M of the products to come.
+  PreparedRhs(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, int64_t rows);
+  // C [M, N] (ldc) = alpha * A [M, K] (lda) * op(B) + beta * C.
+  void multiply(int64_t M, T alpha, const T* A, int64_t lda, T beta, T* C, int64_t ldc) const;
+
+ private:
+  bool transB_;
+  int64_t K_, N_;
+  const T* B_;
+  int64_t ldb_;
+  std::vector<T> packed_;  // [ceil(N / NC)] blocks of [ceil(K / KC)] panels, see gemm.cc
+};
+
 }  // namespace gated

@@ -1,6 +1,7 @@
 // GRU in the textbook reset-before form: n = tanh(W_in x + W_hn (r * h) + b_in + b_hn).
 // Both n biases are folded into the input projections; extra holds r * h for the dW_hn product.
 #include "../core/cell_math.h"
+#include "activations.h"
 #include "gemm.h"
 #include "layer_pass.h"
 
@@ -13,21 +14,25 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
   T* hNext = p.stateAfter(t);
   T* resetHidden = p.extra + t * B * H;  // [B, H]
   // r and z: hiddenGates[:, 0:2H] = hPrev W_h{r,z}^T.
-  gemm<T>(false, true, B, 2 * H, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(0), p.hiddenGates, G);
+  p.recurrent[0]->multiply(B, T(1), hPrev, H, T(0), p.hiddenGates, G);
   for (int64_t b = 0; b < B; ++b) {
     T* act = p.gates + (t * B + b) * G;
     const bool live = p.active(b, t);
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
-    for (int64_t j = 0; j < H; ++j) {
-      act[j] = live ? sigmoidOf(x[j] + hg[j]) : T(0);
-      act[H + j] = live ? sigmoidOf(x[H + j] + hg[H + j]) : T(0);
-      resetHidden[b * H + j] = act[j] * hPrev[b * H + j];
+    if (live && vectorActivations<T>()) {
+      for (int64_t k = 0; k < 2 * H; ++k) act[k] = x[k] + hg[k];
+      sigmoidArray(act, act, 2 * H);
+    } else {
+      for (int64_t j = 0; j < H; ++j) {
+        act[j] = live ? sigmoidOf(x[j] + hg[j]) : T(0);
+        act[H + j] = live ? sigmoidOf(x[H + j] + hg[H + j]) : T(0);
+      }
     }
+    for (int64_t j = 0; j < H; ++j) resetHidden[b * H + j] = act[j] * hPrev[b * H + j];
   }
   // n: hiddenGates[:, 2H:3H] = (r * hPrev) W_hn^T.
-  gemm<T>(false, true, B, H, H, T(1), resetHidden, H, p.weights.hiddenWeight + 2 * H * H, H, T(0),
-          p.hiddenGates + 2 * H, G);
+  p.recurrent[1]->multiply(B, T(1), resetHidden, H, T(0), p.hiddenGates + 2 * H, G);
   for (int64_t b = 0; b < B; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
@@ -37,10 +42,13 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
     }
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
-    for (int64_t j = 0; j < H; ++j) {
-      act[2 * H + j] = tanhOf(x[2 * H + j] + hg[2 * H + j]);
-      hNext[b * H + j] = gruBlend(act[H + j], act[2 * H + j], hPrev[b * H + j]);
+    if (vectorActivations<T>()) {
+      for (int64_t j = 0; j < H; ++j) act[2 * H + j] = x[2 * H + j] + hg[2 * H + j];
+      tanhArray(act + 2 * H, act + 2 * H, H);
+    } else {
+      for (int64_t j = 0; j < H; ++j) act[2 * H + j] = tanhOf(x[2 * H + j] + hg[2 * H + j]);
     }
+    for (int64_t j = 0; j < H; ++j) hNext[b * H + j] = gruBlend(act[H + j], act[2 * H + j], hPrev[b * H + j]);
   }
 }
 
@@ -62,7 +70,7 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
     }
   }
   // d(r * h) = dPreN W_hn.
-  gemm<T>(false, false, B, H, H, T(1), dg + 2 * H, G, p.weights.hiddenWeight + 2 * H * H, H, T(0), p.dResetHidden, H);
+  p.recurrent[1]->multiply(B, T(1), dg + 2 * H, G, T(0), p.dResetHidden, H);
   for (int64_t b = 0; b < B; ++b) {
     if (!p.active(b, t)) continue;
     const T* act = p.gates + (t * B + b) * G;
@@ -71,7 +79,7 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
     }
   }
   // dhPrev += [dPreR, dPreZ] W_h{r,z}.
-  gemm<T>(false, false, B, H, 2 * H, T(1), dg, G, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+  p.recurrent[0]->multiply(B, T(1), dg, G, T(1), dhPrev, H);
 }
 
 template void gruResetBeforeStepForward<float>(const LayerPass<float>&, int64_t);

@@ -1,9 +1,23 @@
 // GRU in PyTorch / cuDNN's reset-after form: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 #include "../core/cell_math.h"
+#include "activations.h"
 #include "gemm.h"
 #include "layer_pass.h"
 
 namespace gated {
+
+// One row of the GRU update on arrays: act [3H] (r z n), hiddenN / hPrev / hNext [H].
+template <typename T>
+void gruRowVector(int64_t H, const T* x, const T* hg, const T* hPrev, T* act, T* hiddenN, T* hNext) {
+  for (int64_t k = 0; k < 2 * H; ++k) act[k] = x[k] + hg[k];
+  sigmoidArray(act, act, 2 * H);
+  for (int64_t j = 0; j < H; ++j) {
+    hiddenN[j] = hg[2 * H + j];
+    act[2 * H + j] = x[2 * H + j] + act[j] * hiddenN[j];
+  }
+  tanhArray(act + 2 * H, act + 2 * H, H);
+  for (int64_t j = 0; j < H; ++j) hNext[j] = gruBlend(act[H + j], act[2 * H + j], hPrev[j]);
+}
 
 template <typename T>
 void gruStepForward(const LayerPass<T>& p, int64_t t) {
@@ -14,7 +28,7 @@ void gruStepForward(const LayerPass<T>& p, int64_t t) {
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t k = 0; k < G; ++k) p.hiddenGates[b * G + k] = p.weights.hiddenBias ? p.weights.hiddenBias[k] : T(0);
   }
-  gemm<T>(false, true, B, G, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(1), p.hiddenGates, G);
+  p.recurrent[0]->multiply(B, T(1), hPrev, H, T(1), p.hiddenGates, G);
   for (int64_t b = 0; b < B; ++b) {
     T* act = p.gates + (t * B + b) * G;
     T* hiddenN = p.extra + (t * B + b) * H;
@@ -26,6 +40,10 @@ void gruStepForward(const LayerPass<T>& p, int64_t t) {
     }
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
+    if (vectorActivations<T>()) {
+      gruRowVector(H, x, hg, hPrev + b * H, act, hiddenN, hNext + b * H);
+      continue;
+    }
     for (int64_t j = 0; j < H; ++j) {
       hiddenN[j] = hg[2 * H + j];
       gruForward(x[j], x[H + j], x[2 * H + j], hg[j], hg[H + j], hg[2 * H + j], hPrev[b * H + j], &act[j],
@@ -56,7 +74,7 @@ void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
       dhg[H + j] = dx[H + j];
     }
   }
-  gemm<T>(false, false, B, H, G, T(1), dHidden, G, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+  p.recurrent[0]->multiply(B, T(1), dHidden, G, T(1), dhPrev, H);
 }
 
 template void gruStepForward<float>(const LayerPass<float>&, int64_t);

@@ -4,6 +4,7 @@
 #include <initializer_list>
 
 #include "../core/rnn_shape.h"
+#include "gemm.h"
 #include "rnn_cpu.h"
 
 namespace gated {
@@ -20,6 +21,10 @@ struct LayerPass {
   const int32_t* lengths = nullptr;  // [B] or null
   const T* input = nullptr;          // [T, B, I_l]
   LayerWeights<T> weights;
+  // The per-step products with W_hh, prepared once per pass (see prepareRecurrent in rnn_cpu.cc):
+  //   forward:  [0] h W_hh^T (reset-before GRU: h W_h{r,z}^T), [1] (r * h) W_hn^T (reset-before GRU)
+  //   backward: [0] dGates W_hh (reset-before GRU: [dPreR, dPreZ] W_h{r,z}), [1] dPreN W_hn (reset-before GRU)
+  const PreparedRhs<T>* recurrent[2] = {nullptr, nullptr};
 
   // Reserve parts (see ReserveLayout).
   T* states = nullptr;  // [T+1, B, H]

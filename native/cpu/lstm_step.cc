@@ -1,8 +1,21 @@
 #include "../core/cell_math.h"
+#include "activations.h"
 #include "gemm.h"
 #include "layer_pass.h"
 
 namespace gated {
+
+// One row of the LSTM update on arrays: act [4H] (i f g o), cPrev/cNext/hNext [H].
+template <typename T>
+void lstmRowVector(int64_t H, const T* x, const T* hg, const T* cPrev, T* act, T* cNext, T* hNext) {
+  for (int64_t k = 0; k < 4 * H; ++k) act[k] = x[k] + hg[k];
+  sigmoidArray(act, act, 2 * H);
+  tanhArray(act + 2 * H, act + 2 * H, H);
+  sigmoidArray(act + 3 * H, act + 3 * H, H);
+  for (int64_t j = 0; j < H; ++j) cNext[j] = act[H + j] * cPrev[j] + act[j] * act[2 * H + j];
+  tanhArray(cNext, hNext, H);
+  for (int64_t j = 0; j < H; ++j) hNext[j] *= act[3 * H + j];
+}
 
 template <typename T>
 void lstmStepForward(const LayerPass<T>& p, int64_t t) {
@@ -11,7 +24,7 @@ void lstmStepForward(const LayerPass<T>& p, int64_t t) {
   const T* cPrev = p.cellBefore(t);
   T* hNext = p.stateAfter(t);
   T* cNext = p.cellAfter(t);
-  gemm<T>(false, true, B, G, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(0), p.hiddenGates, G);
+  p.recurrent[0]->multiply(B, T(1), hPrev, H, T(0), p.hiddenGates, G);
   for (int64_t b = 0; b < B; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
@@ -22,6 +35,10 @@ void lstmStepForward(const LayerPass<T>& p, int64_t t) {
     }
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
+    if (vectorActivations<T>()) {
+      lstmRowVector(H, x, hg, cPrev + b * H, act, cNext + b * H, hNext + b * H);
+      continue;
+    }
     for (int64_t j = 0; j < H; ++j) {
       lstmForward(x[j] + hg[j], x[H + j] + hg[H + j], x[2 * H + j] + hg[2 * H + j], x[3 * H + j] + hg[3 * H + j],
                   cPrev[b * H + j], &act[j], &act[H + j], &act[2 * H + j], &act[3 * H + j], &cNext[b * H + j],
@@ -50,7 +67,7 @@ void lstmStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* d
       dhPrev[b * H + j] = T(0);
     }
   }
-  gemm<T>(false, false, B, H, G, T(1), dg, G, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+  p.recurrent[0]->multiply(B, T(1), dg, G, T(1), dhPrev, H);
 }
 
 template void lstmStepForward<float>(const LayerPass<float>&, int64_t);

@@ -9,6 +9,7 @@
 #include "../core/philox.h"
 #include "gemm.h"
 #include "layer_pass.h"
+#include "workspace.h"
 
 namespace gated {
 namespace {
@@ -25,11 +26,11 @@ void swapLeadingAxes(const T* src, T* dst, int64_t outer, int64_t inner, int64_t
 
 // A time-major view of a [T, B, F] or [B, T, F] buffer: the original when already time-major.
 template <typename T>
-const T* timeMajor(const RnnShape& s, const T* data, int64_t features, std::vector<T>& scratch) {
+const T* timeMajor(const RnnShape& s, const T* data, int64_t features, Scratch slot) {
   if (!s.batchFirst || data == nullptr) return data;
-  scratch.resize(static_cast<size_t>(s.seqLen * s.batch * features));
-  swapLeadingAxes(data, scratch.data(), s.batch, s.seqLen, features);
-  return scratch.data();
+  T* out = scratch<T>(slot, static_cast<size_t>(s.seqLen * s.batch * features));
+  swapLeadingAxes(data, out, s.batch, s.seqLen, features);
+  return out;
 }
 
 template <typename T>
@@ -72,6 +73,27 @@ void projectInputs(const LayerPass<T>& p) {
           p.inputGates, G);
 }
 
+// The per-step products with W_hh [G, H] (see LayerPass::recurrent), for the forward or backward loop.
+template <typename T>
+std::vector<PreparedRhs<T>> prepareRecurrent(const LayerPass<T>& p, bool forward) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const T* W = p.weights.hiddenWeight;
+  std::vector<PreparedRhs<T>> out;
+  out.reserve(2);
+  if (p.cell == Cell::GruResetBefore) {
+    out.emplace_back(forward, forward ? H : 2 * H, forward ? 2 * H : H, W, H, B);  // W_h{r,z} [2H, H]
+    out.emplace_back(forward, H, H, W + 2 * H * H, H, B);                          // W_hn [H, H]
+  } else {
+    out.emplace_back(forward, forward ? H : G, forward ? G : H, W, H, B);
+  }
+  return out;
+}
+
+template <typename T>
+void usePrepared(LayerPass<T>& p, const std::vector<PreparedRhs<T>>& products) {
+  for (size_t i = 0; i < products.size(); ++i) p.recurrent[i] = &products[i];
+}
+
 template <typename T>
 void stepForward(const LayerPass<T>& p, int64_t t) {
   switch (p.cell) {
@@ -106,7 +128,10 @@ void forwardDirection(const LayerPass<T>& p, const T* h0, const T* c0) {
   projectInputs(p);
   copyOrZero(h0, p.states + p.initialRow() * B * H, B * H);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * B * H, B * H);
-  for (int64_t step = 0; step < p.steps; ++step) stepForward(p, p.timeAt(step));
+  const std::vector<PreparedRhs<T>> products = prepareRecurrent(p, true);
+  LayerPass<T> pass = p;
+  usePrepared(pass, products);
+  for (int64_t step = 0; step < p.steps; ++step) stepForward(pass, pass.timeAt(step));
 }
 
 // Copies each step's state into this direction's columns of layerOutput [T, B, D*H]; zero past ends.
@@ -155,6 +180,9 @@ template <typename T>
 void backwardDirection(const LayerPass<T>& p, int64_t dir, int64_t directions, const T* dLayerOutput, T* dh,
                        T* dc, T* dhScratch) {
   const int64_t B = p.batch, H = p.hidden;
+  const std::vector<PreparedRhs<T>> products = prepareRecurrent(p, false);
+  LayerPass<T> pass = p;
+  usePrepared(pass, products);
   for (int64_t step = p.steps - 1; step >= 0; --step) {
     const int64_t t = p.timeAt(step);
     if (dLayerOutput) {
@@ -164,7 +192,7 @@ void backwardDirection(const LayerPass<T>& p, int64_t dir, int64_t directions, c
         for (int64_t j = 0; j < H; ++j) dh[b * H + j] += g[j];
       }
     }
-    stepBackward(p, t, dh, dc, dhScratch);
+    stepBackward(pass, t, dh, dc, dhScratch);
     std::copy_n(dhScratch, B * H, dh);
   }
 }
@@ -186,29 +214,30 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers;
   const int64_t outputCount = T_ * B * s.layerOutputSize();
-  std::vector<T> inputScratch, layerOutput(static_cast<size_t>(outputCount));
-  std::vector<T> inputGates(static_cast<size_t>(T_ * B * s.gateWidth())), hiddenGates(static_cast<size_t>(B * s.gateWidth()));
-  const T* input = timeMajor(s, a.input, s.inputSize, inputScratch);
+  T* layerOutput = scratch<T>(Scratch::LayerOutput, static_cast<size_t>(outputCount));  // [T, B, D*H]
+  T* inputGates = scratch<T>(Scratch::InputGates, static_cast<size_t>(T_ * B * s.gateWidth()));  // [T, B, G]
+  T* hiddenGates = scratch<T>(Scratch::HiddenGates, static_cast<size_t>(B * s.gateWidth()));  // [B, G]
+  const T* input = timeMajor(s, a.input, s.inputSize, Scratch::TimeMajorInput);
   for (int64_t layer = 0; layer < L; ++layer) {
     const T* layerInput = layer == 0 ? input : a.reserve + layout.layerInput(layer);
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
       LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
-      p.inputGates = inputGates.data();
-      p.hiddenGates = hiddenGates.data();
+      p.inputGates = inputGates;
+      p.hiddenGates = hiddenGates;
       forwardDirection(p, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
-      writeLayerOutput(p, dir, D, layerOutput.data());
+      writeLayerOutput(p, dir, D, layerOutput);
       std::copy_n(p.states + p.finalRow() * B * H, B * H, a.hN + slot * B * H);
       if (s.hasCellState()) std::copy_n(p.cells + p.finalRow() * B * H, B * H, a.cN + slot * B * H);
     }
     if (layer + 1 < L) {
       T* nextInput = a.reserve + layout.layerInput(layer + 1);
-      std::copy_n(layerOutput.data(), outputCount, nextInput);
+      std::copy_n(layerOutput, outputCount, nextInput);
       if (a.dropout.active()) applyDropoutMask(a.dropout, static_cast<uint32_t>(layer), nextInput, outputCount);
     }
   }
-  if (s.batchFirst) swapLeadingAxes(layerOutput.data(), a.output, T_, B, s.layerOutputSize());
-  else std::copy_n(layerOutput.data(), outputCount, a.output);
+  if (s.batchFirst) swapLeadingAxes(layerOutput, a.output, T_, B, s.layerOutputSize());
+  else std::copy_n(layerOutput, outputCount, a.output);
 }
 
 template <typename T>
@@ -217,11 +246,11 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
   const RnnShape& s = f.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers;
-  std::vector<T> inputScratch, outputScratch;
-  const T* input = timeMajor(s, f.input, s.inputSize, inputScratch);
-  const T* dOutput = timeMajor(s, a.dOutput, s.layerOutputSize(), outputScratch);
-  std::vector<T> dGates(static_cast<size_t>(T_ * B * s.gateWidth()));
-  std::vector<T> dHiddenGates(s.cell == Cell::Gru ? dGates.size() : 0);
+  const T* input = timeMajor(s, f.input, s.inputSize, Scratch::TimeMajorInput);
+  const T* dOutput = timeMajor(s, a.dOutput, s.layerOutputSize(), Scratch::TimeMajorGrad);
+  const size_t gateCount = static_cast<size_t>(T_ * B * s.gateWidth());
+  T* dGates = scratch<T>(Scratch::Gates, gateCount);  // [T, B, G]
+  T* dHiddenGates = s.cell == Cell::Gru ? scratch<T>(Scratch::HiddenGateGrads, gateCount) : dGates;  // [T, B, G]
   std::vector<T> dResetHidden(static_cast<size_t>(B * H)), dh(static_cast<size_t>(B * H)), dc(static_cast<size_t>(B * H)),
       dhScratch(static_cast<size_t>(B * H));
   std::vector<T> dLayerOutput(dOutput ? dOutput : nullptr, dOutput ? dOutput + T_ * B * s.layerOutputSize() : nullptr);
@@ -233,8 +262,8 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
       LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[slot], layer, dir, layerInput);
-      p.dGates = dGates.data();
-      p.dHiddenGates = s.cell == Cell::Gru ? dHiddenGates.data() : dGates.data();
+      p.dGates = dGates;
+      p.dHiddenGates = dHiddenGates;
       p.dResetHidden = dResetHidden.data();
       copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh.data(), B * H);
       copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc.data(), B * H);

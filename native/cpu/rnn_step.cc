@@ -1,5 +1,6 @@
 // Plain RNN: h = tanh(W_ih x + b_ih + W_hh h + b_hh), or relu.
 #include "../core/cell_math.h"
+#include "activations.h"
 #include "gemm.h"
 #include "layer_pass.h"
 
@@ -11,14 +12,20 @@ void rnnStepForward(const LayerPass<T>& p, int64_t t) {
   const bool relu = p.cell == Cell::RnnRelu;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
-  gemm<T>(false, true, B, H, H, T(1), hPrev, H, p.weights.hiddenWeight, H, T(0), p.hiddenGates, H);
+  p.recurrent[0]->multiply(B, T(1), hPrev, H, T(0), p.hiddenGates, H);
   for (int64_t b = 0; b < B; ++b) {
     if (!p.active(b, t)) {
       carryInactiveRow(H, hPrev + b * H, hNext + b * H);
       continue;
     }
     const T* x = p.inputGates + (t * B + b) * H;
-    for (int64_t j = 0; j < H; ++j) hNext[b * H + j] = rnnActivate(relu, x[j] + p.hiddenGates[b * H + j]);
+    T* h = hNext + b * H;
+    if (!relu && vectorActivations<T>()) {
+      for (int64_t j = 0; j < H; ++j) h[j] = x[j] + p.hiddenGates[b * H + j];
+      tanhArray(h, h, H);
+      continue;
+    }
+    for (int64_t j = 0; j < H; ++j) h[j] = rnnActivate(relu, x[j] + p.hiddenGates[b * H + j]);
   }
 }
 
@@ -38,7 +45,7 @@ void rnnStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
       dhPrev[b * H + j] = T(0);
     }
   }
-  gemm<T>(false, false, B, H, H, T(1), dg, H, p.weights.hiddenWeight, H, T(1), dhPrev, H);
+  p.recurrent[0]->multiply(B, T(1), dg, H, T(1), dhPrev, H);
 }
 
 template void rnnStepForward<float>(const LayerPass<float>&, int64_t);

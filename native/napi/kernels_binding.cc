@@ -1,6 +1,7 @@
 // Kernel variant switches, so tests can force each implementation:
 //   setKernel('gemm', 'auto' | 'packed' | 'rows' | 'reference')
 //   setKernel('isa', 'auto' | 'baseline' | 'avx2' | 'avx512')   (only those this CPU has)
+//   setKernel('activations', 'vector' | 'scalar')                 (float32 gate activations)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
 #include <napi.h>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "../cpu/activations.h"
 #include "../cpu/gemm.h"
 #include "args.h"
 #include "bindings.h"
@@ -40,8 +42,10 @@ std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
   } else if (kernel == "isa") {
     out.push_back("auto");
     for (GemmIsa isa : supportedGemmIsas()) out.push_back(isaName(isa));
+  } else if (kernel == "activations") {
+    out = {"vector", "scalar"};
   } else {
-    throwRangeError(env, "expected kernel name 'gemm' or 'isa' but received '" + kernel + "'");
+    throwRangeError(env, "expected kernel name 'gemm', 'isa' or 'activations' but received '" + kernel + "'");
   }
   return out;
 }
@@ -67,6 +71,8 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
     for (const auto& [name, path] : kGemmPaths) {
       if (name == variant) setGemmPath(path);
     }
+  } else if (kernel == "activations") {
+    setActivationKernel(variant == "vector" ? ActivationKernel::Vector : ActivationKernel::Scalar);
   } else if (variant == "auto") {
     setGemmIsa(supportedGemmIsas().back());
   } else {
@@ -82,6 +88,7 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   const std::string kernel = stringArgument(info[0], "name");
   variants(env, kernel);  // validates the name
   if (kernel == "isa") return Napi::String::New(env, isaName(gemmIsa()));
+  if (kernel == "activations") return Napi::String::New(env, activationKernel() == ActivationKernel::Vector ? "vector" : "scalar");
   for (const auto& [name, path] : kGemmPaths) {
     if (path == gemmPath()) return Napi::String::New(env, name);
   }

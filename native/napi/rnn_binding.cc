@@ -15,6 +15,7 @@
 
 #include "../core/rnn_shape.h"
 #include "../cpu/rnn_cpu.h"
+#include "../cpu/workspace.h"
 #include "args.h"
 #include "bindings.h"
 
@@ -108,14 +109,12 @@ Napi::Value rnnForward(const Napi::CallbackInfo& info) {
   Array<T> output = newArray<T>(env, s.seqLen * s.batch * s.layerOutputSize());
   Array<T> h = newArray<T>(env, stateCount);
   Napi::Object result = Napi::Object::New(env);
-  std::vector<T> scratchReserve;
   Array<T> reserve;
   if (keepReserve) {
     reserve = newArray<T>(env, reserveSize);
     a.reserve = reserve.Data();
   } else {
-    scratchReserve.resize(static_cast<size_t>(reserveSize));
-    a.reserve = scratchReserve.data();
+    a.reserve = scratch<T>(Scratch::Reserve, static_cast<size_t>(reserveSize));
   }
   a.output = output.Data();
   a.hN = h.Data();

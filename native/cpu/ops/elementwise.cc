@@ -3,7 +3,10 @@
 #include <cmath>
 #include <cstdint>
 
+#include <type_traits>
+
 #include "../../core/cell_math.h"
+#include "../activations.h"
 
 namespace gated {
 namespace {
@@ -90,6 +93,15 @@ void compareOp(BinaryOp op, const std::vector<int64_t>& shape, const T* a, const
 template <typename T>
 void unaryOp(UnaryOp op, const std::vector<int64_t>& shape, const T* a, const StridedOperand& sa, T* out) {
   const StridedOperand* const operands[1] = {&sa};
+  if constexpr (std::is_floating_point_v<T>) {
+    if (op == UnaryOp::Sigmoid || op == UnaryOp::Tanh) {  // the gate kernels: gathered, then mapped in place
+      int64_t count = 0;
+      forEachElement(shape, operands, [&](int64_t i, const int64_t* at) { out[i] = a[at[0]]; count = i + 1; });
+      if (op == UnaryOp::Sigmoid) sigmoidArray(out, out, count);
+      else tanhArray(out, out, count);
+      return;
+    }
+  }
   forEachElement(shape, operands, [&](int64_t i, const int64_t* at) { out[i] = unary(op, a[at[0]]); });
 }
 
