@@ -1,7 +1,7 @@
 // Kernel variants. Each exists for a reason (speed on some shapes or CPUs, or a simple reference
 // to test the fast ones against). Users keep 'auto'; tests force every variant.
 import { native } from './native';
-import { checkOneOf } from './validate';
+import { checkInteger, checkOneOf } from './validate';
 
 /**
  * - gemm: 'auto' | 'packed' | 'rows' | 'reference': the matrix-product algorithm
@@ -26,4 +26,16 @@ export function setKernel(name: KernelName, variant: string): void {
 /** The current setting; for 'isa', the instruction set in use. */
 export function getKernel(name: KernelName): string {
   return native.getKernel(checkOneOf(name, 'kernel name', KERNEL_NAMES));
+}
+
+/**
+ * Sets the size of the process-wide compute pool that every call shares (the calling thread
+ * included). The default is the number of cores.
+ */
+export function setNumThreads(threads: number): void {
+  native.setNumThreads(checkInteger(threads, 'threads', 1, 1024));
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
 }

@@ -62,6 +62,16 @@ export interface NativeAddon {
     seed: bigint,
     keepReserve: boolean,
   ): RnnForwardResult;
+  rnnForwardAsync(
+    spec: RnnSpec,
+    input: FloatArray,
+    weights: FloatArray[],
+    lengths: Int32Array | null,
+    h0: FloatArray | null,
+    c0: FloatArray | null,
+    seed: bigint,
+    keepReserve: boolean,
+  ): Promise<RnnForwardResult>;
   rnnBackward(
     spec: RnnSpec,
     input: FloatArray,
@@ -82,6 +92,8 @@ export interface NativeAddon {
   setKernel(name: string, variant: string): void;
   getKernel(name: string): string;
   kernelVariants(name: string): string[];
+  setNumThreads(threads: number): void;
+  getNumThreads(): number;
   cudaStatus(): NativeCudaStatus;
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.

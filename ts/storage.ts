@@ -10,6 +10,8 @@ export class Storage {
   private buffer: TypedArray | null;
   /** Bumped by every in-place update, so saved tensors and caches can tell stale data. */
   version = 0;
+  /** Native calls running off the JavaScript thread that read this storage. */
+  private readers = 0;
 
   constructor(
     data: TypedArray,
@@ -32,6 +34,24 @@ export class Storage {
     if (this.buffer === null) throw new Error('gated: internal error: retain() on a released storage');
     this.refs += 1;
     return this;
+  }
+
+  /** Holds the data for an async native call: alive, and closed to in-place updates. */
+  beginAsyncRead(): void {
+    this.retain();
+    this.readers += 1;
+  }
+
+  endAsyncRead(): void {
+    this.readers -= 1;
+    this.release();
+  }
+
+  /** Throws when an async call is reading the data, which an in-place update would corrupt. */
+  checkWritable(what: string): void {
+    if (this.readers > 0) {
+      throw new Error(`gated: ${what} is being read by an async call (such as forwardAsync); await it before changing the tensor in place`);
+    }
   }
 
   release(): void {

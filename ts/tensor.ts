@@ -153,9 +153,21 @@ export class Tensor {
     return new Tensor(this.liveStorage().retain(), shape, strides, offset);
   }
 
-  /** @internal Records an in-place update: bumps the version counter. */
-  markModified(): void {
-    this.liveStorage().version += 1;
+  /**
+   * @internal The elements, to be changed in place: refused while an async call reads them, and the
+   * version counter is bumped so saved copies notice. The tensor must be contiguous.
+   */
+  writableData(what = 'tensor'): TypedArray {
+    if (!this.isContiguous) throw new TypeError(`gated: internal error: in-place update of a non-contiguous ${what}`);
+    this.markModified(what);
+    return this.contiguousData(what);
+  }
+
+  /** @internal Records an in-place update: bumps the version counter (refused while an async call reads the data). */
+  markModified(what = 'tensor'): void {
+    const storage = this.liveStorage(what);
+    storage.checkWritable(what);
+    storage.version += 1;
   }
 
   /** A tensor sharing the data but not the history: no gradient flows back through it. */

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gemm_kernels.h"
+#include "pool.h"
 
 namespace gated {
 namespace {
@@ -20,6 +21,10 @@ constexpr int64_t kMC = 120;
 constexpr int64_t kNC = 2048;
 // Auto takes the row path for at most this many rows of C (products with one or a few states).
 constexpr int64_t kSmallRows = 4;
+// Products of at least this many multiply-adds are split over the compute pool ...
+constexpr double kParallelWork = 1 << 16;
+// ... the row path into column ranges of this many.
+constexpr int64_t kSplitColumns = 64;
 
 bool cpuHas(GemmIsa isa) {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -185,14 +190,33 @@ Algorithm algorithmFor(bool transA, int64_t M) {
 }
 
 // C = alpha * op(A) op(B) + C by the chosen algorithm; prepacked is op(B) from packWhole, or null.
+// Large products are split over the compute pool: the packed path by rows of C (every part reads
+// the same op(B)), the row path by columns of C.
 template <typename T>
 void accumulateProduct(Algorithm algorithm, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
                        const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, const T* prepacked) {
   const IsaKernels<T> kernels = kernelsFor<T>(static_cast<int>(gemmIsa()));
+  const bool large = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= kParallelWork;
   switch (algorithm) {
-    case Algorithm::Reference: return gemmReference(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
-    case Algorithm::Rows: return gemmRows(kernels, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
-    case Algorithm::Packed: return gemmPacked(kernels, transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc, prepacked);
+    case Algorithm::Reference:
+      return gemmReference(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    case Algorithm::Rows: {
+      const int maxParts = large ? static_cast<int>(N / kSplitColumns) : 1;
+      return parallelRun(maxParts, [&](int part, int parts) {
+        int64_t n0, n1;
+        partRange(N, part, parts, kSplitColumns, &n0, &n1);
+        gemmRows(kernels, transB, M, n1 - n0, K, alpha, A, lda, transB ? B + n0 * ldb : B + n0, ldb, C + n0, ldc);
+      });
+    }
+    case Algorithm::Packed: {
+      const int maxParts = large && !prepacked ? static_cast<int>(M / (2 * kMR)) : large ? static_cast<int>(M / kMR) : 1;
+      return parallelRun(maxParts, [&](int part, int parts) {
+        int64_t m0, m1;
+        partRange(M, part, parts, kMR, &m0, &m1);
+        gemmPacked(kernels, transA, transB, m1 - m0, N, K, alpha, transA ? A + m0 : A + m0 * lda, lda, B, ldb,
+                   C + m0 * ldc, ldc, prepacked);
+      });
+    }
   }
 }
 

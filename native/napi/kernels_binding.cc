@@ -4,6 +4,7 @@
 //   setKernel('activations', 'vector' | 'scalar')                 (float32 gate activations)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
+//   setNumThreads(n), getNumThreads(): the size of the process-wide compute pool
 #include <napi.h>
 
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "../cpu/activations.h"
 #include "../cpu/gemm.h"
+#include "../cpu/pool.h"
 #include "args.h"
 #include "bindings.h"
 
@@ -103,12 +105,25 @@ Napi::Value kernelVariants(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  const double threads = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  if (!(threads >= 1 && threads <= 1024) || threads != static_cast<double>(static_cast<int>(threads))) {
+    throwRangeError(info.Env(), "expected threads to be an integer in [1, 1024]");
+  }
+  setComputeThreads(static_cast<int>(threads));
+  return info.Env().Undefined();
+}
+
+Napi::Value getNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), computeThreads()); }
+
 }  // namespace
 
 void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("setKernel", Napi::Function::New(env, setKernel, "setKernel"));
   exports.Set("getKernel", Napi::Function::New(env, getKernel, "getKernel"));
   exports.Set("kernelVariants", Napi::Function::New(env, kernelVariants, "kernelVariants"));
+  exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads, "getNumThreads"));
 }
 
 }  // namespace gated::napi

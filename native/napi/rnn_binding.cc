@@ -2,6 +2,7 @@
 //
 //   rnnForward(spec, input, weights, lengths, h0, c0, seed, keepReserve)
 //     -> { output, h, c?, reserve? }
+//   rnnForwardAsync(same arguments) -> a Promise of the same, computed off the JavaScript thread
 //   rnnBackward(spec, input, weights, lengths, h0, c0, seed, reserve, dOutput, dh, dc)
 //     -> { dInput, dh0, dc0?, dWeights }
 //
@@ -98,36 +99,89 @@ RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
   return a;
 }
 
+// Allocates the outputs (owned by JavaScript), points `a` at them, and returns the result object.
+// Without keepReserve the reserve is per-thread scratch, taken where the computation runs.
 template <typename T>
-Napi::Value rnnForward(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RnnForwardArgs<T> a = parseForwardArgs<T>(info);
+Napi::Object allocateForwardOutputs(Napi::Env env, RnnForwardArgs<T>& a, bool keepReserve) {
   const RnnShape& s = a.shape;
-  const bool keepReserve = info[7].ToBoolean().Value();
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
-  const int64_t reserveSize = ReserveLayout(s).total();
+  Napi::Object result = Napi::Object::New(env);
   Array<T> output = newArray<T>(env, s.seqLen * s.batch * s.layerOutputSize());
   Array<T> h = newArray<T>(env, stateCount);
-  Napi::Object result = Napi::Object::New(env);
-  Array<T> reserve;
-  if (keepReserve) {
-    reserve = newArray<T>(env, reserveSize);
-    a.reserve = reserve.Data();
-  } else {
-    a.reserve = scratch<T>(Scratch::Reserve, static_cast<size_t>(reserveSize));
-  }
   a.output = output.Data();
   a.hN = h.Data();
+  result.Set("output", output);
+  result.Set("h", h);
   if (s.hasCellState()) {
     Array<T> c = newArray<T>(env, stateCount);
     a.cN = c.Data();
     result.Set("c", c);
   }
-  rnnForwardCpu(a);
-  result.Set("output", output);
-  result.Set("h", h);
-  if (keepReserve) result.Set("reserve", reserve);
+  a.reserve = nullptr;
+  if (keepReserve) {
+    Array<T> reserve = newArray<T>(env, ReserveLayout(s).total());
+    a.reserve = reserve.Data();
+    result.Set("reserve", reserve);
+  }
   return result;
+}
+
+template <typename T>
+void computeForward(RnnForwardArgs<T>& a) {
+  if (!a.reserve) a.reserve = scratch<T>(Scratch::Reserve, static_cast<size_t>(ReserveLayout(a.shape).total()));
+  rnnForwardCpu(a);
+}
+
+template <typename T>
+Napi::Value rnnForward(const Napi::CallbackInfo& info) {
+  RnnForwardArgs<T> a = parseForwardArgs<T>(info);
+  Napi::Object result = allocateForwardOutputs(info.Env(), a, info[7].ToBoolean().Value());
+  computeForward(a);
+  return result;
+}
+
+// rnnForward off the JavaScript thread: the arguments and outputs stay referenced until it settles.
+template <typename T>
+class RnnForwardWorker : public Napi::AsyncWorker {
+ public:
+  RnnForwardWorker(Napi::Env env, RnnForwardArgs<T> args, Napi::Object result, Napi::Object keepAlive)
+      : Napi::AsyncWorker(env, "gated.rnnForwardAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        args_(std::move(args)),
+        result_(Napi::Persistent(result)),
+        keepAlive_(Napi::Persistent(keepAlive)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      computeForward(args_);
+    } catch (const std::exception& error) {
+      SetError(std::string("gated: rnnForwardAsync failed: ") + error.what());
+    }
+  }
+
+  void OnOK() override { deferred_.Resolve(result_.Value()); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  RnnForwardArgs<T> args_;
+  Napi::ObjectReference result_;
+  Napi::ObjectReference keepAlive_;
+};
+
+template <typename T>
+Napi::Value rnnForwardAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RnnForwardArgs<T> a = parseForwardArgs<T>(info);
+  Napi::Object result = allocateForwardOutputs(env, a, info[7].ToBoolean().Value());
+  Napi::Object keepAlive = Napi::Object::New(env);
+  for (size_t i = 1; i <= 5; ++i) keepAlive.Set(static_cast<uint32_t>(i), info[i]);
+  auto* worker = new RnnForwardWorker<T>(env, std::move(a), result, keepAlive);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 template <typename T>
@@ -188,12 +242,14 @@ Napi::Value byInputType(const Napi::CallbackInfo& info) {
   return Fn<float>::call(info);
 }
 template <typename T> struct ForwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnForward<T>(info); } };
+template <typename T> struct ForwardAsyncFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnForwardAsync<T>(info); } };
 template <typename T> struct BackwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnBackward<T>(info); } };
 
 }  // namespace
 
 void registerRnn(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnForward", Napi::Function::New(env, byInputType<ForwardFn>, "rnnForward"));
+  exports.Set("rnnForwardAsync", Napi::Function::New(env, byInputType<ForwardAsyncFn>, "rnnForwardAsync"));
   exports.Set("rnnBackward", Napi::Function::New(env, byInputType<BackwardFn>, "rnnBackward"));
 }
 

@@ -179,8 +179,8 @@ export class Module {
 /** Writes the elements of `source` into `target` (same dtype and shape) and bumps target's version. */
 function copyInto(target: Tensor, source: Tensor, key: string): void {
   const values = source.contiguousData(`stateDict['${key}']`) as Float64Array; // same dtype as data
+  target.markModified(key);
   const data = target.liveStorage(key).data as Float64Array;
   if (target.isContiguous) data.set(values, target.offset);
   else forEachPosition(target.shape, target.strides, target.offset, (position, index) => (data[position] = values[index]));
-  target.markModified();
 }

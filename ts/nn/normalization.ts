@@ -129,17 +129,14 @@ export class BatchNorm1d extends Module {
       const batchMean = mean(x, dims).contiguousData();
       const batchVar = biasedVariance.reshape([this.numFeatures]).contiguousData();
       const m = this.momentum;
-      const runningMean = (this.running_mean as Tensor).contiguousData() as Float32Array;
-      const runningVar = (this.running_var as Tensor).contiguousData() as Float32Array;
+      const runningMean = (this.running_mean as Tensor).writableData('running_mean') as Float32Array;
+      const runningVar = (this.running_var as Tensor).writableData('running_var') as Float32Array;
       for (let c = 0; c < this.numFeatures; c++) {
         runningMean[c] = (1 - m) * runningMean[c] + m * (batchMean[c] as number);
         runningVar[c] = (1 - m) * runningVar[c] + m * (batchVar[c] as number) * (count / Math.max(count - 1, 1));
       }
-      (this.running_mean as Tensor).markModified();
-      (this.running_var as Tensor).markModified();
-      const tracked = (this.num_batches_tracked as Tensor).contiguousData() as BigInt64Array;
+      const tracked = (this.num_batches_tracked as Tensor).writableData('num_batches_tracked') as BigInt64Array;
       tracked[0] += 1n;
-      (this.num_batches_tracked as Tensor).markModified();
     });
   }
 }

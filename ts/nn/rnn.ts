@@ -15,7 +15,7 @@ import {
   typeError,
 } from '../validate';
 import { Module, Parameter } from './module';
-import { RnnCall, runRnn } from './rnn_function';
+import { RnnCall, RnnResult, runRnn, runRnnAsync } from './rnn_function';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -142,7 +142,19 @@ export class RecurrentBase extends Module {
     return this.layerDirections().flatMap(([layer, suffix]) => names.map((n) => fields[`${n}_l${layer}${suffix}`]));
   }
 
-  protected run(input: Tensor, state: RecurrentState = {}): { output: Tensor; h: Tensor; c: Tensor | null } {
+  protected run(input: Tensor, state: RecurrentState = {}): RnnResult {
+    const { call, finish } = this.prepare(input, state);
+    return finish(runRnn(call));
+  }
+
+  /** run() off the JavaScript thread: the event loop stays free while the compute pool works. */
+  protected async runAsync(input: Tensor, state: RecurrentState = {}): Promise<RnnResult> {
+    const { call, finish } = this.prepare(input, state);
+    return finish(await runRnnAsync(call));
+  }
+
+  /** Checks a forward call and builds its native call; `finish` shapes the results for the caller. */
+  private prepare(input: Tensor, state: RecurrentState): { call: RnnCall; finish: (result: RnnResult) => RnnResult } {
     if (!(input instanceof Tensor)) throw typeError('input', 'a Tensor', input);
     input.liveStorage('input');
     if (typeof state !== 'object' || state === null) throw typeError('state', 'an object { lengths?, h0?, c0? }', state);
@@ -150,7 +162,7 @@ export class RecurrentBase extends Module {
     if (input.dtype !== this.dtype) {
       throw new TypeError(`gated: expected input of dtype ${this.dtype} (the module's dtype) but received ${input.dtype}`);
     }
-    if (input.rank === 2) return this.runUnbatched(input, state);
+    if (input.rank === 2) return this.prepareUnbatched(input, state);
     if (input.rank !== 3) {
       const layout = this.batchFirst ? '[batch, seq, inputSize]' : '[seq, batch, inputSize]';
       throw rangeError('input', `a rank-3 tensor ${layout} (or rank 2 [seq, inputSize] for one sequence)`, received(`shape ${shapeString(input.shape)}`));
@@ -185,11 +197,11 @@ export class RecurrentBase extends Module {
       seed: 0n,
     };
     if (call.spec.dropout > 0) call.seed = nextSeed();
-    return runRnn(call);
+    return { call, finish: (result) => result };
   }
 
-  /** One sequence [seq, inputSize] with states [layers * directions, hidden]. */
-  private runUnbatched(input: Tensor, state: RecurrentState) {
+  /** One sequence [seq, inputSize] with states [layers * directions, hidden], run as a batch of one. */
+  private prepareUnbatched(input: Tensor, state: RecurrentState) {
     if (state.lengths !== undefined) {
       throw new TypeError('gated: lengths apply to batches; a rank-2 input is one sequence of its full length');
     }
@@ -200,12 +212,13 @@ export class RecurrentBase extends Module {
       return t.reshape([t.shape[0], 1, t.shape[1]]);
     };
     const inner = this.batchFirst ? input.reshape([1, ...input.shape]) : input.reshape([input.shape[0], 1, input.shape[1]]);
-    const { output, h, c } = this.run(inner, { h0: asBatch(state.h0, 'h0'), ...(state.c0 ? { c0: asBatch(state.c0, 'c0') } : {}) });
-    return {
+    const { call } = this.prepare(inner, { h0: asBatch(state.h0, 'h0'), ...(state.c0 ? { c0: asBatch(state.c0, 'c0') } : {}) });
+    const finish = ({ output, h, c }: RnnResult): RnnResult => ({
       output: output.reshape([input.shape[0], output.shape[2]]),
       h: h.reshape([h.shape[0], h.shape[2]]),
       c: c ? c.reshape([c.shape[0], c.shape[2]]) : null,
-    };
+    });
+    return { call, finish };
   }
 
   private checkState(t: unknown, name: string, shape: number[]): Tensor {
@@ -259,6 +272,12 @@ export class LSTM extends RecurrentBase {
     const { output, h, c } = this.run(input, state);
     return { output, h, c: c as Tensor };
   }
+
+  /** forward() computed off the JavaScript thread; for servers, where the event loop must stay free. */
+  async forwardAsync(input: Tensor, state?: RecurrentState): Promise<LSTMOutput> {
+    const { output, h, c } = await this.runAsync(input, state);
+    return { output, h, c: c as Tensor };
+  }
 }
 
 export class GRU extends RecurrentBase {
@@ -271,6 +290,12 @@ export class GRU extends RecurrentBase {
 
   forward(input: Tensor, state?: Omit<RecurrentState, 'c0'>): RecurrentOutput {
     const { output, h } = this.run(input, state);
+    return { output, h };
+  }
+
+  /** forward() computed off the JavaScript thread; for servers, where the event loop must stay free. */
+  async forwardAsync(input: Tensor, state?: Omit<RecurrentState, 'c0'>): Promise<RecurrentOutput> {
+    const { output, h } = await this.runAsync(input, state);
     return { output, h };
   }
 }
@@ -287,6 +312,12 @@ export class RNN extends RecurrentBase {
 
   forward(input: Tensor, state?: Omit<RecurrentState, 'c0'>): RecurrentOutput {
     const { output, h } = this.run(input, state);
+    return { output, h };
+  }
+
+  /** forward() computed off the JavaScript thread; for servers, where the event loop must stay free. */
+  async forwardAsync(input: Tensor, state?: Omit<RecurrentState, 'c0'>): Promise<RecurrentOutput> {
+    const { output, h } = await this.runAsync(input, state);
     return { output, h };
   }
 }

@@ -2,7 +2,7 @@
 // is one native backward call.
 import { FloatArray, GradNode, SavedTensor, attach, needsGrad } from '../autograd';
 import { FloatDType } from '../dtype';
-import { RnnSpec, native } from '../native';
+import { RnnForwardResult, RnnSpec, native } from '../native';
 import { Tensor } from '../tensor';
 
 export interface RnnCall {
@@ -71,9 +71,13 @@ class RnnNode implements GradNode {
   }
 }
 
-export function runRnn(call: RnnCall): RnnResult {
-  const recording = needsGrad([call.input, call.h0, call.c0, ...call.weights]);
-  const result = native.rnnForward(
+function inputsOf(call: RnnCall): (Tensor | null)[] {
+  return [call.input, call.h0, call.c0, ...call.weights];
+}
+
+/** The native arguments of a call: every tensor as its contiguous data (no copy when contiguous). */
+function nativeArguments(call: RnnCall, keepReserve: boolean) {
+  return [
     call.spec,
     arrayOf(call.input, 'input') as FloatArray,
     call.weights.map((w, i) => arrayOf(w, `weights[${i}]`) as FloatArray),
@@ -81,13 +85,16 @@ export function runRnn(call: RnnCall): RnnResult {
     arrayOf(call.h0, 'h0'),
     arrayOf(call.c0, 'c0'),
     call.seed,
-    recording,
-  );
+    keepReserve,
+  ] as const;
+}
+
+/** Tensors around the native results, recorded on the tape when gradients are wanted. */
+function wrapResult(call: RnnCall, result: RnnForwardResult, recording: boolean): RnnResult {
   const { spec } = call;
-  const T = spec.seqLen, B = spec.batch, H = spec.hiddenSize;
-  const states = [spec.numLayers * (spec.bidirectional ? 2 : 1), B, H];
-  const outputShape = spec.batchFirst ? [B, T, H * (spec.bidirectional ? 2 : 1)] : [T, B, H * (spec.bidirectional ? 2 : 1)];
-  const output = Tensor.fromData(result.output, outputShape, call.dtype);
+  const T = spec.seqLen, B = spec.batch, H = spec.hiddenSize, D = spec.bidirectional ? 2 : 1;
+  const states = [spec.numLayers * D, B, H];
+  const output = Tensor.fromData(result.output, spec.batchFirst ? [B, T, H * D] : [T, B, H * D], call.dtype);
   const h = Tensor.fromData(result.h, states, call.dtype);
   const c = result.c ? Tensor.fromData(result.c, states, call.dtype) : null;
   if (recording) {
@@ -95,4 +102,27 @@ export function runRnn(call: RnnCall): RnnResult {
     attach(new RnnNode(call, result.reserve ?? null, outputs), outputs);
   }
   return { output, h, c };
+}
+
+export function runRnn(call: RnnCall): RnnResult {
+  const recording = needsGrad(inputsOf(call));
+  return wrapResult(call, native.rnnForward(...nativeArguments(call, recording)), recording);
+}
+
+/**
+ * runRnn off the JavaScript thread. The inputs' data is held for the call: disposing them is safe,
+ * and changing them in place throws until the promise settles.
+ */
+export async function runRnnAsync(call: RnnCall): Promise<RnnResult> {
+  const recording = needsGrad(inputsOf(call));
+  const args = nativeArguments(call, recording);
+  const storages = inputsOf(call)
+    .filter((t): t is Tensor => t !== null)
+    .map((t) => t.liveStorage());
+  storages.forEach((s) => s.beginAsyncRead());
+  try {
+    return wrapResult(call, await native.rnnForwardAsync(...args), recording);
+  } finally {
+    storages.forEach((s) => s.endAsyncRead());
+  }
 }

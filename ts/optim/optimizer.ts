@@ -126,11 +126,10 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
       group.params.forEach((p, j) => {
         if (p.grad === null) return;
         const grad = checkGrad(p, p.grad, `paramGroups[${i}].params[${j}].grad`);
-        const param = p.contiguousData(`paramGroups[${i}].params[${j}]`) as FloatArray;
+        const param = p.writableData(`paramGroups[${i}].params[${j}]`) as FloatArray;
         let state = this.state.get(p);
         if (!state) this.state.set(p, (state = this.initState(param)));
         this.update(param, grad, state, group);
-        p.markModified();
       });
     });
   }
