@@ -18,8 +18,8 @@ describe('forwardAsync', () => {
       const lengths = [7, 3, 5, 1, 6];
       const sync = g.noGrad(() => model.forward(x, { lengths }));
       const async = await g.noGrad(() => model.forwardAsync(x, { lengths }));
-      expect(Array.from(async.output.dataSync())).toEqual(Array.from(sync.output.dataSync()));
-      expect(Array.from(async.h.dataSync())).toEqual(Array.from(sync.h.dataSync()));
+      expect(Array.from(async.output.dataSync() as Float32Array)).toEqual(Array.from(sync.output.dataSync() as Float32Array));
+      expect(Array.from(async.h.dataSync() as Float32Array)).toEqual(Array.from(sync.h.dataSync() as Float32Array));
     }
   });
 
@@ -42,16 +42,16 @@ describe('forwardAsync', () => {
     const [lstm] = models();
     lstm.eval();
     const inputs = [0, 1, 2, 3, 4, 5].map(() => g.randn([3, 9, 8]));
-    const expected = inputs.map((x) => Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync()));
+    const expected = inputs.map((x) => Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array));
     const results = await Promise.all(inputs.map((x) => g.noGrad(() => lstm.forwardAsync(x))));
-    results.forEach((r, i) => expect(Array.from(r.output.dataSync())).toEqual(expected[i]));
+    results.forEach((r, i) => expect(Array.from(r.output.dataSync() as Float32Array)).toEqual(expected[i]));
   });
 
   it('holds its inputs: disposing them is safe, changing them in place waits for the call', async () => {
     const [, gru] = models();
     gru.eval();
     const x = g.randn([2, 4, 8]);
-    const expected = Array.from(g.noGrad(() => gru.forward(x)).output.dataSync());
+    const expected = Array.from(g.noGrad(() => gru.forward(x)).output.dataSync() as Float32Array);
     const copy = g.tensor(x.dataSync(), [2, 4, 8]);
     const pending = g.noGrad(() => gru.forwardAsync(copy));
     copy.dispose();
@@ -60,7 +60,7 @@ describe('forwardAsync', () => {
     const optimizer = new g.optim.SGD(gru.parameters(), { lr: 0.1 });
     weight.grad = g.ones(weight.shape);
     expect(() => optimizer.step()).toThrow(/async call/);
-    expect(Array.from((await pending).output.dataSync())).toEqual(expected);
+    expect(Array.from((await pending).output.dataSync() as Float32Array)).toEqual(expected);
     expect(() => optimizer.step()).not.toThrow();
   });
 
@@ -69,10 +69,10 @@ describe('forwardAsync', () => {
     const x = g.randn([2, 3, 8], { requiresGrad: true });
     const { h } = await lstm.forwardAsync(x);
     h.sum().backward();
-    const asyncGrad = Array.from(x.grad!.dataSync());
+    const asyncGrad = Array.from(x.grad!.dataSync() as Float32Array);
     x.grad = null;
     lstm.forward(x).h.sum().backward();
-    expect(asyncGrad).toEqual(Array.from(x.grad!.dataSync()));
+    expect(asyncGrad).toEqual(Array.from(x.grad!.dataSync() as Float32Array));
   });
 
   it('rejects bad input with the same errors as forward', async () => {
@@ -89,9 +89,9 @@ describe('compute pool', () => {
     const before = g.getNumThreads();
     try {
       g.setNumThreads(1);
-      const one = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync());
+      const one = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
       g.setNumThreads(2);
-      const two = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync());
+      const two = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
       expect(two).toEqual(one);
     } finally {
       g.setNumThreads(before);
