@@ -5,6 +5,7 @@
 //   npm run bench                      every workload (W1–W6), 20 s cap per library per workload
 //   npm run bench -- --quick           W1 and W5, fewer samples, 8 s cap (about 2 minutes on 2 cores)
 //   npm run bench -- --workloads W2,W3 --libs gated,torch,ort --cap 30 --rounds 5 --max-samples 30
+//   other flags: --threads N (default: the core count), --peak GFLOPS, --no-save, --verbose
 //
 // Each library runs in its own process (bench/run-one.js, or bench/torch_runner.py for PyTorch)
 // on the same weights and inputs, written once to a temporary .safetensors file. Every runner's
@@ -31,7 +32,7 @@ const MAX_SAMPLES = Number(args['max-samples'] ?? (QUICK ? 9 : 30));
 const MIN_SAMPLES = 3;
 const TOLERANCE = 1e-4;
 const THREADS = Number(args.threads ?? os.cpus().length);
-const PEAK = C.PEAK_GFLOPS[THREADS] ?? C.PEAK_GFLOPS[2];
+const PEAK = Number(args.peak ?? C.PEAK_GFLOPS[THREADS] ?? C.PEAK_GFLOPS[2]);
 const PYTHON = process.env.PYTHON ?? 'python3';
 const MODELS_DIR = path.join(__dirname, 'models');
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -380,7 +381,7 @@ async function main() {
   console.log(`machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}; Node ${process.version}; PyTorch ${torchVersion ?? 'missing'}; load average ${load.map((x) => x.toFixed(2)).join(' ')}`);
   if (load[0] > 0.5) console.log(`note: the machine is busy (1-minute load ${load[0].toFixed(2)}): expect noisy numbers`);
   console.log(`float32; threads asked of each library: ${THREADS}; cap ${CAP_S} s per library per workload; up to ${ROUNDS} interleaved rounds and ${MAX_SAMPLES} samples`);
-  console.log(`peak: ${PEAK} GFLOP/s, the practical ${THREADS}-thread sgemm peak from shared/CPU-NOTES.md (1 thread: ${C.PEAK_GFLOPS[1]}); % of peak uses it for every library`);
+  console.log(args.peak ? `peak: ${PEAK} GFLOP/s (--peak); % of peak uses it for every library` : `peak: ${PEAK} GFLOP/s, the practical ${THREADS}-thread sgemm peak of the development machine from shared/CPU-NOTES.md (1 thread: ${C.PEAK_GFLOPS[1]}); % of peak uses it for every library (override with --peak N)`);
   for (const n of notices) console.log(n);
   pytorchBanner();
 

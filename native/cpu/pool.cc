@@ -20,6 +20,9 @@ inline void relax() {
 #endif
 }
 
+// Parts are claimed, not assigned: every thread, the caller included, takes the next unclaimed part
+// until none is left. A worker that the OS has not scheduled simply claims nothing, and the caller
+// does its share, so a busy machine slows a job down but never stalls it.
 class ComputePool {
  public:
   ~ComputePool() { resize(1); }
@@ -29,53 +32,64 @@ class ComputePool {
     stopWorkers();
     threads_ = std::max(1, threads);
     stopping_ = false;
-    pending_ = std::vector<std::atomic<bool>>(static_cast<size_t>(threads_));
-    for (int index = 1; index < threads_; ++index) workers_.emplace_back([this, index] { workerLoop(index); });
+    for (int index = 1; index < threads_; ++index) workers_.emplace_back([this] { workerLoop(); });
   }
 
   int threads() const { return threads_; }
 
   void run(int maxParts, const std::function<void(int, int)>& task) {
-    const int parts = std::max(1, std::min(maxParts, threads_));
-    if (parts == 1 || insideJob) {
+    const int parts = std::max(1, std::min(maxParts, threads_ * kPartsPerThread));
+    if (parts == 1 || threads_ == 1 || insideJob) {
       for (int part = 0; part < parts; ++part) task(part, parts);
       return;
     }
     std::lock_guard<std::mutex> jobLock(jobMutex_);
     task_ = &task;
     parts_ = parts;
-    remaining_.store(parts - 1, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t job = (claims_.load(std::memory_order_relaxed) >> 32) + 1;
     {
       std::lock_guard<std::mutex> lock(wakeMutex_);
-      for (int index = 1; index < parts; ++index) pending_[index].store(true, std::memory_order_release);
+      claims_.store(job << 32, std::memory_order_release);
     }
     wake_.notify_all();
     insideJob = true;
-    task(0, parts);
+    work(job);
     insideJob = false;
-    while (remaining_.load(std::memory_order_acquire) > 0) relax();
-    task_ = nullptr;
+    for (int spins = 0; done_.load(std::memory_order_acquire) < parts; ++spins) {
+      if (spins < kSpins) relax();
+      else std::this_thread::yield();  // a part is running on a thread that may not be scheduled
+    }
   }
 
  private:
-  // Worker `index` runs part `index` of each job that sets its pending flag.
-  void workerLoop(int index) {
-    insideJob = true;
-    std::atomic<bool>& pending = pending_[index];
+  // Claims and runs parts of `job` until none is left (or another job has replaced it).
+  void work(uint64_t job) {
     for (;;) {
-      int spins = 0;
-      while (!pending.load(std::memory_order_acquire) && !stopping_.load(std::memory_order_acquire)) {
-        if (++spins < kSpins) {
+      uint64_t claim = claims_.load(std::memory_order_acquire);
+      if ((claim >> 32) != job || static_cast<int>(claim & 0xffffffffu) >= parts_) return;
+      if (!claims_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
+      (*task_)(static_cast<int>(claim & 0xffffffffu), parts_);
+      done_.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  void workerLoop() {
+    insideJob = true;
+    uint64_t seen = claims_.load(std::memory_order_acquire) >> 32;
+    for (;;) {
+      auto posted = [&] { return (claims_.load(std::memory_order_acquire) >> 32) != seen || stopping_.load(); };
+      for (int spins = 0; !posted(); ++spins) {
+        if (spins < kSpins) {
           relax();
           continue;
         }
         std::unique_lock<std::mutex> lock(wakeMutex_);
-        wake_.wait(lock, [&] { return pending.load(std::memory_order_acquire) || stopping_.load(); });
+        wake_.wait(lock, posted);
       }
       if (stopping_.load(std::memory_order_acquire)) return;
-      (*task_)(index, parts_);
-      pending.store(false, std::memory_order_relaxed);
-      remaining_.fetch_sub(1, std::memory_order_acq_rel);
+      seen = claims_.load(std::memory_order_acquire) >> 32;
+      work(seen);
     }
   }
 
@@ -90,15 +104,17 @@ class ComputePool {
   }
 
   static thread_local bool insideJob;
+  // Parts per thread: small enough pieces that a late thread's share is soon taken by another.
+  static constexpr int kPartsPerThread = 4;
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
-  std::vector<std::atomic<bool>> pending_;  // [threads]: worker i has part i of the current job
-  std::mutex jobMutex_;                     // one job at a time
+  std::mutex jobMutex_;  // one job at a time
   std::mutex wakeMutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> remaining_{0};
+  std::atomic<uint64_t> claims_{0};  // (job << 32) | next unclaimed part
+  std::atomic<int> done_{0};
   const std::function<void(int, int)>* task_ = nullptr;
   int parts_ = 1;
 };

@@ -10,9 +10,9 @@ namespace gated {
 void setComputeThreads(int threads);
 int computeThreads();
 
-// Runs task(part, parts) for every part in [0, parts), parts = min(computeThreads(), maxParts), and
-// returns when all are done; the calling thread runs part 0. Jobs from several threads run one
-// after another; a job started from inside a part runs serially on that thread.
+// Runs task(part, parts) for every part in [0, parts), with parts at most maxParts (a few per
+// thread), and returns when all are done; the calling thread takes parts too. Jobs from several
+// threads run one after another; a job started from inside a part runs serially on that thread.
 void parallelRun(int maxParts, const std::function<void(int part, int parts)>& task);
 
 // [begin, end) of part `part` of `parts` over `count` items, in multiples of `grain` (but the last).
