@@ -13,7 +13,7 @@ namespace {
 using gemm_detail::IsaKernels;
 using gemm_detail::kernelsFor;
 using gemm_detail::kMR;
-using gemm_detail::kNR;
+using gemm_detail::kMaxNR;
 
 // Cache blocks of the packed panels.
 constexpr int64_t kKC = 256;
@@ -92,13 +92,13 @@ void packA(bool transA, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t
   }
 }
 
-// packedB: [ceil(nc / NR), kc, NR], zero-padded columns.
+// packedB: [ceil(nc / nr), kc, nr], zero-padded columns.
 template <typename T>
-void packB(bool transB, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T* packedB) {
-  for (int64_t jr = 0; jr < nc; jr += kNR<T>) {
-    const int64_t cols = std::min(kNR<T>, nc - jr);
+void packB(bool transB, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, T* packedB) {
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    const int64_t cols = std::min(nr, nc - jr);
     for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t c = 0; c < kNR<T>; ++c) {
+      for (int64_t c = 0; c < nr; ++c) {
         *packedB++ = c < cols ? elementB(transB, B, ldb, p0 + p, j0 + jr + c) : T(0);
       }
     }
@@ -108,19 +108,18 @@ void packB(bool transB, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t
 int64_t roundUp(int64_t value, int64_t step) { return (value + step - 1) / step * step; }
 
 // Where block (jc, pc) of a fully packed op(B) starts: every column block before jc holds
-// NC (a multiple of NR) columns times all K rows.
-template <typename T>
-int64_t packedBlockOffset(int64_t K, int64_t N, int64_t jc, int64_t pc) {
-  return jc * K + pc * roundUp(std::min(kNC, N - jc), kNR<T>);
+// NC (a multiple of nr) columns times all K rows.
+int64_t packedBlockOffset(int64_t K, int64_t N, int64_t nr, int64_t jc, int64_t pc) {
+  return jc * K + pc * roundUp(std::min(kNC, N - jc), nr);
 }
 
-// The whole of op(B) in micro-kernel panels, block after block (see packedBlockOffset).
+// The whole of op(B) in panels of nr columns, block after block (see packedBlockOffset).
 template <typename T>
-std::vector<T> packWhole(bool transB, const T* B, int64_t ldb, int64_t K, int64_t N) {
-  std::vector<T> out(static_cast<size_t>(roundUp(N, kNR<T>) * K));
+std::vector<T> packWhole(bool transB, const T* B, int64_t ldb, int64_t K, int64_t N, int64_t nr) {
+  std::vector<T> out(static_cast<size_t>(roundUp(N, nr) * K));
   for (int64_t jc = 0; jc < N; jc += kNC) {
     for (int64_t pc = 0; pc < K; pc += kKC) {
-      packB(transB, B, ldb, pc, std::min(kKC, K - pc), jc, std::min(kNC, N - jc), out.data() + packedBlockOffset<T>(K, N, jc, pc));
+      packB(transB, B, ldb, pc, std::min(kKC, K - pc), jc, std::min(kNC, N - jc), nr, out.data() + packedBlockOffset(K, N, nr, jc, pc));
     }
   }
   return out;
@@ -130,22 +129,23 @@ std::vector<T> packWhole(bool transB, const T* B, int64_t ldb, int64_t K, int64_
 template <typename T>
 void gemmPacked(const IsaKernels<T>& kernels, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
                 const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, const T* prepacked = nullptr) {
+  const int64_t nr = kernels.nr;
   thread_local std::vector<T> packedA, packedB;
   packedA.resize(static_cast<size_t>(((kMC + kMR - 1) / kMR) * kMR * kKC));
-  if (!prepacked) packedB.resize(static_cast<size_t>(((kNC + kNR<T> - 1) / kNR<T>) * kNR<T> * kKC));
+  if (!prepacked) packedB.resize(static_cast<size_t>(roundUp(kNC, kMaxNR<T>) * kKC));
   for (int64_t jc = 0; jc < N; jc += kNC) {
     const int64_t nc = std::min(kNC, N - jc);
     for (int64_t pc = 0; pc < K; pc += kKC) {
       const int64_t kc = std::min(kKC, K - pc);
-      const T* panels = prepacked ? prepacked + packedBlockOffset<T>(K, N, jc, pc) : packedB.data();
-      if (!prepacked) packB(transB, B, ldb, pc, kc, jc, nc, packedB.data());
+      const T* panels = prepacked ? prepacked + packedBlockOffset(K, N, nr, jc, pc) : packedB.data();
+      if (!prepacked) packB(transB, B, ldb, pc, kc, jc, nc, nr, packedB.data());
       for (int64_t ic = 0; ic < M; ic += kMC) {
         const int64_t mc = std::min(kMC, M - ic);
         packA(transA, A, lda, ic, mc, pc, kc, packedA.data());
-        for (int64_t jr = 0; jr < nc; jr += kNR<T>) {
+        for (int64_t jr = 0; jr < nc; jr += nr) {
           for (int64_t ir = 0; ir < mc; ir += kMR) {
             kernels.micro(kc, packedA.data() + ir * kc, panels + jr * kc, alpha, C + (ic + ir) * ldc + jc + jr, ldc,
-                          std::min(kMR, mc - ir), std::min(kNR<T>, nc - jr));
+                          std::min(kMR, mc - ir), std::min(nr, nc - jr));
           }
         }
       }
@@ -193,9 +193,9 @@ Algorithm algorithmFor(bool transA, int64_t M) {
 // Large products are split over the compute pool: the packed path by rows of C (every part reads
 // the same op(B)), the row path by columns of C.
 template <typename T>
-void accumulateProduct(Algorithm algorithm, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
-                       const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, const T* prepacked) {
-  const IsaKernels<T> kernels = kernelsFor<T>(static_cast<int>(gemmIsa()));
+void accumulateProduct(const IsaKernels<T>& kernels, Algorithm algorithm, bool transA, bool transB, int64_t M, int64_t N,
+                       int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc,
+                       const T* prepacked) {
   const bool large = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= kParallelWork;
   switch (algorithm) {
     case Algorithm::Reference:
@@ -226,13 +226,16 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
   if (M <= 0 || N <= 0) return;
   scaleC(M, N, beta, C, ldc);
   if (K <= 0 || alpha == T(0)) return;
-  accumulateProduct(algorithmFor(transA, M), transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc, static_cast<const T*>(nullptr));
+  accumulateProduct(kernelsFor<T>(static_cast<int>(gemmIsa())), algorithmFor(transA, M), transA, transB, M, N, K, alpha, A,
+                    lda, B, ldb, C, ldc, static_cast<const T*>(nullptr));
 }
 
 template <typename T>
 PreparedRhs<T>::PreparedRhs(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, int64_t rows)
-    : transB_(transB), K_(K), N_(N), B_(B), ldb_(ldb) {
-  if (K > 0 && N > 0 && algorithmFor(false, rows) == Algorithm::Packed) packed_ = packWhole(transB, B, ldb, K, N);
+    : transB_(transB), K_(K), N_(N), B_(B), ldb_(ldb), isa_(static_cast<int>(gemmIsa())) {
+  if (K > 0 && N > 0 && algorithmFor(false, rows) == Algorithm::Packed) {
+    packed_ = packWhole(transB, B, ldb, K, N, kernelsFor<T>(isa_).nr);
+  }
 }
 
 template <typename T>
@@ -242,7 +245,9 @@ void PreparedRhs<T>::multiply(int64_t M, T alpha, const T* A, int64_t lda, T bet
   if (K_ <= 0 || alpha == T(0)) return;
   const Algorithm algorithm = algorithmFor(false, M);
   const T* prepacked = algorithm == Algorithm::Packed && !packed_.empty() ? packed_.data() : nullptr;
-  accumulateProduct(algorithm, false, transB_, M, N_, K_, alpha, A, lda, B_, ldb_, C, ldc, prepacked);
+  // The panels were laid out for the instruction set in use when they were packed.
+  accumulateProduct(kernelsFor<T>(prepacked ? isa_ : static_cast<int>(gemmIsa())), algorithm, false, transB_, M, N_, K_,
+                    alpha, A, lda, B_, ldb_, C, ldc, prepacked);
 }
 
 template class PreparedRhs<float>;

@@ -45,6 +45,7 @@ class PreparedRhs {
   int64_t K_, N_;
   const T* B_;
   int64_t ldb_;
+  int isa_;                // the instruction set whose panel width packed_ uses
   std::vector<T> packed_;  // [ceil(N / NC)] blocks of [ceil(K / KC)] panels, see gemm.cc
 };
 

@@ -1,15 +1,18 @@
 // The GEMM kernels of gemm_kernels.h, compiled once per instruction set.
 #include "gemm_kernels.h"
 
+// The 64-byte vectors are used only inside the AVX-512 functions, which inline every helper.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace gated::gemm_detail {
 namespace {
 
-#define GATED_ISA_KERNELS(NAME, TARGET)                                                                     \
+#define GATED_ISA_KERNELS(NAME, TARGET, BYTES)                                                              \
   namespace NAME {                                                                                          \
   template <typename T>                                                                                     \
   TARGET void micro(int64_t kc, const T* a, const T* b, T alpha, T* c, int64_t ldc, int64_t rows,           \
                     int64_t cols) {                                                                         \
-    microKernelBody(kc, a, b, alpha, c, ldc, rows, cols);                                                   \
+    microKernelBody<T, BYTES>(kc, a, b, alpha, c, ldc, rows, cols);                                         \
   }                                                                                                         \
   template <typename T>                                                                                     \
   TARGET void rowTimesMatrix(bool transB, int64_t N, int64_t K, T alpha, const T* a, const T* B,            \
@@ -18,14 +21,14 @@ namespace {
   }                                                                                                         \
   template <typename T>                                                                                     \
   IsaKernels<T> table() {                                                                                   \
-    return IsaKernels<T>{&micro<T>, &rowTimesMatrix<T>};                                                    \
+    return IsaKernels<T>{kNR<T, BYTES>, &micro<T>, &rowTimesMatrix<T>};                                     \
   }                                                                                                         \
   }
 
-GATED_ISA_KERNELS(baseline, )
+GATED_ISA_KERNELS(baseline, , 32)
 #if defined(__x86_64__) && defined(__GNUC__)
-GATED_ISA_KERNELS(avx2, __attribute__((target("arch=x86-64-v3"))))
-GATED_ISA_KERNELS(avx512, __attribute__((target("arch=x86-64-v4"))))
+GATED_ISA_KERNELS(avx2, __attribute__((target("arch=x86-64-v3"))), 32)
+GATED_ISA_KERNELS(avx512, __attribute__((target("arch=x86-64-v4"))), 64)
 #endif
 
 }  // namespace

@@ -5,30 +5,37 @@
 
 namespace gated::gemm_detail {
 
-template <typename T> struct VectorOf;
-template <> struct VectorOf<float> { typedef float type __attribute__((vector_size(32))); };
-template <> struct VectorOf<double> { typedef double type __attribute__((vector_size(32))); };
-template <typename T>
-using Vec = typename VectorOf<T>::type;
+// Vectors of `Bytes` bytes: 32 (AVX2 and the baseline) or 64 (AVX-512).
+template <typename T, int Bytes> struct VectorOf;
+template <> struct VectorOf<float, 32> { typedef float type __attribute__((vector_size(32))); };
+template <> struct VectorOf<double, 32> { typedef double type __attribute__((vector_size(32))); };
+template <> struct VectorOf<float, 64> { typedef float type __attribute__((vector_size(64))); };
+template <> struct VectorOf<double, 64> { typedef double type __attribute__((vector_size(64))); };
+template <typename T, int Bytes>
+using Vec = typename VectorOf<T, Bytes>::type;
 
-// Register block: kMR rows of C by kNR columns (two 32-byte vectors: 16 floats or 8 doubles).
+// Register block: kMR rows of C by NR columns, two vectors wide (NR = 2 * Bytes / sizeof(T)).
 constexpr int64_t kMR = 6;
+template <typename T, int Bytes>
+constexpr int64_t kNR = 2 * static_cast<int64_t>(Bytes / sizeof(T));
+// The widest NR of any instruction set, for sizing pack buffers.
 template <typename T>
-constexpr int64_t kNR = 2 * static_cast<int64_t>(32 / sizeof(T));
+constexpr int64_t kMaxNR = kNR<T, 64>;
 // Independent partial sums of a dot product, enough for the compiler to vectorise without reassociating.
 constexpr int64_t kLanes = 16;
 
-// C[rows, cols] += alpha * packedA [kc, kMR] x packedB [kc, kNR].
-template <typename T>
+// C[rows, cols] += alpha * packedA [kc, kMR] x packedB [kc, NR].
+template <typename T, int Bytes>
 inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* __restrict packedA,
                                                            const T* __restrict packedB, T alpha, T* C,
                                                            int64_t ldc, int64_t rows, int64_t cols) {
-  constexpr int64_t half = kNR<T> / 2;
-  Vec<T> acc[kMR][2] = {};
+  constexpr int64_t nr = kNR<T, Bytes>;
+  constexpr int64_t half = nr / 2;
+  Vec<T, Bytes> acc[kMR][2] = {};
   for (int64_t p = 0; p < kc; ++p) {
-    Vec<T> b0, b1;
-    __builtin_memcpy(&b0, packedB + p * kNR<T>, sizeof(b0));
-    __builtin_memcpy(&b1, packedB + p * kNR<T> + half, sizeof(b1));
+    Vec<T, Bytes> b0, b1;
+    __builtin_memcpy(&b0, packedB + p * nr, sizeof(b0));
+    __builtin_memcpy(&b1, packedB + p * nr + half, sizeof(b1));
     const T* a = packedA + p * kMR;
     for (int64_t r = 0; r < kMR; ++r) {
       acc[r][0] += b0 * a[r];
@@ -73,6 +80,7 @@ inline __attribute__((always_inline)) void rowTimesMatrixBody(bool transB, int64
 
 template <typename T>
 struct IsaKernels {
+  int64_t nr;  // columns of the micro-kernel's panels
   void (*micro)(int64_t kc, const T* packedA, const T* packedB, T alpha, T* C, int64_t ldc, int64_t rows,
                 int64_t cols);
   void (*rowTimesMatrix)(bool transB, int64_t N, int64_t K, T alpha, const T* a, const T* B, int64_t ldb, T* c);
