@@ -8,14 +8,14 @@
 namespace gated {
 
 template <typename T>
-void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
+void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
   T* resetHidden = p.extra + t * B * H;  // [B, H]
   // r and z: hiddenGates[:, 0:2H] = hPrev W_h{r,z}^T.
-  p.recurrent[0]->multiply(B, T(1), hPrev, H, T(0), p.hiddenGates, G);
-  for (int64_t b = 0; b < B; ++b) {
+  p.recurrent[0]->multiply(b1 - b0, T(1), hPrev + b0 * H, H, T(0), p.hiddenGates + b0 * G, G);
+  for (int64_t b = b0; b < b1; ++b) {
     T* act = p.gates + (t * B + b) * G;
     const bool live = p.active(b, t);
     const T* x = p.inputGates + (t * B + b) * G;
@@ -32,8 +32,8 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
     for (int64_t j = 0; j < H; ++j) resetHidden[b * H + j] = act[j] * hPrev[b * H + j];
   }
   // n: hiddenGates[:, 2H:3H] = (r * hPrev) W_hn^T.
-  p.recurrent[1]->multiply(B, T(1), resetHidden, H, T(0), p.hiddenGates + 2 * H, G);
-  for (int64_t b = 0; b < B; ++b) {
+  p.recurrent[1]->multiply(b1 - b0, T(1), resetHidden + b0 * H, H, T(0), p.hiddenGates + 2 * H + b0 * G, G);
+  for (int64_t b = b0; b < b1; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
       carryInactiveRow(H, hPrev + b * H, hNext + b * H);
@@ -53,11 +53,11 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
 }
 
 template <typename T>
-void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
+void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
   const T* hPrev = p.stateBefore(t);
   T* dg = p.dGates + t * B * G;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = b0; b < b1; ++b) {
     T* dRow = dg + b * G;
     if (!p.active(b, t)) {
       passInactiveRowBack(H, G, dh + b * H, dhPrev + b * H, {dRow});
@@ -70,8 +70,8 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
     }
   }
   // d(r * h) = dPreN W_hn.
-  p.recurrent[1]->multiply(B, T(1), dg + 2 * H, G, T(0), p.dResetHidden, H);
-  for (int64_t b = 0; b < B; ++b) {
+  p.recurrent[1]->multiply(b1 - b0, T(1), dg + 2 * H + b0 * G, G, T(0), p.dResetHidden + b0 * H, H);
+  for (int64_t b = b0; b < b1; ++b) {
     if (!p.active(b, t)) continue;
     const T* act = p.gates + (t * B + b) * G;
     for (int64_t j = 0; j < H; ++j) {
@@ -79,12 +79,12 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
     }
   }
   // dhPrev += [dPreR, dPreZ] W_h{r,z}.
-  p.recurrent[0]->multiply(B, T(1), dg, G, T(1), dhPrev, H);
+  p.recurrent[0]->multiply(b1 - b0, T(1), dg + b0 * G, G, T(1), dhPrev + b0 * H, H);
 }
 
-template void gruResetBeforeStepForward<float>(const LayerPass<float>&, int64_t);
-template void gruResetBeforeStepForward<double>(const LayerPass<double>&, int64_t);
-template void gruResetBeforeStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*);
-template void gruResetBeforeStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*);
+template void gruResetBeforeStepForward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t);
+template void gruResetBeforeStepForward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t);
+template void gruResetBeforeStepBackward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t, const float*, float*);
+template void gruResetBeforeStepBackward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t, const double*, double*);
 
 }  // namespace gated

@@ -20,16 +20,16 @@ void gruRowVector(int64_t H, const T* x, const T* hg, const T* hPrev, T* act, T*
 }
 
 template <typename T>
-void gruStepForward(const LayerPass<T>& p, int64_t t) {
+void gruStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
   // hiddenGates = b_hh + hPrev W_hh^T: the hidden bias stays inside r * (...).
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = b0; b < b1; ++b) {
     for (int64_t k = 0; k < G; ++k) p.hiddenGates[b * G + k] = p.weights.hiddenBias ? p.weights.hiddenBias[k] : T(0);
   }
-  p.recurrent[0]->multiply(B, T(1), hPrev, H, T(1), p.hiddenGates, G);
-  for (int64_t b = 0; b < B; ++b) {
+  p.recurrent[0]->multiply(b1 - b0, T(1), hPrev + b0 * H, H, T(1), p.hiddenGates + b0 * G, G);
+  for (int64_t b = b0; b < b1; ++b) {
     T* act = p.gates + (t * B + b) * G;
     T* hiddenN = p.extra + (t * B + b) * H;
     if (!p.active(b, t)) {
@@ -53,12 +53,12 @@ void gruStepForward(const LayerPass<T>& p, int64_t t) {
 }
 
 template <typename T>
-void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
+void gruStepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
   const T* hPrev = p.stateBefore(t);
   T* dInput = p.dGates + t * B * G;
   T* dHidden = p.dHiddenGates + t * B * G;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = b0; b < b1; ++b) {
     T* dx = dInput + b * G;
     T* dhg = dHidden + b * G;
     if (!p.active(b, t)) {
@@ -74,12 +74,12 @@ void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
       dhg[H + j] = dx[H + j];
     }
   }
-  p.recurrent[0]->multiply(B, T(1), dHidden, G, T(1), dhPrev, H);
+  p.recurrent[0]->multiply(b1 - b0, T(1), dHidden + b0 * G, G, T(1), dhPrev + b0 * H, H);
 }
 
-template void gruStepForward<float>(const LayerPass<float>&, int64_t);
-template void gruStepForward<double>(const LayerPass<double>&, int64_t);
-template void gruStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*);
-template void gruStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*);
+template void gruStepForward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t);
+template void gruStepForward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t);
+template void gruStepBackward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t, const float*, float*);
+template void gruStepBackward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t, const double*, double*);
 
 }  // namespace gated

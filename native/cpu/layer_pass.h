@@ -57,17 +57,18 @@ struct LayerPass {
   const T* statesBeforeInTimeOrder() const { return states + (reverse ? batch * hidden : 0); }
 };
 
-// Per-step forward and backward of each cell. Backward: dh [B, H] is the gradient reaching the state
-// after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before t;
-// dhPrev [B, H] receives the gradient reaching the state before t.
-template <typename T> void lstmStepForward(const LayerPass<T>& pass, int64_t t);
-template <typename T> void lstmStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dc, T* dhPrev);
-template <typename T> void gruStepForward(const LayerPass<T>& pass, int64_t t);
-template <typename T> void gruStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
-template <typename T> void gruResetBeforeStepForward(const LayerPass<T>& pass, int64_t t);
-template <typename T> void gruResetBeforeStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
-template <typename T> void rnnStepForward(const LayerPass<T>& pass, int64_t t);
-template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
+// Per-step forward and backward of each cell, for the sequences [b0, b1) of the batch (rows are
+// independent, so parts of the batch run in parallel). Backward: dh [B, H] is the gradient reaching
+// the state after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before
+// t; dhPrev [B, H] receives the gradient reaching the state before t.
+template <typename T> void lstmStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
+template <typename T> void lstmStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dc, T* dhPrev);
+template <typename T> void gruStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
+template <typename T> void gruStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev);
+template <typename T> void gruResetBeforeStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
+template <typename T> void gruResetBeforeStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev);
+template <typename T> void rnnStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
+template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev);
 
 // A row of a sequence past its length keeps its state and passes gradients through unchanged.
 template <typename T>

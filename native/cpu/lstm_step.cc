@@ -18,14 +18,14 @@ void lstmRowVector(int64_t H, const T* x, const T* hg, const T* cPrev, T* act, T
 }
 
 template <typename T>
-void lstmStepForward(const LayerPass<T>& p, int64_t t) {
+void lstmStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
   const T* hPrev = p.stateBefore(t);
   const T* cPrev = p.cellBefore(t);
   T* hNext = p.stateAfter(t);
   T* cNext = p.cellAfter(t);
-  p.recurrent[0]->multiply(B, T(1), hPrev, H, T(0), p.hiddenGates, G);
-  for (int64_t b = 0; b < B; ++b) {
+  p.recurrent[0]->multiply(b1 - b0, T(1), hPrev + b0 * H, H, T(0), p.hiddenGates + b0 * G, G);
+  for (int64_t b = b0; b < b1; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
       carryInactiveRow(H, hPrev + b * H, hNext + b * H);
@@ -48,12 +48,12 @@ void lstmStepForward(const LayerPass<T>& p, int64_t t) {
 }
 
 template <typename T>
-void lstmStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPrev) {
+void lstmStepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dc, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
   const T* cPrev = p.cellBefore(t);
   const T* cNext = p.cellAfter(t);
   T* dg = p.dGates + t * B * G;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = b0; b < b1; ++b) {
     T* dRow = dg + b * G;
     if (!p.active(b, t)) {
       passInactiveRowBack(H, G, dh + b * H, dhPrev + b * H, {dRow});
@@ -67,12 +67,12 @@ void lstmStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* d
       dhPrev[b * H + j] = T(0);
     }
   }
-  p.recurrent[0]->multiply(B, T(1), dg, G, T(1), dhPrev, H);
+  p.recurrent[0]->multiply(b1 - b0, T(1), dg + b0 * G, G, T(1), dhPrev + b0 * H, H);
 }
 
-template void lstmStepForward<float>(const LayerPass<float>&, int64_t);
-template void lstmStepForward<double>(const LayerPass<double>&, int64_t);
-template void lstmStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*, float*);
-template void lstmStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*, double*);
+template void lstmStepForward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t);
+template void lstmStepForward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t);
+template void lstmStepBackward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t, const float*, float*, float*);
+template void lstmStepBackward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t, const double*, double*, double*);
 
 }  // namespace gated

@@ -9,6 +9,7 @@
 #include "../core/philox.h"
 #include "gemm.h"
 #include "layer_pass.h"
+#include "pool.h"
 #include "workspace.h"
 
 namespace gated {
@@ -95,23 +96,36 @@ void usePrepared(LayerPass<T>& p, const std::vector<PreparedRhs<T>>& products) {
 }
 
 template <typename T>
-void stepForward(const LayerPass<T>& p, int64_t t) {
+void stepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
   switch (p.cell) {
-    case Cell::Lstm: return lstmStepForward(p, t);
-    case Cell::Gru: return gruStepForward(p, t);
-    case Cell::GruResetBefore: return gruResetBeforeStepForward(p, t);
-    default: return rnnStepForward(p, t);
+    case Cell::Lstm: return lstmStepForward(p, t, b0, b1);
+    case Cell::Gru: return gruStepForward(p, t, b0, b1);
+    case Cell::GruResetBefore: return gruResetBeforeStepForward(p, t, b0, b1);
+    default: return rnnStepForward(p, t, b0, b1);
   }
 }
 
 template <typename T>
-void stepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPrev) {
+void stepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dc, T* dhPrev) {
   switch (p.cell) {
-    case Cell::Lstm: return lstmStepBackward(p, t, dh, dc, dhPrev);
-    case Cell::Gru: return gruStepBackward(p, t, dh, dhPrev);
-    case Cell::GruResetBefore: return gruResetBeforeStepBackward(p, t, dh, dhPrev);
-    default: return rnnStepBackward(p, t, dh, dhPrev);
+    case Cell::Lstm: return lstmStepBackward(p, t, b0, b1, dh, dc, dhPrev);
+    case Cell::Gru: return gruStepBackward(p, t, b0, b1, dh, dhPrev);
+    case Cell::GruResetBefore: return gruResetBeforeStepBackward(p, t, b0, b1, dh, dhPrev);
+    default: return rnnStepBackward(p, t, b0, b1, dh, dhPrev);
   }
+}
+
+// Sequences per part when a step is split over the compute pool: enough rows for the packed GEMM.
+constexpr int64_t kRowsPerPart = 8;
+
+// Runs body(b0, b1) over the batch's rows, split over the compute pool when the batch is large.
+template <typename Body>
+void forEachRowRange(int64_t batch, const Body& body) {
+  parallelRun(static_cast<int>(batch / kRowsPerPart), [&](int part, int parts) {
+    int64_t b0, b1;
+    partRange(batch, part, parts, 1, &b0, &b1);
+    if (b0 < b1) body(b0, b1);
+  });
 }
 
 // dst [B*H] = src [B*H], or zeros when src is null.
@@ -131,7 +145,10 @@ void forwardDirection(const LayerPass<T>& p, const T* h0, const T* c0) {
   const std::vector<PreparedRhs<T>> products = prepareRecurrent(p, true);
   LayerPass<T> pass = p;
   usePrepared(pass, products);
-  for (int64_t step = 0; step < p.steps; ++step) stepForward(pass, pass.timeAt(step));
+  for (int64_t step = 0; step < p.steps; ++step) {
+    const int64_t t = pass.timeAt(step);
+    forEachRowRange(B, [&](int64_t b0, int64_t b1) { stepForward(pass, t, b0, b1); });
+  }
 }
 
 // Copies each step's state into this direction's columns of layerOutput [T, B, D*H]; zero past ends.
@@ -185,15 +202,17 @@ void backwardDirection(const LayerPass<T>& p, int64_t dir, int64_t directions, c
   usePrepared(pass, products);
   for (int64_t step = p.steps - 1; step >= 0; --step) {
     const int64_t t = p.timeAt(step);
-    if (dLayerOutput) {
-      for (int64_t b = 0; b < B; ++b) {
-        if (!p.active(b, t)) continue;
-        const T* g = dLayerOutput + ((t * B + b) * directions + dir) * H;
-        for (int64_t j = 0; j < H; ++j) dh[b * H + j] += g[j];
+    forEachRowRange(B, [&](int64_t b0, int64_t b1) {
+      if (dLayerOutput) {
+        for (int64_t b = b0; b < b1; ++b) {
+          if (!p.active(b, t)) continue;
+          const T* g = dLayerOutput + ((t * B + b) * directions + dir) * H;
+          for (int64_t j = 0; j < H; ++j) dh[b * H + j] += g[j];
+        }
       }
-    }
-    stepBackward(pass, t, dh, dc, dhScratch);
-    std::copy_n(dhScratch, B * H, dh);
+      stepBackward(pass, t, b0, b1, dh, dc, dhScratch);
+      std::copy_n(dhScratch + b0 * H, (b1 - b0) * H, dh + b0 * H);
+    });
   }
 }
 
