@@ -42,6 +42,12 @@ async function setupGated(resetBefore) {
     info.threads = 'default';
     info.threadsNote = 'no g.setNumThreads in this build: the engine default';
   }
+  try {
+    info.isa = g.backend.getKernel('isa');
+    info.gemm = g.backend.getKernel('gemm');
+  } catch {
+    // older builds: no kernel switches
+  }
   if (resetBefore && W.cell !== 'gru') throw new Unsupported('reset-before applies to GRU only');
   const dict = await g.load(args.data);
   const Ctor = W.cell === 'lstm' ? g.nn.LSTM : g.nn.GRU;
@@ -164,17 +170,17 @@ async function setupTfjs(backend) {
   const rnnLayers = [];
   for (let layer = 0; layer < W.layers; layer++) {
     const returnSequences = W.kind === 'infer' || layer < W.layers - 1;
-    const make = () =>
-      W.cell === 'lstm'
-        ? tf.layers.lstm({ units: H, returnSequences, recurrentActivation: 'sigmoid' })
-        : tf.layers.gru({ units: H, returnSequences, recurrentActivation: 'sigmoid', resetAfter: false });
+    // Zero initialisers: the weights are set below, and the default orthogonal initialiser of the
+    // recurrent kernel (a QR decomposition in JavaScript) takes minutes on the cpu backend.
+    const cfg = { units: H, returnSequences, recurrentActivation: 'sigmoid', kernelInitializer: 'zeros', recurrentInitializer: 'zeros', biasInitializer: 'zeros' };
+    const make = () => (W.cell === 'lstm' ? tf.layers.lstm(cfg) : tf.layers.gru({ ...cfg, resetAfter: false }));
     const l = W.bidirectional ? tf.layers.bidirectional({ layer: make(), mergeMode: 'concat' }) : make();
     y = l.apply(y);
     rnnLayers.push(l);
   }
   let dense = null;
   if (W.kind === 'train') {
-    dense = tf.layers.dense({ units: W.classes });
+    dense = tf.layers.dense({ units: W.classes, kernelInitializer: 'zeros', biasInitializer: 'zeros' });
     y = dense.apply(y);
   }
   const model = tf.model({ inputs: input, outputs: y });

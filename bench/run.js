@@ -3,7 +3,7 @@
 // on the workloads of bench/workloads.json. See bench/README.md.
 //
 //   npm run bench                      every workload (W1–W6), 20 s cap per library per workload
-//   npm run bench -- --quick           W1 and W5, fewer samples, 8 s cap (about 2 minutes on 2 cores)
+//   npm run bench -- --quick           W1 and W5, fewer samples, 12 s cap (1–2 minutes on 2 cores)
 //   npm run bench -- --workloads W2,W3 --libs gated,torch,ort --cap 30 --rounds 5 --max-samples 30
 //   other flags: --threads N (default: the core count), --peak GFLOPS, --no-save, --verbose
 //
@@ -22,13 +22,14 @@ const C = require('./common');
 const ROOT = path.join(__dirname, '..');
 const args = C.parseArgs(process.argv.slice(2));
 if (args.help || args.h) {
-  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 11).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  const lines = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 const QUICK = Boolean(args.quick);
-const CAP_S = Number(args.cap ?? (QUICK ? 8 : 20));
+const CAP_S = Number(args.cap ?? (QUICK ? 12 : 20));
 const ROUNDS = Number(args.rounds ?? (QUICK ? 3 : 5));
-const MAX_SAMPLES = Number(args['max-samples'] ?? (QUICK ? 9 : 30));
+const MAX_SAMPLES = Number(args['max-samples'] ?? (QUICK ? 15 : 30));
 const MIN_SAMPLES = 3;
 const TOLERANCE = 1e-4;
 const THREADS = Number(args.threads ?? os.cpus().length);
@@ -200,6 +201,8 @@ class Child {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const T0 = Date.now();
+const verbose = (...m) => args.verbose && console.log(`  [${((Date.now() - T0) / 1000).toFixed(1)} s]`, ...m);
 const children = new Set();
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
@@ -245,6 +248,7 @@ async function runWorkload(w, dataFile, tmp) {
       continue;
     }
     row.checkFile = path.join(tmp, `check-${w.id}-${lib.id}.safetensors`);
+    verbose(`start ${row.label}`);
     const child = new Child(lib, w, dataFile, row.checkFile);
     children.add(child);
     row.child = child;
@@ -262,13 +266,18 @@ async function runWorkload(w, dataFile, tmp) {
       let p = msg.checkMs;
       if (p > CAP_S * 1000) row.status = `n/a (one call took ${fmtS(p)}, over the ${CAP_S} s cap)`;
       else {
-        if (p < (CAP_S * 1000) / 4) {
+        // The first call includes one-time costs; a second call gives the plan a better estimate.
+        if (p < (CAP_S * 1000) / 2) {
           const probe = await child.ask({ cmd: 'probe' }, CAP_S * 1000 + 10_000);
           if (probe.ms != null) p = Math.min(p, probe.ms);
+          else if (probe.timeout) row.status = `n/a (the second call did not finish within the ${CAP_S} s cap)`;
+          else row.status = `n/a (error: ${String(probe.error).split('\n')[0].slice(0, 160)})`;
         }
-        row.plan = plan(p);
-        row.probeMs = p;
-        if (!row.plan) row.status = `n/a (one call took ${fmtS(p)}, over the ${CAP_S} s cap)`;
+        if (row.status === 'ok') {
+          row.plan = plan(p);
+          row.probeMs = p;
+          if (!row.plan) row.status = `n/a (one call took ${fmtS(p)}, over the ${CAP_S} s cap)`;
+        }
       }
     }
     if (row.status !== 'ok') {
@@ -288,6 +297,7 @@ async function runWorkload(w, dataFile, tmp) {
     for (const row of order) {
       if (!row.child || round >= row.plan.rounds) continue;
       await sleep(50); // let the previous library's worker threads go idle
+      verbose(`round ${round + 1}: ${row.label}`);
       const res = await row.child.ask({ cmd: 'round', reps: row.plan.reps, timer: row.plan.timer }, (row.plan.reps + 1) * row.probeMs * 4 + 30_000);
       if (res.samplesMs) {
         row.samplesMs.push(...res.samplesMs);
@@ -302,6 +312,7 @@ async function runWorkload(w, dataFile, tmp) {
   }
   for (const row of rows) {
     if (row.child) {
+      verbose(`close ${row.label}`);
       await row.child.close();
       children.delete(row.child);
       row.child = null;
@@ -317,7 +328,7 @@ async function runWorkload(w, dataFile, tmp) {
     row.seqPerS = w.batch / (row.medianMs / 1000);
     row.gflops = flops / (row.medianMs / 1000) / 1e9;
     row.pctPeak = (100 * row.gflops) / PEAK;
-    row.timer = row.lib === 'torch' ? `time.perf_counter${row.plan.timer === 'benny' ? ' (+1 untimed call per round)' : ''}` : row.plan.timer === 'benny' ? 'benny' : 'process.hrtime';
+    row.timer = row.lib === 'torch' ? 'perf_counter' : row.plan.timer;
     if (row.plan.capped) row.notes.push(`capped: ${row.samplesMs.length} sample${row.samplesMs.length > 1 ? 's' : ''} within the ${CAP_S} s budget (one call ≈ ${fmtS(row.probeMs)})`);
   }
   const byLib = Object.fromEntries(rows.map((r) => [r.lib, r]));
@@ -357,7 +368,7 @@ function threadsOf(row) {
 
 function table(results) {
   const out = [];
-  out.push(`| workload | library | threads | median ms | ±% | samples | seq/s | ratio vs gated | GFLOP/s | % of ${PEAK} GFLOP/s peak | cross-check (max rel. err.) |`);
+  out.push(`| workload | library | threads | median ms | ±% | samples (timer) | seq/s | ratio vs gated | GFLOP/s | % of ${PEAK} GFLOP/s peak | cross-check (max rel. err.) |`);
   out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of results) {
     for (const row of r.rows) {
@@ -366,8 +377,8 @@ function table(results) {
         out.push(`| ${r.id} | ${row.label} | ${threadsOf(row)} | ${row.status} | | | | | | | ${row.check ? check : ''} |`);
         continue;
       }
-      const ratio = row.ref ? (row.ratio ? `${row.ratio.toFixed(2)}×` : '') : '1 (ref)';
-      out.push(`| ${r.id} | ${row.label} | ${threadsOf(row)} | ${fmt(row.medianMs, 2)} | ${row.rme != null ? row.rme.toFixed(0) : ''} | ${row.samplesMs.length}${row.plan?.capped ? ' (capped)' : ''} | ${fmt(row.seqPerS, 1)} | ${ratio} | ${fmt(row.gflops, 1)} | ${fmt(row.pctPeak, 1)}% | ${check} |`);
+      const ratio = row.ref ? (row.ratio ? `${row.ratio.toFixed(2)}×` : '') : row.lib === 'gated-rb' ? '1 (ref for tfjs GRU)' : '1 (ref)';
+      out.push(`| ${r.id} | ${row.label} | ${threadsOf(row)} | ${fmt(row.medianMs, 2)} | ${row.rme != null ? row.rme.toFixed(0) : ''} | ${row.samplesMs.length} ${row.timer}${row.plan?.capped ? ', capped' : ''} | ${fmt(row.seqPerS, 1)} | ${ratio} | ${fmt(row.gflops, 1)} | ${fmt(row.pctPeak, 1)}% | ${check} |`);
     }
   }
   return out.join('\n');
