@@ -18,17 +18,23 @@ GATED_HD void lstmForward(T preI, T preF, T preG, T preO, T cPrev, T* i, T* f, T
   *h = *o * tanhOf(*c);
 }
 
-// dh, dc: gradients reaching h_t and c_t. Writes the pre-activation gradients and dc_{t-1}.
+// dh, dc: gradients reaching h_t and c_t; tc = tanh(c_t). Writes the pre-activation gradients and dc_{t-1}.
 template <typename T>
-GATED_HD void lstmBackward(T i, T f, T g, T o, T c, T cPrev, T dh, T dc, T* dPreI, T* dPreF, T* dPreG,
-                           T* dPreO, T* dcPrev) {
-  const T tc = tanhOf(c);
+GATED_HD void lstmBackwardWithTanh(T i, T f, T g, T o, T tc, T cPrev, T dh, T dc, T* dPreI, T* dPreF, T* dPreG,
+                                   T* dPreO, T* dcPrev) {
   const T dcTotal = dc + dh * o * (T(1) - tc * tc);
   *dPreI = dcTotal * g * i * (T(1) - i);
   *dPreF = dcTotal * cPrev * f * (T(1) - f);
   *dPreG = dcTotal * i * (T(1) - g * g);
   *dPreO = dh * tc * o * (T(1) - o);
   *dcPrev = dcTotal * f;
+}
+
+// The same, computing tanh(c_t) itself.
+template <typename T>
+GATED_HD void lstmBackward(T i, T f, T g, T o, T c, T cPrev, T dh, T dc, T* dPreI, T* dPreF, T* dPreG,
+                           T* dPreO, T* dcPrev) {
+  lstmBackwardWithTanh(i, f, g, o, tanhOf(c), cPrev, dh, dc, dPreI, dPreF, dPreG, dPreO, dcPrev);
 }
 
 // GRU update shared by both forms: h = (1 - z) * n + z * hPrev.

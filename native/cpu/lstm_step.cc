@@ -60,6 +60,16 @@ void lstmStepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, 
       continue;
     }
     const T* act = p.gates + (t * B + b) * G;
+    if (vectorActivations<T>()) {
+      T* tc = dhPrev + b * H;  // tanh(c_t), in the row that is zeroed for the product below
+      tanhArray(cNext + b * H, tc, H);
+      for (int64_t j = 0; j < H; ++j) {
+        lstmBackwardWithTanh(act[j], act[H + j], act[2 * H + j], act[3 * H + j], tc[j], cPrev[b * H + j], dh[b * H + j],
+                             dc[b * H + j], &dRow[j], &dRow[H + j], &dRow[2 * H + j], &dRow[3 * H + j], &dc[b * H + j]);
+        tc[j] = T(0);
+      }
+      continue;
+    }
     for (int64_t j = 0; j < H; ++j) {
       lstmBackward(act[j], act[H + j], act[2 * H + j], act[3 * H + j], cNext[b * H + j], cPrev[b * H + j],
                    dh[b * H + j], dc[b * H + j], &dRow[j], &dRow[H + j], &dRow[2 * H + j], &dRow[3 * H + j],
