@@ -72,6 +72,8 @@ export interface NativeAddon {
     seed: bigint,
     keepReserve: boolean,
   ): Promise<RnnForwardResult>;
+  /** The gate activations stored in a reserve: [L*D, B, T, G]. */
+  rnnGates(spec: RnnSpec, reserve: FloatArray): FloatArray;
   rnnBackward(
     spec: RnnSpec,
     input: FloatArray,

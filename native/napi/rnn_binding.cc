@@ -3,6 +3,7 @@
 //   rnnForward(spec, input, weights, lengths, h0, c0, seed, keepReserve)
 //     -> { output, h, c?, reserve? }
 //   rnnForwardAsync(same arguments) -> a Promise of the same, computed off the JavaScript thread
+//   rnnGates(spec, reserve) -> the gate activations stored in a reserve, [L*D, B, T, G]
 //   rnnBackward(spec, input, weights, lengths, h0, c0, seed, reserve, dOutput, dh, dc)
 //     -> { dInput, dh0, dc0?, dWeights }
 //
@@ -233,6 +234,29 @@ Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// rnnGates(spec, reserve) -> [L*D, B, T, G]: the gate activations a forward pass stored in its
+// reserve (LSTM i f g o, GRU r z n), per layer and direction, sequence by sequence.
+template <typename T>
+Napi::Value rnnGates(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const RnnShape s = parseShape(objectArgument(info[0], "spec"));
+  if (s.gateCount() == 1) throwTypeError(env, "a plain RNN has no gates to return");
+  const ReserveLayout layout(s);
+  const T* reserve = typedArrayData<T>(info[1], "reserve", layout.total());
+  const int64_t steps = s.seqLen, B = s.batch, G = s.gateWidth();
+  Array<T> out = newArray<T>(env, s.stateCount() * B * steps * G);
+  T* gates = out.Data();
+  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
+    const T* source = reserve + layout.gates(slot);  // [T, B, G]
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t t = 0; t < steps; ++t) {
+        std::copy_n(source + (t * B + b) * G, G, gates + ((slot * B + b) * steps + t) * G);
+      }
+    }
+  }
+  return out;
+}
+
 // Picks the float32 or float64 instantiation from the input's type.
 template <template <typename> class Fn>
 Napi::Value byInputType(const Napi::CallbackInfo& info) {
@@ -242,6 +266,7 @@ Napi::Value byInputType(const Napi::CallbackInfo& info) {
   return Fn<float>::call(info);
 }
 template <typename T> struct ForwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnForward<T>(info); } };
+template <typename T> struct GatesFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnGates<T>(info); } };
 template <typename T> struct ForwardAsyncFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnForwardAsync<T>(info); } };
 template <typename T> struct BackwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnBackward<T>(info); } };
 
@@ -249,6 +274,7 @@ template <typename T> struct BackwardFn { static Napi::Value call(const Napi::Ca
 
 void registerRnn(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnForward", Napi::Function::New(env, byInputType<ForwardFn>, "rnnForward"));
+  exports.Set("rnnGates", Napi::Function::New(env, byInputType<GatesFn>, "rnnGates"));
   exports.Set("rnnForwardAsync", Napi::Function::New(env, byInputType<ForwardAsyncFn>, "rnnForwardAsync"));
   exports.Set("rnnBackward", Napi::Function::New(env, byInputType<BackwardFn>, "rnnBackward"));
 }

@@ -50,6 +50,11 @@ export interface RecurrentState {
   h0?: Tensor;
   /** Initial cell state (LSTM only), like h0. */
   c0?: Tensor;
+  /**
+   * LSTM and GRU: also return every step's gate activations as `gates`, [layers * directions, batch,
+   * seq, gates * hidden] (LSTM i f g o, GRU r z n). The normal path stores nothing extra.
+   */
+  returnGates?: boolean;
 }
 
 export interface RecurrentOutput {
@@ -57,6 +62,8 @@ export interface RecurrentOutput {
   output: Tensor;
   /** Final hidden state of every layer and direction: [layers * directions, batch, hidden]. */
   h: Tensor;
+  /** The gate activations, with returnGates. */
+  gates?: Tensor;
 }
 
 export interface LSTMOutput extends RecurrentOutput {
@@ -158,7 +165,8 @@ export class RecurrentBase extends Module {
     if (!(input instanceof Tensor)) throw typeError('input', 'a Tensor', input);
     input.liveStorage('input');
     if (typeof state !== 'object' || state === null) throw typeError('state', 'an object { lengths?, h0?, c0? }', state);
-    checkKnownKeys(state, 'state', this.cellCode === 0 ? ['lengths', 'h0', 'c0'] : ['lengths', 'h0']);
+    const keys = this.cellCode === 0 ? ['lengths', 'h0', 'c0', 'returnGates'] : this.cellCode <= 2 ? ['lengths', 'h0', 'returnGates'] : ['lengths', 'h0'];
+    checkKnownKeys(state, 'state', keys);
     if (input.dtype !== this.dtype) {
       throw new TypeError(`gated: expected input of dtype ${this.dtype} (the module's dtype) but received ${input.dtype}`);
     }
@@ -195,6 +203,7 @@ export class RecurrentBase extends Module {
       h0: state.h0 === undefined ? null : this.checkState(state.h0, 'h0', stateShape),
       c0: state.c0 === undefined ? null : this.checkState(state.c0, 'c0', stateShape),
       seed: 0n,
+      returnGates: state.returnGates === undefined ? false : checkBoolean(state.returnGates, 'returnGates'),
     };
     if (call.spec.dropout > 0) call.seed = nextSeed();
     return { call, finish: (result) => result };
@@ -212,11 +221,16 @@ export class RecurrentBase extends Module {
       return t.reshape([t.shape[0], 1, t.shape[1]]);
     };
     const inner = this.batchFirst ? input.reshape([1, ...input.shape]) : input.reshape([input.shape[0], 1, input.shape[1]]);
-    const { call } = this.prepare(inner, { h0: asBatch(state.h0, 'h0'), ...(state.c0 ? { c0: asBatch(state.c0, 'c0') } : {}) });
-    const finish = ({ output, h, c }: RnnResult): RnnResult => ({
+    const { call } = this.prepare(inner, {
+      h0: asBatch(state.h0, 'h0'),
+      ...(state.c0 ? { c0: asBatch(state.c0, 'c0') } : {}),
+      ...(state.returnGates !== undefined ? { returnGates: state.returnGates } : {}),
+    });
+    const finish = ({ output, h, c, gates }: RnnResult): RnnResult => ({
       output: output.reshape([input.shape[0], output.shape[2]]),
       h: h.reshape([h.shape[0], h.shape[2]]),
       c: c ? c.reshape([c.shape[0], c.shape[2]]) : null,
+      ...(gates ? { gates: gates.reshape([gates.shape[0], gates.shape[2], gates.shape[3]]) } : {}),
     });
     return { call, finish };
   }
@@ -269,14 +283,14 @@ export class LSTM extends RecurrentBase {
   }
 
   forward(input: Tensor, state?: RecurrentState): LSTMOutput {
-    const { output, h, c } = this.run(input, state);
-    return { output, h, c: c as Tensor };
+    const { output, h, c, gates } = this.run(input, state);
+    return gates ? { output, h, c: c as Tensor, gates } : { output, h, c: c as Tensor };
   }
 
   /** forward() computed off the JavaScript thread; for servers, where the event loop must stay free. */
   async forwardAsync(input: Tensor, state?: RecurrentState): Promise<LSTMOutput> {
-    const { output, h, c } = await this.runAsync(input, state);
-    return { output, h, c: c as Tensor };
+    const { output, h, c, gates } = await this.runAsync(input, state);
+    return gates ? { output, h, c: c as Tensor, gates } : { output, h, c: c as Tensor };
   }
 }
 
@@ -289,14 +303,14 @@ export class GRU extends RecurrentBase {
   }
 
   forward(input: Tensor, state?: Omit<RecurrentState, 'c0'>): RecurrentOutput {
-    const { output, h } = this.run(input, state);
-    return { output, h };
+    const { output, h, gates } = this.run(input, state);
+    return gates ? { output, h, gates } : { output, h };
   }
 
   /** forward() computed off the JavaScript thread; for servers, where the event loop must stay free. */
   async forwardAsync(input: Tensor, state?: Omit<RecurrentState, 'c0'>): Promise<RecurrentOutput> {
-    const { output, h } = await this.runAsync(input, state);
-    return { output, h };
+    const { output, h, gates } = await this.runAsync(input, state);
+    return gates ? { output, h, gates } : { output, h };
   }
 }
 
@@ -310,13 +324,13 @@ export class RNN extends RecurrentBase {
     this.nonlinearity = options.nonlinearity ?? 'tanh';
   }
 
-  forward(input: Tensor, state?: Omit<RecurrentState, 'c0'>): RecurrentOutput {
+  forward(input: Tensor, state?: Omit<RecurrentState, 'c0' | 'returnGates'>): RecurrentOutput {
     const { output, h } = this.run(input, state);
     return { output, h };
   }
 
   /** forward() computed off the JavaScript thread; for servers, where the event loop must stay free. */
-  async forwardAsync(input: Tensor, state?: Omit<RecurrentState, 'c0'>): Promise<RecurrentOutput> {
+  async forwardAsync(input: Tensor, state?: Omit<RecurrentState, 'c0' | 'returnGates'>): Promise<RecurrentOutput> {
     const { output, h } = await this.runAsync(input, state);
     return { output, h };
   }

@@ -14,12 +14,16 @@ export interface RnnCall {
   h0: Tensor | null; // [L*D, B, H]
   c0: Tensor | null; // [L*D, B, H] (LSTM)
   seed: bigint; // dropout key
+  /** Also return the gate activations (LSTM, GRU), read from the reserve. */
+  returnGates?: boolean;
 }
 
 export interface RnnResult {
   output: Tensor;
   h: Tensor;
   c: Tensor | null;
+  /** [layers * directions, batch, seq, gates * hidden] when asked for. */
+  gates?: Tensor;
 }
 
 function arrayOf(t: Tensor | null, name: string): FloatArray | null {
@@ -97,16 +101,19 @@ function wrapResult(call: RnnCall, result: RnnForwardResult, recording: boolean)
   const output = Tensor.fromData(result.output, spec.batchFirst ? [B, T, H * D] : [T, B, H * D], call.dtype);
   const h = Tensor.fromData(result.h, states, call.dtype);
   const c = result.c ? Tensor.fromData(result.c, states, call.dtype) : null;
+  const gates = call.returnGates
+    ? Tensor.fromData(native.rnnGates(spec, result.reserve as FloatArray), [spec.numLayers * D, B, T, H * (spec.cell === 0 ? 4 : 3)], call.dtype)
+    : undefined;
   if (recording) {
     const outputs = c ? [output, h, c] : [output, h];
     attach(new RnnNode(call, result.reserve ?? null, outputs), outputs);
   }
-  return { output, h, c };
+  return gates ? { output, h, c, gates } : { output, h, c };
 }
 
 export function runRnn(call: RnnCall): RnnResult {
   const recording = needsGrad(inputsOf(call));
-  return wrapResult(call, native.rnnForward(...nativeArguments(call, recording)), recording);
+  return wrapResult(call, native.rnnForward(...nativeArguments(call, recording || call.returnGates === true)), recording);
 }
 
 /**
@@ -115,7 +122,7 @@ export function runRnn(call: RnnCall): RnnResult {
  */
 export async function runRnnAsync(call: RnnCall): Promise<RnnResult> {
   const recording = needsGrad(inputsOf(call));
-  const args = nativeArguments(call, recording);
+  const args = nativeArguments(call, recording || call.returnGates === true);
   const storages = inputsOf(call)
     .filter((t): t is Tensor => t !== null)
     .map((t) => t.liveStorage());
