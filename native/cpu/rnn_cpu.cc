@@ -227,28 +227,40 @@ void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t
   }
 }
 
+// Runs body(dir) for every direction of a layer. The two directions of a bidirectional layer are
+// independent, so they run side by side on the compute pool: each is then a serial stream with no
+// per-step synchronisation, instead of both splitting every step by rows.
+template <typename Body>
+void forEachDirection(int64_t directions, const Body& body) {
+  parallelRun(static_cast<int>(directions), [&](int part, int parts) {
+    int64_t first, last;
+    partRange(directions, part, parts, 1, &first, &last);
+    for (int64_t dir = first; dir < last; ++dir) body(dir);
+  });
+}
+
 template <typename T>
 void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   const RnnShape& s = a.shape;
   const ReserveLayout layout(s);
-  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers;
+  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const int64_t outputCount = T_ * B * s.layerOutputSize();
   T* layerOutput = scratch<T>(Scratch::LayerOutput, static_cast<size_t>(outputCount));  // [T, B, D*H]
-  T* inputGates = scratch<T>(Scratch::InputGates, static_cast<size_t>(T_ * B * s.gateWidth()));  // [T, B, G]
-  T* hiddenGates = scratch<T>(Scratch::HiddenGates, static_cast<size_t>(B * s.gateWidth()));  // [B, G]
+  T* inputGates = scratch<T>(Scratch::InputGates, static_cast<size_t>(D * T_ * B * G));  // [D, T, B, G]
+  T* hiddenGates = scratch<T>(Scratch::HiddenGates, static_cast<size_t>(D * B * G));     // [D, B, G]
   const T* input = timeMajor(s, a.input, s.inputSize, Scratch::TimeMajorInput);
   for (int64_t layer = 0; layer < L; ++layer) {
     const T* layerInput = layer == 0 ? input : a.reserve + layout.layerInput(layer);
-    for (int64_t dir = 0; dir < D; ++dir) {
+    forEachDirection(D, [&](int64_t dir) {
       const int64_t slot = layer * D + dir;
       LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
-      p.inputGates = inputGates;
-      p.hiddenGates = hiddenGates;
+      p.inputGates = inputGates + dir * T_ * B * G;
+      p.hiddenGates = hiddenGates + dir * B * G;
       forwardDirection(p, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
       writeLayerOutput(p, dir, D, layerOutput);
       std::copy_n(p.states + p.finalRow() * B * H, B * H, a.hN + slot * B * H);
       if (s.hasCellState()) std::copy_n(p.cells + p.finalRow() * B * H, B * H, a.cN + slot * B * H);
-    }
+    });
     if (layer + 1 < L) {
       T* nextInput = a.reserve + layout.layerInput(layer + 1);
       std::copy_n(layerOutput, outputCount, nextInput);
@@ -264,34 +276,42 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
   const RnnForwardArgs<T>& f = a.forward;
   const RnnShape& s = f.shape;
   const ReserveLayout layout(s);
-  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers;
+  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const T* input = timeMajor(s, f.input, s.inputSize, Scratch::TimeMajorInput);
   const T* dOutput = timeMajor(s, a.dOutput, s.layerOutputSize(), Scratch::TimeMajorGrad);
-  const size_t gateCount = static_cast<size_t>(T_ * B * s.gateWidth());
-  T* dGates = scratch<T>(Scratch::Gates, gateCount);  // [T, B, G]
-  T* dHiddenGates = s.cell == Cell::Gru ? scratch<T>(Scratch::HiddenGateGrads, gateCount) : dGates;  // [T, B, G]
-  std::vector<T> dResetHidden(static_cast<size_t>(B * H)), dh(static_cast<size_t>(B * H)), dc(static_cast<size_t>(B * H)),
-      dhScratch(static_cast<size_t>(B * H));
+  const size_t gateCount = static_cast<size_t>(D * T_ * B * G);
+  T* dGates = scratch<T>(Scratch::Gates, gateCount);  // [D, T, B, G]
+  T* dHiddenGates = s.cell == Cell::Gru ? scratch<T>(Scratch::HiddenGateGrads, gateCount) : dGates;  // [D, T, B, G]
+  // Per direction: dResetHidden, dh, dc, dhScratch, each [B, H].
+  std::vector<T> rows(static_cast<size_t>(4 * D * B * H));
+  auto directionRows = [&](int64_t dir, int k) { return rows.data() + (k * D + dir) * B * H; };
   std::vector<T> dLayerOutput(dOutput ? dOutput : nullptr, dOutput ? dOutput + T_ * B * s.layerOutputSize() : nullptr);
   bool haveLayerOutputGrad = dOutput != nullptr;
   std::vector<T> dLayerInput;
   for (int64_t layer = L - 1; layer >= 0; --layer) {
     const T* layerInput = layer == 0 ? input : f.reserve + layout.layerInput(layer);
     dLayerInput.assign(static_cast<size_t>(T_ * B * s.layerInputSize(layer)), T(0));
-    for (int64_t dir = 0; dir < D; ++dir) {
+    auto passFor = [&](int64_t dir) {
+      LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[layer * D + dir], layer, dir, layerInput);
+      p.dGates = dGates + dir * T_ * B * G;
+      p.dHiddenGates = dHiddenGates + dir * T_ * B * G;
+      p.dResetHidden = directionRows(dir, 0);
+      return p;
+    };
+    // The reverse loops, the directions side by side; then the weight gradients, which add into
+    // one dLayerInput, one direction after the other.
+    forEachDirection(D, [&](int64_t dir) {
       const int64_t slot = layer * D + dir;
-      LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[slot], layer, dir, layerInput);
-      p.dGates = dGates;
-      p.dHiddenGates = dHiddenGates;
-      p.dResetHidden = dResetHidden.data();
-      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh.data(), B * H);
-      copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc.data(), B * H);
-      backwardDirection(p, dir, D, haveLayerOutputGrad ? dLayerOutput.data() : nullptr, dh.data(), dc.data(),
-                        dhScratch.data());
-      std::copy_n(dh.data(), B * H, a.dh0 + slot * B * H);
-      if (s.hasCellState()) std::copy_n(dc.data(), B * H, a.dc0 + slot * B * H);
-      weightGradients(p, a.weightGrads[slot], dLayerInput.data());
-    }
+      T* dh = directionRows(dir, 1);
+      T* dc = directionRows(dir, 2);
+      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
+      copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc, B * H);
+      backwardDirection(passFor(dir), dir, D, haveLayerOutputGrad ? dLayerOutput.data() : nullptr, dh, dc,
+                        directionRows(dir, 3));
+      std::copy_n(dh, B * H, a.dh0 + slot * B * H);
+      if (s.hasCellState()) std::copy_n(dc, B * H, a.dc0 + slot * B * H);
+    });
+    for (int64_t dir = 0; dir < D; ++dir) weightGradients(passFor(dir), a.weightGrads[layer * D + dir], dLayerInput.data());
     if (layer > 0) {
       if (f.dropout.active()) {
         applyDropoutMask(f.dropout, static_cast<uint32_t>(layer - 1), dLayerInput.data(),
