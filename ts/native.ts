@@ -51,27 +51,21 @@ export interface NativeCudaStatus {
   devices: NativeCudaDevice[];
 }
 
+/** rnnForward's arguments (rnnBackward takes the same first seven). */
+export type RnnForwardArguments = readonly [
+  spec: RnnSpec,
+  input: FloatArray, // [T, B, I] or [B, T, I]
+  weights: FloatArray[], // per layer and direction: w_ih [G, I_l], w_hh [G, H], (b_ih [G], b_hh [G])
+  lengths: Int32Array | null, // [B]
+  h0: FloatArray | null, // [L*D, B, H]
+  c0: FloatArray | null, // [L*D, B, H]
+  seed: bigint,
+  keepReserve: boolean,
+];
+
 export interface NativeAddon {
-  rnnForward(
-    spec: RnnSpec,
-    input: FloatArray, // [T, B, I] or [B, T, I]
-    weights: FloatArray[], // per layer and direction: w_ih [G, I_l], w_hh [G, H], (b_ih [G], b_hh [G])
-    lengths: Int32Array | null, // [B]
-    h0: FloatArray | null, // [L*D, B, H]
-    c0: FloatArray | null, // [L*D, B, H]
-    seed: bigint,
-    keepReserve: boolean,
-  ): RnnForwardResult;
-  rnnForwardAsync(
-    spec: RnnSpec,
-    input: FloatArray,
-    weights: FloatArray[],
-    lengths: Int32Array | null,
-    h0: FloatArray | null,
-    c0: FloatArray | null,
-    seed: bigint,
-    keepReserve: boolean,
-  ): Promise<RnnForwardResult>;
+  rnnForward(...args: RnnForwardArguments): RnnForwardResult;
+  rnnForwardAsync(...args: RnnForwardArguments): Promise<RnnForwardResult>;
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
   rnnGates(spec: RnnSpec, reserve: FloatArray): FloatArray;
   rnnBackward(

@@ -1,7 +1,7 @@
 // Contiguous arrays with shapes, and the native kernels on them: the arithmetic of backward passes.
 import { FloatArray } from '../autograd';
 import { DType, TypedArray, allocate, dtypeOfArray } from '../dtype';
-import { contiguousStrides, elementCount } from '../layout';
+import { elementCount } from '../layout';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { shapeString } from '../validate';
@@ -90,4 +90,3 @@ export function gatherContiguous(t: Tensor): TypedArray {
   return out;
 }
 
-export { contiguousStrides };
