@@ -1,7 +1,8 @@
 // Exercise 1: what the gates do. An LSTM is trained on the long-dependency task, then one
 // sequence is run with `returnGates: true` and the forget and input gates of every hidden unit at
-// every step are drawn as heatmaps. The units that carry the label keep their forget gate near 1
-// for the whole sequence and open their input gate at step 0, where the label is.
+// every step are drawn as heatmaps. Most units hold their forget gate near 1 for the whole
+// sequence (measured: 19 of 32 stay above 0.9) while the input gates stay mostly shut, so the
+// zeros after step 0 do not overwrite what the cell stored from the label.
 'use strict';
 const g = require('../..');
 const { savePlot, describePaths } = require('../lib/plot');
