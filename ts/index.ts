@@ -2,6 +2,7 @@
 import * as autograd from './autograd';
 import * as backend from './backend';
 import * as cuda from './cuda';
+import * as data from './data';
 import * as nn from './nn';
 import * as optim from './optim';
 import type { Device } from './storage';
@@ -17,7 +18,7 @@ export { manualSeed, initialSeed } from './random';
 export { setNumThreads, getNumThreads } from './backend';
 export { noGrad, tidy } from './autograd';
 export * from './ops/index';
-export { autograd, backend, cuda, nn, optim };
+export { autograd, backend, cuda, data, nn, optim };
 
 /** The device new tensors are made on: always the CPU unless set otherwise. */
 export function device(): Device {

@@ -10,7 +10,7 @@ const common = require('./common');
 const { DEFAULTS, QUICK, SAMPLES, trainAndTest, summaryRow, loadData } = require('./train');
 
 async function main() {
-  const options = common.parseArgs({ ...DEFAULTS, model: 'best-practice', patience: 1, factor: 0.5 }, QUICK);
+  const options = common.parseArgs({ ...DEFAULTS, model: 'best-practice', patience: 0, factor: 0.5 }, QUICK);
   common.setThreads(options.threads);
   const data = loadData(options);
   let scheduler = null;

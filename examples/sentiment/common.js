@@ -68,13 +68,22 @@ const CATEGORIES = ['easy ham', 'hard ham', 'spam'];
 
 /**
  * The message without its mail headers: the Subject line (content the reader sees), then the body.
- * Continuation lines of a folded Subject are joined.
+ * Continuation lines of a folded Subject are joined. A quoted-printable body is decoded (=20, =92,
+ * soft line breaks), and base64 blocks (attachments, encoded parts) are dropped: both would
+ * otherwise turn into tokens such as '09 09 09' or 'r0lgodlh'.
  */
 function messageText(raw) {
   const split = raw.search(/\r?\n\r?\n/);
   const headers = split < 0 ? raw : raw.slice(0, split);
-  const body = split < 0 ? '' : raw.slice(split);
+  let body = split < 0 ? '' : raw.slice(split);
   const subject = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(headers);
+  body = body.replace(/^[A-Za-z0-9+/]{60,}={0,2}\r?$/gm, '');
+  if (/quoted-printable/i.test(raw)) {
+    body = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => {
+      const code = parseInt(hex, 16);
+      return code === 0x91 || code === 0x92 ? "'" : String.fromCharCode(code); // Windows-1252 quotes
+    });
+  }
   return `${subject ? subject[1].replace(/\r?\n[ \t]+/g, ' ') : ''}\n${body}`;
 }
 
