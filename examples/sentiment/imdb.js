@@ -40,7 +40,7 @@ async function main() {
   console.log(`IMDb (${path.resolve(imdb.root)}): train ${train.length}, validation ${validation.length}, test ${test.length}; ` +
     `vocabulary ${vocab.size} (imdb.vocab lists ${imdb.vocab ? imdb.vocab.length : 'no'} words); read in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   const data = { train, validation, test, vocab };
-  const result = await trainAndTest('lstm', data, { ...options, out: options.out || common.outputDir('sentiment-imdb') });
+  const result = await trainAndTest('lstm', data, { ...options, out: options.out || common.outputDir(options.quick ? 'sentiment-imdb-quick' : 'sentiment-imdb') });
   console.table([summaryRow(result)]);
   const predict = common.makePredictor(result.model, vocab, { maxTokens: options.maxTokens, labels: ['Negative', 'Positive'] });
   for (const review of REVIEWS) {

@@ -52,7 +52,7 @@ function buildModel(name, vocabSize, options) {
 async function trainAndTest(name, data, options, configure) {
   g.manualSeed(options.seed);
   const model = buildModel(name, data.vocab.size, options);
-  const dir = options.out || common.outputDir(`sentiment-${name}`);
+  const dir = options.out || common.outputDir(`sentiment-${name}${options.quick ? '-quick' : ''}`); // a quick run keeps the full run's model
   const savePath = path.join(dir, 'best.safetensors');
   console.log(`\n== ${name}: ${countParameters(model).toLocaleString('en-US')} parameters, hidden ${options.hidden}, ${options.layers} layers, ` +
     `embedding ${options.embed}, max ${options.maxTokens} tokens, batch ${options.batchSize}, lr ${options.lr}, ${g.getNumThreads()} thread(s)`);
