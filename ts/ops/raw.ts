@@ -6,7 +6,7 @@ import { native } from '../native';
 import { Tensor } from '../tensor';
 import { shapeString } from '../validate';
 
-export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, eq: 7, ne: 8, gt: 9, ge: 10, lt: 11, le: 12 } as const;
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, eq: 4, ne: 5, gt: 6, ge: 7, lt: 8, le: 9 } as const;
 export type BinaryName = keyof typeof BINARY;
 export const UNARY = { copy: 0, neg: 1, exp: 2, log: 3, sigmoid: 4, tanh: 5, relu: 6, abs: 7, sqrt: 8, rsqrt: 9, square: 10 } as const;
 export type UnaryName = keyof typeof UNARY;

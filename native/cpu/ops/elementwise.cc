@@ -18,9 +18,6 @@ T arithmetic(BinaryOp op, T x, T y) {
     case BinaryOp::Sub: return x - y;
     case BinaryOp::Mul: return x * y;
     case BinaryOp::Div: return x / y;
-    case BinaryOp::Maximum: return x > y || x != x ? x : y;  // NaN wins, as in PyTorch
-    case BinaryOp::Minimum: return x < y || x != x ? x : y;
-    case BinaryOp::Pow: return static_cast<T>(std::pow(x, y));
     default: return T(0);
   }
 }
@@ -56,7 +53,7 @@ T unary(UnaryOp op, T x) {
   return x;
 }
 
-// d op(x) / dx, from y = op(x) (gradFromOutput) or from x.
+// d op(x) / dx, from y = op(x) (sigmoid, tanh, relu, exp, sqrt, rsqrt) or from x (log, abs, square).
 template <typename T>
 T slope(UnaryOp op, T saved) {
   switch (op) {

@@ -7,7 +7,7 @@
 
 namespace gated {
 
-enum class BinaryOp : int32_t { Add = 0, Sub, Mul, Div, Maximum, Minimum, Pow, Eq, Ne, Gt, Ge, Lt, Le };
+enum class BinaryOp : int32_t { Add = 0, Sub, Mul, Div, Eq, Ne, Gt, Ge, Lt, Le };
 enum class UnaryOp : int32_t { Copy = 0, Neg, Exp, Log, Sigmoid, Tanh, Relu, Abs, Sqrt, Rsqrt, Square };
 
 inline bool isComparison(BinaryOp op) { return op >= BinaryOp::Eq; }
@@ -31,10 +31,5 @@ void unaryGrad(UnaryOp op, int64_t count, const T* grad, const T* saved, T* out)
 template <typename T>
 void maskedFill(const std::vector<int64_t>& shape, const T* a, const StridedOperand& sa, const uint8_t* mask,
                 const StridedOperand& sm, T value, T* out);
-
-// Whether the unary op reads its output (true) or its input (false) in unaryGrad.
-inline bool gradFromOutput(UnaryOp op) {
-  return op != UnaryOp::Log && op != UnaryOp::Abs && op != UnaryOp::Square;
-}
 
 }  // namespace gated
