@@ -17,11 +17,13 @@
         "native/cpu/rnn_cpu.cc",
         "native/cpu/rnn_step.cc",
         "native/napi/addon.cc",
+        "native/napi/cuda_binding.cc",
         "native/napi/device_binding.cc",
         "native/napi/kernels_binding.cc",
         "native/napi/ops_binding.cc",
         "native/napi/random_binding.cc",
         "native/napi/rnn_binding.cc",
+        "native/cuda/cuda_stub.cc",
         "native/cuda/device_query_stub.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

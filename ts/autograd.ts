@@ -1,11 +1,22 @@
 // The tape: ops that may need gradients record a coarse node (an RNN layer stack is one node whose
 // backward is the native backward). backward() walks the recorded nodes in reverse order.
+import { CudaArray } from './cuda_array';
 import { DType, FloatDType, TypedArray, allocate, isFloatDType } from './dtype';
 import { Tensor } from './tensor';
 import { Disposable, closeScope, openScope, untrack } from './scope';
 import { checkBoolean, checkKnownKeys, shapeString, typeError } from './validate';
 
 export type FloatArray = Float32Array | Float64Array;
+/** A gradient on the tape: a host array for CPU tensors, device memory for CUDA tensors. */
+export type GradArray = FloatArray | CudaArray;
+
+/** Narrows the gradients reaching a CPU-only node (they are always host arrays: CUDA tensors never enter one). */
+export function hostGrads(grads: (GradArray | null)[], node: string): (FloatArray | null)[] {
+  return grads.map((g) => {
+    if (g instanceof CudaArray) throw new Error(`gated: internal error: a CUDA gradient reached the CPU-only ${node} node`);
+    return g;
+  });
+}
 
 export interface GradNode {
   readonly name: string;
@@ -13,7 +24,7 @@ export interface GradNode {
   readonly inputs: readonly (Tensor | null)[];
   readonly outputShapes: readonly (readonly number[])[];
   /** One gradient per output (null: none reached it) in, one per input (null: none) out. */
-  backward(outputGrads: (FloatArray | null)[]): (FloatArray | null)[];
+  backward(outputGrads: (GradArray | null)[]): (GradArray | null)[];
   /** Drops what the node saved; it cannot run backward afterwards. */
   release(): void;
   readonly released: boolean;
@@ -114,23 +125,32 @@ function addInto(target: TypedArray, source: TypedArray): void {
 }
 
 /** a + b in a new array: a node may hand the same array to several inputs, so none is changed. */
-function added(a: FloatArray, b: FloatArray): FloatArray {
+function added(a: GradArray, b: GradArray): GradArray {
+  if (a instanceof CudaArray && b instanceof CudaArray) return a.plus(b);
+  if (a instanceof CudaArray || b instanceof CudaArray) throw new Error('gated: internal error: gradients of one tensor on two devices');
   const out = a.slice() as FloatArray;
   addInto(out, b);
   return out;
 }
 
-function accumulateLeaf(leaf: Tensor, grad: FloatArray): void {
+function copyOf(grad: GradArray): GradArray {
+  return grad instanceof CudaArray ? grad.clone() : (grad.slice() as FloatArray);
+}
+
+function accumulateLeaf(leaf: Tensor, grad: GradArray): void {
   if (leaf.grad === null || leaf.grad.isDisposed) {
-    leaf.grad = Tensor.fromData(grad.slice(), leaf.shape, leaf.dtype);
+    leaf.grad = Tensor.fromData(copyOf(grad), leaf.shape, leaf.dtype);
     untrack(leaf.grad); // the gradient belongs to its leaf, not to an enclosing tidy()
+  } else if (grad instanceof CudaArray) {
+    leaf.grad.markModified();
+    leaf.grad.liveStorage().cudaData.addInPlace(grad);
   } else {
     addInto(leaf.grad.contiguousData(), grad);
     leaf.grad.markModified();
   }
 }
 
-function checkGrad(grad: Tensor, tensor: Tensor, name: string): FloatArray {
+function checkGrad(grad: Tensor, tensor: Tensor, name: string): GradArray {
   if (!(grad instanceof Tensor)) throw typeError(name, 'a Tensor', grad);
   if (grad.dtype !== tensor.dtype) {
     throw new TypeError(`gated: expected ${name} of dtype ${tensor.dtype} (its tensor's) but received ${grad.dtype}`);
@@ -140,16 +160,22 @@ function checkGrad(grad: Tensor, tensor: Tensor, name: string): FloatArray {
       `gated: expected ${name} of shape ${shapeString(tensor.shape)} (its tensor's) but received shape ${shapeString(grad.shape)}`,
     );
   }
+  grad.liveStorage(name);
+  if (grad.device !== tensor.device) {
+    throw new TypeError(`gated: expected ${name} on ${tensor.device} (its tensor's device) but received one on ${grad.device}`);
+  }
+  if (grad.device === 'cuda') return grad.contiguous().liveStorage(name).cudaData.clone();
   return grad.contiguousData(name).slice() as FloatArray;
 }
 
-function onesLike(tensor: Tensor): FloatArray {
+function onesLike(tensor: Tensor): GradArray {
   if (tensor.size !== 1) {
     throw new TypeError(
       `gated: backward() on a tensor of shape ${shapeString(tensor.shape)} needs its gradient; ` +
         'only one-element tensors default to 1',
     );
   }
+  if (tensor.device === 'cuda') return CudaArray.filled(tensor.dtype, 1, 1);
   return (allocate(tensor.dtype as DType, 1) as FloatArray).fill(1);
 }
 
@@ -202,8 +228,8 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
     const grad = grads?.[i];
     return grad ? checkGrad(grad, tensor, `grads[${i}]`) : grad === null ? zerosLike(tensor) : onesLike(tensor);
   });
-  const pending = new Map<GradNode, (FloatArray | null)[]>();
-  const pushGrad = (tensor: Tensor, grad: FloatArray): void => {
+  const pending = new Map<GradNode, (GradArray | null)[]>();
+  const pushGrad = (tensor: Tensor, grad: GradArray): void => {
     if (!tensor.gradEdge) {
       if (tensor.requiresGrad) accumulateLeaf(tensor, grad);
       return;
@@ -239,6 +265,7 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
   if (!retainGraph) order.forEach((node) => node.release());
 }
 
-function zerosLike(tensor: Tensor): FloatArray {
+function zerosLike(tensor: Tensor): GradArray {
+  if (tensor.device === 'cuda') return CudaArray.filled(tensor.dtype, tensor.size, 0);
   return allocate(tensor.dtype as FloatDType, tensor.size) as FloatArray;
 }

@@ -1,7 +1,10 @@
 // Making tensors: from data, filled, or random (seeded with g.manualSeed).
 import { FloatArray } from './autograd';
 import { DType, TypedArray, allocate, dtypeOfArray, isDType, isFloatDType } from './dtype';
+import { CudaArray } from './cuda_array';
+import { checkDevice, getDevice, requireCuda } from './device';
 import { elementCount } from './layout';
+import type { Device } from './storage';
 import { fillNormal, fillUniform } from './random';
 import { Tensor, NestedArray } from './tensor';
 import { checkBoolean, checkInteger, checkKnownKeys, rangeError, received, shapeString, typeError } from './validate';
@@ -9,16 +12,19 @@ import { checkBoolean, checkInteger, checkKnownKeys, rangeError, received, shape
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** Where the tensor lives: 'cpu' or 'cuda'; g.setDevice() sets the default (the CPU). */
+  device?: Device;
 }
 
 function checkOptions(options: unknown, name = 'options'): TensorOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) throw typeError(name, 'an object', options);
-  checkKnownKeys(options, name, ['dtype', 'requiresGrad']);
-  const { dtype, requiresGrad } = options as TensorOptions;
+  checkKnownKeys(options, name, ['dtype', 'requiresGrad', 'device']);
+  const { dtype, requiresGrad, device } = options as TensorOptions;
+  if (device !== undefined) checkDevice(device, `${name}.device`);
   if (dtype !== undefined && !isDType(dtype)) throw typeError(`${name}.dtype`, "'float32', 'float64', 'int32', 'int64' or 'bool'", dtype);
   if (requiresGrad !== undefined) checkBoolean(requiresGrad, `${name}.requiresGrad`);
-  return { dtype, requiresGrad };
+  return { dtype, requiresGrad, device };
 }
 
 export function checkShape(shape: unknown, name = 'shape'): number[] {
@@ -27,7 +33,9 @@ export function checkShape(shape: unknown, name = 'shape'): number[] {
 }
 
 function finish(data: TypedArray, shape: number[], dtype: DType, options: TensorOptions): Tensor {
-  const t = Tensor.fromData(data, shape, dtype);
+  const device = options.device ?? getDevice();
+  if (device === 'cuda') requireCuda();
+  const t = Tensor.fromData(device === 'cuda' ? CudaArray.fromHost(data, dtype) : data, shape, dtype);
   if (options.requiresGrad) t.requiresGrad = true;
   return t;
 }

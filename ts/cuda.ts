@@ -1,4 +1,6 @@
-// What CUDA can do on this machine. Nothing moves to a GPU unless asked, and nothing falls back silently.
+// CUDA on this machine: whether it is usable and why not, device memory, and the math mode.
+// Nothing moves to a GPU unless asked, and nothing falls back silently: asking for CUDA where it
+// is unusable throws, with the reason.
 import { NativeCudaDevice, native } from './native';
 
 export interface CudaInfo {
@@ -11,6 +13,8 @@ export interface CudaInfo {
   /** CUDA driver and runtime versions as 'major.minor', or null when unknown. */
   driverVersion: string | null;
   runtimeVersion: string | null;
+  /** The cuBLAS library loaded at run time ('' when none was). */
+  cublasPath: string;
   devices: NativeCudaDevice[];
 }
 
@@ -18,23 +22,60 @@ function versionString(code: number): string | null {
   return code > 0 ? `${Math.floor(code / 1000)}.${Math.floor((code % 1000) / 10)}` : null;
 }
 
-/** CUDA's state on this machine, queried once. */
+/** CUDA's state on this machine. The first call loads cuBLAS when a device is present. */
 export function info(): CudaInfo {
   const s = native.cudaStatus();
-  // The CUDA backend (device tensors, kernels) is not part of this build yet: say so even on a GPU machine.
-  const reason = s.usable
-    ? 'a CUDA device is present, but this version of gated has no CUDA tensor backend yet; tensors stay on the CPU'
-    : s.reason;
+  const readiness = native.cudaReadiness();
   return {
-    available: false,
-    reason,
+    available: readiness.reason === '',
+    reason: readiness.reason,
     compiled: s.compiled,
     driverVersion: versionString(s.driverVersion),
     runtimeVersion: versionString(s.runtimeVersion),
+    cublasPath: readiness.cublasPath,
     devices: s.devices,
   };
 }
 
 export function isAvailable(): boolean {
-  return info().available;
+  return native.cudaReadiness().reason === '';
+}
+
+export interface CudaMemory {
+  /** Bytes in live tensors (and other live device buffers). */
+  allocatedBytes: number;
+  /** Bytes of freed blocks the caching allocator keeps for reuse. */
+  cachedBytes: number;
+  /** The most allocatedBytes has been. */
+  peakBytes: number;
+  /** cudaMalloc calls so far (a steady training loop stops making them). */
+  deviceAllocations: number;
+}
+
+/** The caching allocator's counters. */
+export function memory(): CudaMemory {
+  return native.cudaMemory();
+}
+
+/** Returns the cached free blocks to the driver (other processes can then use the memory). */
+export function emptyCache(): void {
+  native.cudaEmptyCache();
+}
+
+/** Waits until the GPU has finished all queued work (for timing; reading a tensor waits by itself). */
+export function synchronize(): void {
+  native.cudaSynchronize();
+}
+
+/**
+ * Lets float32 matrix products use TF32 tensor cores (10-bit mantissa: about 1e-3 relative error,
+ * several times faster). Off by default: float32 means float32.
+ */
+export function setTf32(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new TypeError(`gated: expected enabled to be a boolean but received ${typeof enabled}`);
+  native.cudaSetTf32(enabled);
+}
+
+export function getTf32(): boolean {
+  return native.cudaGetTf32();
 }

@@ -6,6 +6,7 @@ import * as data from './data';
 import * as nn from './nn';
 import * as optim from './optim';
 import type { Device } from './storage';
+import { getDevice } from './device';
 import './ops/methods';
 
 export { Tensor } from './tensor';
@@ -20,9 +21,11 @@ export { noGrad, tidy } from './autograd';
 export * from './ops/index';
 export { autograd, backend, cuda, data, nn, optim };
 
-/** The device new tensors are made on: always the CPU unless set otherwise. */
+export { setDevice, getDevice } from './device';
+
+/** The device new tensors are made on: the CPU unless g.setDevice() said otherwise. */
 export function device(): Device {
-  return 'cpu';
+  return getDevice();
 }
 export { parseSafetensors, serializeSafetensors } from './io/safetensors';
 export { save, load, loadInto } from './io/save';

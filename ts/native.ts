@@ -51,6 +51,25 @@ export interface NativeCudaStatus {
   devices: NativeCudaDevice[];
 }
 
+/** A block of CUDA memory owned by the addon (an opaque, tagged external value). */
+export interface CudaBuffer {
+  readonly __cudaBuffer: unique symbol;
+}
+
+/** The CUDA twins of RnnForwardResult / RnnBackwardResult: every array is a CudaBuffer. */
+export interface CudaRnnForwardResult {
+  output: CudaBuffer;
+  h: CudaBuffer;
+  c?: CudaBuffer;
+  reserve?: CudaBuffer;
+}
+export interface CudaRnnBackwardResult {
+  dInput: CudaBuffer;
+  dh0: CudaBuffer;
+  dc0?: CudaBuffer;
+  dWeights: CudaBuffer[];
+}
+
 /** rnnForward's arguments (rnnBackward takes the same first seven). */
 export type RnnForwardArguments = readonly [
   spec: RnnSpec,
@@ -91,6 +110,44 @@ export interface NativeAddon {
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   cudaStatus(): NativeCudaStatus;
+
+  // The CUDA backend (native/napi/cuda_binding.cc).
+  cudaAlloc(dtype: string, length: number): CudaBuffer;
+  cudaFree(buffer: CudaBuffer): void;
+  cudaUpload(buffer: CudaBuffer, data: TypedArray): void;
+  cudaDownload(buffer: CudaBuffer, out: TypedArray): void;
+  cudaDownloadAsync(buffer: CudaBuffer, out: TypedArray): Promise<void>;
+  cudaCopy(to: CudaBuffer, from: CudaBuffer): void;
+  cudaAdd(a: CudaBuffer, b: CudaBuffer, out: CudaBuffer): void;
+  cudaRnnForward(
+    spec: RnnSpec,
+    input: CudaBuffer,
+    weights: CudaBuffer[],
+    lengths: Int32Array | null,
+    h0: CudaBuffer | null,
+    c0: CudaBuffer | null,
+    seed: bigint,
+    keepReserve: boolean,
+  ): CudaRnnForwardResult;
+  cudaRnnBackward(
+    spec: RnnSpec,
+    input: CudaBuffer,
+    weights: CudaBuffer[],
+    lengths: Int32Array | null,
+    h0: CudaBuffer | null,
+    c0: CudaBuffer | null,
+    seed: bigint,
+    reserve: CudaBuffer,
+    dOutput: CudaBuffer | null,
+    dh: CudaBuffer | null,
+    dc: CudaBuffer | null,
+  ): CudaRnnBackwardResult;
+  cudaMemory(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; deviceAllocations: number };
+  cudaEmptyCache(): void;
+  cudaSynchronize(): void;
+  cudaSetTf32(enabled: boolean): void;
+  cudaGetTf32(): boolean;
+  cudaReadiness(): { reason: string; cublasPath: string };
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.
   binary(op: number, shape: number[], a: TypedArray, aStrides: number[], aOffset: number, b: TypedArray, bStrides: number[], bOffset: number, out: TypedArray): void;

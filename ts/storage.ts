@@ -1,27 +1,51 @@
 // Reference-counted storage. Tensors are views on a storage; each live view, each saved activation
 // of the autograd tape and each in-flight native call holds one reference. The data is dropped when
-// the last reference goes, so dispose() on a handle never pulls data from under the tape.
+// the last reference goes, so dispose() on a handle never pulls data from under the tape. CUDA
+// memory goes back to the caching allocator at that moment.
+import { CudaArray } from './cuda_array';
 import { DType, TypedArray } from './dtype';
 
-export type Device = 'cpu';
+export type Device = 'cpu' | 'cuda';
 
 export class Storage {
   private refs = 1;
-  private buffer: TypedArray | null;
+  private buffer: TypedArray | CudaArray | null;
+  readonly device: Device;
   /** Bumped by every in-place update, so saved tensors and caches can tell stale data. */
   version = 0;
   /** Native calls running off the JavaScript thread that read this storage. */
   private readers = 0;
 
   constructor(
-    data: TypedArray,
+    data: TypedArray | CudaArray,
     readonly dtype: DType,
-    readonly device: Device = 'cpu',
   ) {
     this.buffer = data;
+    this.device = data instanceof CudaArray ? 'cuda' : 'cpu';
   }
 
+  /** The host data; a TypeError for CUDA storage, which CPU code cannot read. */
   get data(): TypedArray {
+    const buffer = this.live();
+    if (buffer instanceof CudaArray) {
+      throw new TypeError(
+        'gated: expected a tensor on the cpu but received one on cuda: this operation runs on CPU tensors only ' +
+          '(on CUDA so far: the recurrent modules LSTM, GRU and RNN). Move it with .cpu() first.',
+      );
+    }
+    return buffer;
+  }
+
+  /** The device data; a TypeError for CPU storage. */
+  get cudaData(): CudaArray {
+    const buffer = this.live();
+    if (!(buffer instanceof CudaArray)) {
+      throw new TypeError('gated: expected a tensor on cuda but received one on the cpu. Move it with .to(\'cuda\') first.');
+    }
+    return buffer;
+  }
+
+  private live(): TypedArray | CudaArray {
     if (this.buffer === null) throw new Error('gated: internal error: storage used after its last reference went');
     return this.buffer;
   }
@@ -57,6 +81,8 @@ export class Storage {
   release(): void {
     if (this.refs === 0) return;
     this.refs -= 1;
-    if (this.refs === 0) this.buffer = null;
+    if (this.refs > 0) return;
+    if (this.buffer instanceof CudaArray) this.buffer.free();
+    this.buffer = null;
   }
 }

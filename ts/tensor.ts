@@ -1,12 +1,14 @@
 // Tensor: a view (shape, strides, offset) on a reference-counted Storage, with autograd bookkeeping.
 import { GradNode, backward } from './autograd';
+import { CudaArray } from './cuda_array';
 import { DType, TypedArray, isFloatDType } from './dtype';
 import { contiguousStrides, elementCount, isContiguous } from './layout';
 import { gatherContiguous } from './ops/raw';
-import { track } from './scope';
+import { track, untrack } from './scope';
 import { Device, Storage } from './storage';
 import { checkInteger, rangeError, received, shapeString, typeError } from './validate';
 import { copyOf, narrow, reshape, select, transpose } from './views';
+import { copyToDevice, toDevice } from './device';
 
 /** Where a tensor made by an op came from: output `index` of `node`. */
 export interface GradEdge {
@@ -38,8 +40,8 @@ export class Tensor {
     track(this);
   }
 
-  /** @internal A new tensor owning fresh storage around `data` (not copied). */
-  static fromData(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  /** @internal A new tensor owning fresh storage around `data` (not copied), on the CPU or on CUDA. */
+  static fromData(data: TypedArray | CudaArray, shape: readonly number[], dtype: DType): Tensor {
     return new Tensor(new Storage(data, dtype), shape);
   }
 
@@ -100,15 +102,39 @@ export class Tensor {
     return gatherContiguous(this);
   }
 
-  /** A copy of the elements, in row-major order, as a typed array. */
+  /**
+   * A copy of the elements, in row-major order, as a typed array. For a CUDA tensor this waits for
+   * the GPU on the JavaScript thread; `await t.data()` waits off it.
+   */
   dataSync(): TypedArray {
+    const storage = this.liveStorage();
+    if (storage.device === 'cuda') return this.hostTensor(storage.cudaData.toHost()).contiguousData();
     const data = this.contiguousData();
     return this.isContiguous ? data.slice() : data;
   }
 
+  /** A copy of the elements, in row-major order; a CUDA tensor's copy is awaited off the JavaScript thread. */
+  async data(): Promise<TypedArray> {
+    if (this.device === 'cpu') return this.dataSync();
+    const storage = this.liveStorage();
+    storage.beginAsyncRead();
+    try {
+      return this.hostTensor(await storage.cudaData.toHostAsync()).contiguousData();
+    } finally {
+      storage.endAsyncRead();
+    }
+  }
+
+  /** This view's layout over a host copy of its whole storage. */
+  private hostTensor(storageCopy: TypedArray): Tensor {
+    const host = new Tensor(new Storage(storageCopy, this.dtype), this.shape, this.strides, this.offset);
+    untrack(host);
+    return host;
+  }
+
   /** The elements as nested arrays of numbers (int64: numbers, or bigints beyond 2^53). */
   toArray(): NestedArray {
-    const flat = this.contiguousData();
+    const flat = this.liveStorage().device === 'cuda' ? this.dataSync() : this.contiguousData();
     const isBool = this.dtype === 'bool';
     const read = (i: number): number | bigint | boolean => {
       const v = flat[i];
@@ -130,7 +156,7 @@ export class Tensor {
   item(): number {
     this.liveStorage();
     if (this.size !== 1) throw rangeError('tensor for item()', 'a tensor with one element', received(`a tensor of shape ${shapeString(this.shape)}`));
-    const v = this.contiguousData()[0];
+    const v = (this.liveStorage().device === 'cuda' ? this.dataSync() : this.contiguousData())[0];
     return typeof v === 'bigint' ? Number(v) : v;
   }
 
@@ -168,6 +194,32 @@ export class Tensor {
     const storage = this.liveStorage(what);
     storage.checkWritable(what);
     storage.version += 1;
+  }
+
+  /** This tensor on the CPU (itself when already there). */
+  cpu(): Tensor {
+    return toDevice(this, 'cpu');
+  }
+
+  /** This tensor on CUDA (itself when already there). */
+  cuda(): Tensor {
+    return toDevice(this, 'cuda');
+  }
+
+  /**
+   * @internal Moves the data to `device` in place (Module.to): the handle stays, its storage is
+   * replaced by a contiguous copy on the device, and the old storage is released.
+   */
+  moveDataTo(device: Device): void {
+    const storage = this.liveStorage();
+    if (storage.device === device) return;
+    storage.checkWritable('tensor');
+    const moved = copyToDevice(this, device);
+    storage.release();
+    this.storageRef = moved;
+    (this as { strides: readonly number[] }).strides = Object.freeze(contiguousStrides(this.shape));
+    (this as { offset: number }).offset = 0;
+    this.grad?.moveDataTo(device);
   }
 
   /** A tensor sharing the data but not the history: no gradient flows back through it. */

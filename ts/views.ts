@@ -1,6 +1,7 @@
 // Views that share storage (select, narrow, transpose, reshape) and the copy that makes a tensor
 // contiguous. Each records one node, so gradients flow through views like through any op.
-import { FloatArray, GradNode, attach, needsGrad } from './autograd';
+import { GradArray, GradNode, attach, hostGrads, needsGrad } from './autograd';
+import { CudaArray } from './cuda_array';
 import { contiguousStrides, elementCount, forEachPosition, isContiguous } from './layout';
 import { Tensor } from './tensor';
 import { native } from './native';
@@ -26,12 +27,19 @@ class ViewNode implements GradNode {
     this.outputShapes = [viewLayout.shape];
   }
 
-  backward([grad]: (FloatArray | null)[]): (FloatArray | null)[] {
+  backward(grads: (GradArray | null)[]): (GradArray | null)[] {
+    const p = this.parentLayout;
+    const v = this.viewLayout;
+    // A reshape of contiguous data (same positions, same order) passes the gradient on as it is.
+    const samePositions = elementCount(p.shape) === elementCount(v.shape) && p.offset === v.offset;
+    if (grads[0] && samePositions && isContiguous(p.shape, p.strides) && isContiguous(v.shape, v.strides)) return [grads[0]];
+    if (grads[0] instanceof CudaArray) {
+      throw new TypeError(`gated: the gradient of ${this.name} on a CUDA tensor is not implemented yet; take the view on the cpu (after .cpu())`);
+    }
+    const [grad] = hostGrads(grads, this.name);
     if (!grad) return [null];
     // Scatter the view's gradient over the storage positions it covers, then read the parent's
     // positions back in its row-major order (a parent's positions are distinct).
-    const p = this.parentLayout;
-    const v = this.viewLayout;
     const [low, high] = positionRange(p);
     const perPosition = new (grad.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(high - low + 1);
     forEachPosition(v.shape, v.strides, v.offset - low, (position, index) => {

@@ -57,6 +57,29 @@ struct LayerPass {
   const T* statesBeforeInTimeOrder() const { return states + (reverse ? batch * hidden : 0); }
 };
 
+// The pass of one layer and direction over the reserve, for the CPU and CUDA drivers alike.
+template <typename T>
+inline LayerPass<T> makePass(const RnnShape& s, const ReserveLayout& layout, T* reserve, const int32_t* lengths,
+                      const LayerWeights<T>& weights, int64_t layer, int64_t dir, const T* layerInput) {
+  const int64_t slot = layer * s.directions() + dir;
+  LayerPass<T> p;
+  p.cell = s.cell;
+  p.steps = s.seqLen;
+  p.batch = s.batch;
+  p.hidden = s.hiddenSize;
+  p.inputSize = s.layerInputSize(layer);
+  p.width = s.gateWidth();
+  p.reverse = dir == 1;
+  p.lengths = lengths;
+  p.input = layerInput;
+  p.weights = weights;
+  p.states = reserve + layout.states(slot);
+  p.cells = reserve + layout.cells(slot);
+  p.gates = reserve + layout.gates(slot);
+  p.extra = reserve + layout.extra(slot);
+  return p;
+}
+
 // Per-step forward and backward of each cell, for the sequences [b0, b1) of the batch (rows are
 // independent, so parts of the batch run in parallel). Backward: dh [B, H] is the gradient reaching
 // the state after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before

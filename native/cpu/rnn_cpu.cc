@@ -34,28 +34,6 @@ const T* timeMajor(const RnnShape& s, const T* data, int64_t features, Scratch s
   return out;
 }
 
-template <typename T>
-LayerPass<T> makePass(const RnnShape& s, const ReserveLayout& layout, T* reserve, const int32_t* lengths,
-                      const LayerWeights<T>& weights, int64_t layer, int64_t dir, const T* layerInput) {
-  const int64_t slot = layer * s.directions() + dir;
-  LayerPass<T> p;
-  p.cell = s.cell;
-  p.steps = s.seqLen;
-  p.batch = s.batch;
-  p.hidden = s.hiddenSize;
-  p.inputSize = s.layerInputSize(layer);
-  p.width = s.gateWidth();
-  p.reverse = dir == 1;
-  p.lengths = lengths;
-  p.input = layerInput;
-  p.weights = weights;
-  p.states = reserve + layout.states(slot);
-  p.cells = reserve + layout.cells(slot);
-  p.gates = reserve + layout.gates(slot);
-  p.extra = reserve + layout.extra(slot);
-  return p;
-}
-
 // inputGates [T*B, G] = folded biases + input [T*B, I] W_ih^T. The hidden bias is folded in too,
 // except for the reset-after GRU, whose b_hn must stay inside r * (...).
 template <typename T>

@@ -11,6 +11,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   gated::napi::registerKernels(env, exports);
   gated::napi::registerDevice(env, exports);
   gated::napi::registerOps(env, exports);
+  gated::napi::registerCuda(env, exports);
   return exports;
 }
 

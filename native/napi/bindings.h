@@ -9,5 +9,6 @@ void registerRandom(Napi::Env env, Napi::Object exports);
 void registerKernels(Napi::Env env, Napi::Object exports);
 void registerDevice(Napi::Env env, Napi::Object exports);
 void registerOps(Napi::Env env, Napi::Object exports);
+void registerCuda(Napi::Env env, Napi::Object exports);
 
 }  // namespace gated::napi

@@ -19,32 +19,11 @@
 #include "../cpu/rnn_cpu.h"
 #include "../cpu/workspace.h"
 #include "args.h"
+#include "rnn_args.h"
 #include "bindings.h"
 
 namespace gated::napi {
 namespace {
-
-constexpr int64_t kMaxDimension = int64_t(1) << 31;
-
-RnnShape parseShape(const Napi::Object& spec) {
-  RnnShape s;
-  s.cell = static_cast<Cell>(integerField(spec, "cell", 0, 4));
-  s.inputSize = integerField(spec, "inputSize", 1, kMaxDimension);
-  s.hiddenSize = integerField(spec, "hiddenSize", 1, kMaxDimension);
-  s.numLayers = integerField(spec, "numLayers", 1, 1 << 16);
-  s.bidirectional = booleanField(spec, "bidirectional");
-  s.hasBias = booleanField(spec, "bias");
-  s.batchFirst = booleanField(spec, "batchFirst");
-  s.seqLen = integerField(spec, "seqLen", 1, kMaxDimension);
-  s.batch = integerField(spec, "batch", 1, kMaxDimension);
-  const double widest = static_cast<double>(std::max({s.inputSize, s.gateWidth(), s.layerOutputSize()}));
-  const double largestBuffer = static_cast<double>(s.seqLen + 1) * static_cast<double>(s.batch) * widest *
-                               static_cast<double>(s.stateCount());
-  if (largestBuffer > 1e15 || static_cast<double>(s.gateWidth()) * widest > 1e15) {
-    throwRangeError(spec.Env(), "the sizes in spec describe buffers too large to address");
-  }
-  return s;
-}
 
 template <typename T>
 using Array = typename std::conditional<std::is_same<T, float>::value, Napi::Float32Array, Napi::Float64Array>::type;
@@ -52,52 +31,6 @@ using Array = typename std::conditional<std::is_same<T, float>::value, Napi::Flo
 template <typename T>
 Array<T> newArray(Napi::Env env, int64_t length) {
   return Array<T>::New(env, static_cast<size_t>(length));
-}
-
-std::string weightName(int64_t index) { return "weights[" + std::to_string(index) + "]"; }
-
-// Reads the arguments shared by forward and backward (info[0..6]) and checks every size.
-template <typename T>
-RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RnnForwardArgs<T> a;
-  const Napi::Object spec = objectArgument(info[0], "spec");
-  a.shape = parseShape(spec);
-  const RnnShape& s = a.shape;
-  const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
-  a.input = typedArrayData<T>(info[1], "input", s.seqLen * s.batch * s.inputSize);
-  if (!info[2].IsArray()) throwTypeError(env, "expected weights to be an array");
-  const Napi::Array weights = info[2].As<Napi::Array>();
-  const int64_t perSlot = s.tensorsPerLayerDirection();
-  if (static_cast<int64_t>(weights.Length()) != s.stateCount() * perSlot) {
-    throwRangeError(env, "expected " + std::to_string(s.stateCount() * perSlot) + " weight tensors but got " +
-                             std::to_string(weights.Length()));
-  }
-  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
-    const int64_t base = slot * perSlot, G = s.gateWidth();
-    LayerWeights<T> w;
-    w.inputWeight = typedArrayData<T>(weights.Get(base), weightName(base), G * s.layerInputSize(slot / s.directions()));
-    w.hiddenWeight = typedArrayData<T>(weights.Get(base + 1), weightName(base + 1), G * s.hiddenSize);
-    if (s.hasBias) {
-      w.inputBias = typedArrayData<T>(weights.Get(base + 2), weightName(base + 2), G);
-      w.hiddenBias = typedArrayData<T>(weights.Get(base + 3), weightName(base + 3), G);
-    }
-    a.weights.push_back(w);
-  }
-  a.lengths = optionalTypedArrayData<int32_t>(info[3], "lengths", s.batch);
-  if (a.lengths) {
-    for (int64_t b = 0; b < s.batch; ++b) {
-      if (a.lengths[b] < 0 || a.lengths[b] > s.seqLen) {
-        throwRangeError(env, "expected lengths[" + std::to_string(b) + "] in [0, " + std::to_string(s.seqLen) +
-                                 "] but got " + std::to_string(a.lengths[b]));
-      }
-    }
-  }
-  a.h0 = optionalTypedArrayData<T>(info[4], "h0", stateCount);
-  a.c0 = s.hasCellState() ? optionalTypedArrayData<T>(info[5], "c0", stateCount) : nullptr;
-  a.dropout.probability = numberField(spec, "dropout", 0, 1);
-  a.dropout.seed = bigintArgument(info[6], "seed");
-  return a;
 }
 
 // Allocates the outputs (owned by JavaScript), points `a` at them, and returns the result object.
@@ -135,7 +68,7 @@ void computeForward(RnnForwardArgs<T>& a) {
 
 template <typename T>
 Napi::Value rnnForward(const Napi::CallbackInfo& info) {
-  RnnForwardArgs<T> a = parseForwardArgs<T>(info);
+  RnnForwardArgs<T> a = parseForwardArgs<T, HostMemory>(info);
   Napi::Object result = allocateForwardOutputs(info.Env(), a, info[7].ToBoolean().Value());
   computeForward(a);
   return result;
@@ -175,7 +108,7 @@ class RnnForwardWorker : public Napi::AsyncWorker {
 template <typename T>
 Napi::Value rnnForwardAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RnnForwardArgs<T> a = parseForwardArgs<T>(info);
+  RnnForwardArgs<T> a = parseForwardArgs<T, HostMemory>(info);
   Napi::Object result = allocateForwardOutputs(env, a, info[7].ToBoolean().Value());
   Napi::Object keepAlive = Napi::Object::New(env);
   for (size_t i = 1; i <= 5; ++i) keepAlive.Set(static_cast<uint32_t>(i), info[i]);
@@ -189,7 +122,7 @@ template <typename T>
 Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RnnBackwardArgs<T> a;
-  a.forward = parseForwardArgs<T>(info);
+  a.forward = parseForwardArgs<T, HostMemory>(info);
   const RnnShape& s = a.forward.shape;
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
   a.forward.reserve = typedArrayData<T>(info[7], "reserve", ReserveLayout(s).total());

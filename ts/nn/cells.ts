@@ -30,7 +30,7 @@ class CellBase extends Module {
     this.dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const);
     const G = [4, 3, 3, 1, 1][cellCode] * hiddenSize;
     const k = 1 / Math.sqrt(hiddenSize);
-    const make = (shape: number[]) => Parameter(uniform(shape, -k, k, { dtype: this.dtype }));
+    const make = (shape: number[]) => Parameter(uniform(shape, -k, k, { dtype: this.dtype, device: 'cpu' }));
     this.weight_ih = make([G, inputSize]);
     this.weight_hh = make([G, hiddenSize]);
     const bias = checkBoolean(options.bias ?? true, 'bias');

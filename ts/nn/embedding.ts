@@ -27,7 +27,7 @@ export class Embedding extends Module {
     const padding = options.paddingIdx === undefined ? null : checkInteger(options.paddingIdx, 'paddingIdx', -numEmbeddings, numEmbeddings - 1);
     this.paddingIdx = padding === null ? null : padding < 0 ? padding + numEmbeddings : padding;
     const dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const);
-    const table = randn([numEmbeddings, embeddingDim], { dtype });
+    const table = randn([numEmbeddings, embeddingDim], { dtype, device: 'cpu' });
     if (this.paddingIdx !== null) table.contiguousData().fill(0 as never, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
     this.weight = Parameter(table);
   }

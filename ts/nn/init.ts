@@ -22,7 +22,7 @@ export function chrono(module: LSTM | GRU | LSTMCell | GRUCell, options: { maxLe
   const pairs = biasPairs(module);
   if (pairs.length === 0) throw new TypeError('gated: chrono initialisation needs gate biases; the module was built with bias: false');
   for (const [inputBias, hiddenBias] of pairs) {
-    const memory = uniform([H], 1, T - 1, { dtype: inputBias.dtype }).contiguousData() as Float32Array;
+    const memory = uniform([H], 1, T - 1, { dtype: inputBias.dtype, device: 'cpu' }).contiguousData() as Float32Array;
     const bi = inputBias.writableData('bias_ih') as Float32Array;
     const bh = hiddenBias.writableData('bias_hh') as Float32Array;
     // LSTM rows: i [0, H), f [H, 2H); GRU rows: r [0, H), z [H, 2H).

@@ -26,8 +26,8 @@ export class Linear extends Module {
     this.outFeatures = checkInteger(outFeatures, 'outFeatures', 1);
     const dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const);
     const bound = 1 / Math.sqrt(inFeatures); // kaiming_uniform(a = sqrt(5)) and PyTorch's bias init
-    this.weight = Parameter(uniform([outFeatures, inFeatures], -bound, bound, { dtype }));
-    this.bias = checkBoolean(options.bias ?? true, 'bias') ? Parameter(uniform([outFeatures], -bound, bound, { dtype })) : null;
+    this.weight = Parameter(uniform([outFeatures, inFeatures], -bound, bound, { dtype, device: 'cpu' }));
+    this.bias = checkBoolean(options.bias ?? true, 'bias') ? Parameter(uniform([outFeatures], -bound, bound, { dtype, device: 'cpu' })) : null;
   }
 
   /** x [..., inFeatures] -> [..., outFeatures] */

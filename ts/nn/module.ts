@@ -1,6 +1,8 @@
 // Module: the base of every layer. Parameters, buffers and submodules assigned as fields are found
 // automatically, in the order they were assigned (PyTorch's order and names).
+import { checkDevice, requireCuda } from '../device';
 import { untrack } from '../scope';
+import type { Device } from '../storage';
 import { Tensor } from '../tensor';
 import { forEachPosition } from '../layout';
 import { checkBoolean, checkKnownKeys, shapeString, typeError } from '../validate';
@@ -159,6 +161,23 @@ export class Module {
   }
 
   /** Sets training mode here and in every submodule. */
+  /**
+   * Moves every parameter and buffer (and their gradients) to `device` in place, and returns this
+   * module. The parameter tensors stay the same objects, so an optimizer made before still holds
+   * them. Moving to 'cuda' where CUDA is unusable throws, with the reason.
+   */
+  to(device: Device): this {
+    checkDevice(device);
+    if (device === 'cuda') requireCuda();
+    for (const t of [...this.parameters(), ...this.buffers()]) t.moveDataTo(device);
+    return this;
+  }
+
+  /** The device of the first parameter (or buffer); 'cpu' for a module without tensors. */
+  get device(): Device {
+    return (this.parameters()[0] ?? this.buffers()[0])?.device ?? 'cpu';
+  }
+
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw new TypeError(`gated: expected mode to be a boolean but received ${typeof mode}`);
     this.training = mode;

@@ -36,8 +36,8 @@ export class LayerNorm extends Module {
     this.eps = checkNumberInRange(options.eps ?? 1e-5, 'eps', 0, Infinity);
     const dtype = (this.dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const));
     const affine = checkBoolean(options.elementwiseAffine ?? true, 'elementwiseAffine');
-    this.weight = affine ? Parameter(full(this.normalizedShape, 1, { dtype })) : null;
-    this.bias = affine && checkBoolean(options.bias ?? true, 'bias') ? Parameter(zeros(this.normalizedShape, { dtype })) : null;
+    this.weight = affine ? Parameter(full(this.normalizedShape, 1, { dtype, device: 'cpu' })) : null;
+    this.bias = affine && checkBoolean(options.bias ?? true, 'bias') ? Parameter(zeros(this.normalizedShape, { dtype, device: 'cpu' })) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -89,10 +89,10 @@ export class BatchNorm1d extends Module {
     const dtype = (this.dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const));
     const affine = checkBoolean(options.affine ?? true, 'affine');
     const track = checkBoolean(options.trackRunningStats ?? true, 'trackRunningStats');
-    this.weight = affine ? Parameter(full([numFeatures], 1, { dtype })) : null;
-    this.bias = affine ? Parameter(zeros([numFeatures], { dtype })) : null;
-    this.running_mean = track ? Buffer(zeros([numFeatures], { dtype })) : null;
-    this.running_var = track ? Buffer(full([numFeatures], 1, { dtype })) : null;
+    this.weight = affine ? Parameter(full([numFeatures], 1, { dtype, device: 'cpu' })) : null;
+    this.bias = affine ? Parameter(zeros([numFeatures], { dtype, device: 'cpu' })) : null;
+    this.running_mean = track ? Buffer(zeros([numFeatures], { dtype, device: 'cpu' })) : null;
+    this.running_var = track ? Buffer(full([numFeatures], 1, { dtype, device: 'cpu' })) : null;
     this.num_batches_tracked = track ? Buffer(zeros([], { dtype: 'int64' })) : null;
   }
 

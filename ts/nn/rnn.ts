@@ -124,7 +124,7 @@ export class RecurrentBase extends Module {
     const fields = this as unknown as Record<string, Tensor>;
     for (const [layer, suffix] of this.layerDirections()) {
       const inputSize = layer === 0 ? this.inputSize : this.hiddenSize * this.directions;
-      const make = (shape: number[]) => Parameter(uniform(shape, -k, k, { dtype: this.dtype }));
+      const make = (shape: number[]) => Parameter(uniform(shape, -k, k, { dtype: this.dtype, device: 'cpu' }));
       fields[`weight_ih_l${layer}${suffix}`] = make([G, inputSize]);
       fields[`weight_hh_l${layer}${suffix}`] = make([G, this.hiddenSize]);
       if (this.bias) {
@@ -257,7 +257,7 @@ export function checkLengths(lengths: unknown, batch: number, T: number): Int32A
       throw new TypeError(`gated: expected lengths of dtype int32 or int64 but received ${lengths.dtype}`);
     }
     if (lengths.rank !== 1) throw rangeError('lengths', `a rank-1 tensor [${batch}]`, received(`shape ${shapeString(lengths.shape)}`));
-    values = lengths.contiguousData('lengths') as Int32Array | BigInt64Array;
+    values = (lengths.device === 'cuda' ? lengths.dataSync() : lengths.contiguousData('lengths')) as Int32Array | BigInt64Array;
   } else if (Array.isArray(lengths) || lengths instanceof Int32Array) {
     values = lengths as ArrayLike<number>;
   } else {

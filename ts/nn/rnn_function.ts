@@ -1,8 +1,10 @@
 // The stacked, bidirectional recurrent op: one native forward call, and one tape node whose backward
 // is one native backward call.
-import { FloatArray, GradNode, SavedTensor, attach, needsGrad } from '../autograd';
+import { FloatArray, GradArray, GradNode, SavedTensor, attach, hostGrads, needsGrad } from '../autograd';
+import { CudaArray } from '../cuda_array';
 import { FloatDType } from '../dtype';
-import { RnnForwardResult, RnnSpec, native } from '../native';
+import { CudaBuffer, RnnForwardResult, RnnSpec, native } from '../native';
+import { Device } from '../storage';
 import { Tensor } from '../tensor';
 
 export interface RnnCall {
@@ -30,6 +32,33 @@ function arrayOf(t: Tensor | null, name: string): FloatArray | null {
   return t ? (t.contiguousData(name) as FloatArray) : null;
 }
 
+/** A CUDA tensor's device buffer (contiguous tensors only: the engine reads whole buffers). */
+function bufferOf(t: Tensor | null, name: string): CudaBuffer | null {
+  if (!t) return null;
+  if (!t.isContiguous || t.offset !== 0 || t.liveStorage(name).cudaData.length !== t.size) {
+    throw new TypeError(`gated: ${name} on cuda must be a whole contiguous tensor (not a view); pass a copy made with .contiguous() on the cpu`);
+  }
+  return t.liveStorage(name).cudaData.buffer;
+}
+
+function cudaGrad(grad: GradArray | null | undefined, name: string): CudaBuffer | null {
+  if (!grad) return null;
+  if (!(grad instanceof CudaArray)) throw new Error(`gated: internal error: a host gradient for the CUDA ${name}`);
+  return grad.buffer;
+}
+
+/** Throws a TypeError naming the first tensor of the call that is not on the input's device. */
+export function checkSameDevice(call: RnnCall): Device {
+  const device = call.input.device;
+  const named: [string, Tensor | null][] = [['h0', call.h0], ['c0', call.c0], ...call.weights.map((w, i): [string, Tensor] => [`weights[${i}]`, w])];
+  for (const [name, t] of named) {
+    if (t && t.device !== device) {
+      throw new TypeError(`gated: expected ${name} on ${device} (the input's device) but it is on ${t.device}; move the module with .to('${device}')`);
+    }
+  }
+  return device;
+}
+
 class RnnNode implements GradNode {
   released = false;
   readonly name: string;
@@ -39,7 +68,7 @@ class RnnNode implements GradNode {
 
   constructor(
     private readonly call: RnnCall,
-    private reserve: FloatArray | null,
+    private reserve: FloatArray | CudaArray | null,
     outputs: Tensor[],
   ) {
     this.name = ['LSTM', 'GRU', 'GRU', 'RNN', 'RNN'][call.spec.cell];
@@ -48,7 +77,40 @@ class RnnNode implements GradNode {
     this.saved = this.inputs.map((t) => (t ? new SavedTensor(t) : null));
   }
 
-  backward([dOutput, dh, dc]: (FloatArray | null)[]): (FloatArray | null)[] {
+  backward(grads: (GradArray | null)[]): (GradArray | null)[] {
+    return this.reserve instanceof CudaArray ? this.backwardCuda(grads, this.reserve) : this.backwardCpu(grads);
+  }
+
+  private backwardCuda([dOutput, dh, dc]: (GradArray | null)[], reserve: CudaArray): (GradArray | null)[] {
+    const [input, h0, c0, ...weights] = this.saved.map((s) => s?.tensor ?? null);
+    const c = this.call;
+    const result = native.cudaRnnBackward(
+      c.spec,
+      bufferOf(input, 'input') as CudaBuffer,
+      weights.map((w) => bufferOf(w, 'weight') as CudaBuffer),
+      c.lengths,
+      bufferOf(h0, 'h0'),
+      bufferOf(c0, 'c0'),
+      c.seed,
+      reserve.buffer,
+      cudaGrad(dOutput, 'output'),
+      cudaGrad(dh, 'h'),
+      cudaGrad(dc, 'c'),
+    );
+    const stateSize = c.spec.numLayers * (c.spec.bidirectional ? 2 : 1) * c.spec.batch * c.spec.hiddenSize;
+    const adopt = (buffer: CudaBuffer, size: number) => CudaArray.adopt(buffer, c.dtype, size);
+    const dInput = adopt(result.dInput, (input as Tensor).size);
+    const dWeights = result.dWeights.map((b, i) => adopt(b, (weights[i] as Tensor).size));
+    const dh0 = adopt(result.dh0, stateSize);
+    const dc0 = result.dc0 ? adopt(result.dc0, stateSize) : null;
+    // The initial-state gradients exist even when no initial state was given: free what no one takes.
+    if (!h0) dh0.free();
+    if (!c0) dc0?.free();
+    return [dInput, h0 ? dh0 : null, c0 ? dc0 : null, ...dWeights];
+  }
+
+  private backwardCpu(grads: (GradArray | null)[]): (GradArray | null)[] {
+    const [dOutput, dh, dc] = hostGrads(grads, this.name);
     const [input, h0, c0, ...weights] = this.saved.map((s) => s?.tensor ?? null);
     const c = this.call;
     const result = native.rnnBackward(
@@ -70,6 +132,7 @@ class RnnNode implements GradNode {
   release(): void {
     this.saved.forEach((s) => s?.release());
     this.saved = [];
+    if (this.reserve instanceof CudaArray) this.reserve.free();
     this.reserve = null;
     this.released = true;
   }
@@ -111,8 +174,39 @@ function wrapResult(call: RnnCall, result: RnnForwardResult, recording: boolean)
   return gates ? { output, h, c, gates } : { output, h, c };
 }
 
+/** The CUDA forward: the same call on device buffers, the results as CUDA tensors. */
+function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
+  if (call.returnGates) throw new TypeError('gated: returnGates is not available on cuda yet; run the module on the cpu to read its gates');
+  const { spec } = call;
+  const result = native.cudaRnnForward(
+    spec,
+    bufferOf(call.input, 'input') as CudaBuffer,
+    call.weights.map((w, i) => bufferOf(w, `weights[${i}]`) as CudaBuffer),
+    call.lengths,
+    bufferOf(call.h0, 'h0'),
+    bufferOf(call.c0, 'c0'),
+    call.seed,
+    recording,
+  );
+  const T = spec.seqLen, B = spec.batch, H = spec.hiddenSize, D = spec.bidirectional ? 2 : 1;
+  const states = [spec.numLayers * D, B, H];
+  const wrap = (buffer: CudaBuffer, shape: number[]) =>
+    Tensor.fromData(CudaArray.adopt(buffer, call.dtype, shape.reduce((a, b) => a * b, 1)), shape, call.dtype);
+  const output = wrap(result.output, spec.batchFirst ? [B, T, H * D] : [T, B, H * D]);
+  const h = wrap(result.h, states);
+  const c = result.c ? wrap(result.c, states) : null;
+  if (recording) {
+    const outputs = c ? [output, h, c] : [output, h];
+    // The reserve's length is only known natively; the node frees it, it is never read in JavaScript.
+    const reserve = CudaArray.adopt(result.reserve as CudaBuffer, call.dtype, 0);
+    attach(new RnnNode(call, reserve, outputs), outputs);
+  }
+  return { output, h, c };
+}
+
 export function runRnn(call: RnnCall): RnnResult {
   const recording = needsGrad(inputsOf(call));
+  if (checkSameDevice(call) === 'cuda') return runRnnCuda(call, recording);
   return wrapResult(call, native.rnnForward(...nativeArguments(call, recording || call.returnGates === true)), recording);
 }
 
@@ -122,6 +216,8 @@ export function runRnn(call: RnnCall): RnnResult {
  */
 export async function runRnnAsync(call: RnnCall): Promise<RnnResult> {
   const recording = needsGrad(inputsOf(call));
+  // CUDA work is queued on the GPU's stream and returns at once; reading the results waits.
+  if (checkSameDevice(call) === 'cuda') return runRnnCuda(call, recording);
   const args = nativeArguments(call, recording || call.returnGates === true);
   const storages = inputsOf(call)
     .filter((t): t is Tensor => t !== null)

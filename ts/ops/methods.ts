@@ -1,5 +1,7 @@
 // Tensor methods for every op: a.add(b) is g.add(a, b).
+import { isDevice, toDevice } from '../device';
 import { DType } from '../dtype';
+import type { Device } from '../storage';
 import { Tensor } from '../tensor';
 import * as ops from './index';
 import { TensorLike } from './operands';
@@ -39,8 +41,12 @@ declare module '../tensor' {
     squeeze(dim?: number): Tensor;
     permute(dims: readonly number[]): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor;
-    /** A copy in another dtype (the tensor itself when the dtype matches). */
-    to(dtype: DType): Tensor;
+    /**
+     * This tensor on another device ('cpu' or 'cuda'), or in another dtype: itself when already so,
+     * else a copy through which gradients flow back. Moving to 'cuda' where CUDA is unusable throws,
+     * with the reason.
+     */
+    to(target: Device | DType): Tensor;
     float(): Tensor;
     double(): Tensor;
     int(): Tensor;
@@ -83,7 +89,7 @@ const methods: Partial<Record<keyof Tensor, (this: Tensor, ...args: never[]) => 
   squeeze(this: Tensor, dim?: number) { return ops.squeeze(this, dim); },
   permute(this: Tensor, dims: readonly number[]) { return ops.permute(this, dims); },
   flatten(this: Tensor, startDim?: number, endDim?: number) { return ops.flatten(this, startDim, endDim); },
-  to(this: Tensor, dtype: DType) { return ops.toDType(this, dtype); },
+  to(this: Tensor, target: Device | DType) { return isDevice(target) ? toDevice(this, target) : ops.toDType(this, target); },
   float(this: Tensor) { return ops.toDType(this, 'float32'); },
   double(this: Tensor) { return ops.toDType(this, 'float64'); },
   int(this: Tensor) { return ops.toDType(this, 'int32'); },

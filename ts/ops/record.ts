@@ -1,5 +1,5 @@
 // Recording an op on the tape: a node whose backward is a closure over the tensors it saved.
-import { FloatArray, GradNode, SavedTensor, attach, needsGrad } from '../autograd';
+import { FloatArray, GradArray, GradNode, SavedTensor, attach, hostGrads, needsGrad } from '../autograd';
 import { Tensor } from '../tensor';
 
 /** Gradients of the inputs (null where none), given those of the outputs and the saved tensors. */
@@ -21,8 +21,8 @@ class FunctionNode implements GradNode {
     this.saved = save.map((t) => new SavedTensor(t));
   }
 
-  backward(outputGrads: (FloatArray | null)[]): (FloatArray | null)[] {
-    return this.backwardFn(outputGrads, this.saved.map((s) => s.tensor));
+  backward(outputGrads: (GradArray | null)[]): (GradArray | null)[] {
+    return this.backwardFn(hostGrads(outputGrads, this.name), this.saved.map((s) => s.tensor));
   }
 
   release(): void {

@@ -1,0 +1,64 @@
+// The CUDA backend as the N-API layer sees it: plain C++, no CUDA headers, so the bindings compile
+// without nvcc. Built from the .cu/.cc files of this folder, or from cuda_stub.cc when the addon
+// has no CUDA; every function then throws CudaError explaining why.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "../cpu/rnn_cpu.h"
+
+namespace gated::cuda {
+
+// A failed CUDA or cuBLAS call, or CUDA being unusable. outOfMemory marks a failed allocation
+// (after the cache was emptied and the allocation retried): the process stays usable.
+class CudaError : public std::runtime_error {
+ public:
+  explicit CudaError(const std::string& message, bool outOfMemory = false)
+      : std::runtime_error(message), outOfMemory_(outOfMemory) {}
+  bool outOfMemory() const { return outOfMemory_; }
+
+ private:
+  bool outOfMemory_;
+};
+
+// Throws CudaError with the reason when CUDA or cuBLAS cannot be used; the first call loads cuBLAS.
+void ensureUsable();
+// Why CUDA cannot be used ("" when it can), without throwing; loads cuBLAS on first use.
+std::string unusableReason();
+// Where cuBLAS was loaded from ("" when it was not).
+std::string cublasPath();
+
+// Device memory through a caching allocator: freed blocks are kept for reuse by size. All work runs
+// on one stream, so a block released after its last kernel was queued is safe to hand out again.
+void* allocate(size_t bytes);
+void release(void* pointer);
+struct AllocatorStats {
+  uint64_t allocatedBytes = 0;  // in live blocks
+  uint64_t cachedBytes = 0;     // in free blocks kept for reuse
+  uint64_t peakBytes = 0;       // largest allocatedBytes seen
+  uint64_t deviceAllocations = 0;  // cudaMalloc calls so far
+};
+AllocatorStats allocatorStats();
+void emptyCache();  // returns the free blocks to the driver
+
+void copyToDevice(void* device, const void* host, size_t bytes);
+void copyToHost(void* host, const void* device, size_t bytes);  // waits for the stream
+void copyOnDevice(void* to, const void* from, size_t bytes);
+void fillZero(void* device, size_t bytes);
+void synchronize();
+
+// Float32 GEMMs in TF32 (tensor cores, 10-bit mantissa) instead of full float32: off by default.
+void setTf32(bool enabled);
+bool tf32();
+
+// The recurrent network on device buffers: every pointer in the arguments is a device pointer,
+// except lengths, which is read on the host ([B]) and copied over.
+template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>& args);
+template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>& args);
+
+// out [count] = a [count] + b [count] on the device (gradient accumulation).
+template <typename T> void addArrays(const T* a, const T* b, T* out, int64_t count);
+
+}  // namespace gated::cuda

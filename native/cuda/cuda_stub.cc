@@ -1,0 +1,39 @@
+// The CUDA backend of an addon built without CUDA: every entry point throws, saying why.
+#include "cuda_api.h"
+
+namespace gated::cuda {
+namespace {
+
+[[noreturn]] void unavailable() { throw CudaError("gated: CUDA is not usable: " + unusableReason()); }
+
+}  // namespace
+
+std::string unusableReason() {
+  return "this build of gated has no CUDA support (built CPU-only: GATED_CPU_ONLY=1, node-gyp, no nvcc, or no cuBLAS "
+         "headers at build time)";
+}
+std::string cublasPath() { return ""; }
+void ensureUsable() { unavailable(); }
+void* allocate(size_t) { unavailable(); }
+void release(void*) {}
+AllocatorStats allocatorStats() { return {}; }
+void emptyCache() {}
+void copyToDevice(void*, const void*, size_t) { unavailable(); }
+void copyToHost(void*, const void*, size_t) { unavailable(); }
+void copyOnDevice(void*, const void*, size_t) { unavailable(); }
+void fillZero(void*, size_t) { unavailable(); }
+void synchronize() { unavailable(); }
+void setTf32(bool) { unavailable(); }
+bool tf32() { return false; }
+template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>&) { unavailable(); }
+template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>&) { unavailable(); }
+template <typename T> void addArrays(const T*, const T*, T*, int64_t) { unavailable(); }
+
+template void rnnForwardCuda<float>(const RnnForwardArgs<float>&);
+template void rnnForwardCuda<double>(const RnnForwardArgs<double>&);
+template void rnnBackwardCuda<float>(const RnnBackwardArgs<float>&);
+template void rnnBackwardCuda<double>(const RnnBackwardArgs<double>&);
+template void addArrays<float>(const float*, const float*, float*, int64_t);
+template void addArrays<double>(const double*, const double*, double*, int64_t);
+
+}  // namespace gated::cuda

@@ -1,0 +1,12 @@
+// Row-major GEMM on the device through cuBLAS, with the CPU gemm's signature:
+// C [M, N] = alpha op(A) op(B) + beta C, op(A) [M, K], op(B) [K, N], leading dimensions in elements.
+#pragma once
+#include <cstdint>
+
+namespace gated::cuda {
+
+template <typename T>
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+          int64_t ldb, T beta, T* C, int64_t ldc);
+
+}  // namespace gated::cuda

@@ -1,0 +1,291 @@
+// Stacked, bidirectional recurrent networks on CUDA, mirroring cpu/rnn_cpu.cc step for step: per
+// layer and direction one cuBLAS GEMM for the input projections of all steps, then per step R·h
+// plus one fused element-wise kernel; backward a reverse loop, then one GEMM each for dW_ih, dW_hh
+// and dx. The reserve has the CPU's layout, so both paths store and read the same values.
+#include <memory>
+#include <utility>
+
+#include "../cpu/layer_pass.h"
+#include "device_buffer.h"
+#include "gemm_cuda.h"
+#include "rnn_kernels.cuh"
+#include "runtime.h"
+
+namespace gated::cuda {
+namespace {
+
+template <typename... KernelArgs, typename... Args>
+void launch(const char* name, int64_t threads, void (*kernel)(KernelArgs...), Args... args) {
+  if (threads == 0) return;
+  kernel<<<blocksFor(threads), kThreads, 0, stream()>>>(args...);
+  checkLaunch(name);
+}
+
+// A time-major copy of a batch-first [B, T, F] buffer, or the buffer itself when already time-major.
+template <typename T>
+class TimeMajor {
+ public:
+  TimeMajor(const RnnShape& s, const T* data, int64_t features) : data_(data) {
+    if (!s.batchFirst || data == nullptr) return;
+    copy_ = std::make_unique<DeviceScratch<T>>(s.seqLen * s.batch * features);
+    launch("swapLeadingAxes", s.seqLen * s.batch * features, swapLeadingAxes<T>, data, copy_->get(), s.batch, s.seqLen,
+           features);
+    data_ = copy_->get();
+  }
+  const T* get() const { return data_; }
+
+ private:
+  std::unique_ptr<DeviceScratch<T>> copy_;
+  const T* data_;
+};
+
+template <typename T>
+void copyOrZero(const T* from, T* to, int64_t count) {
+  if (from) copyOnDevice(to, from, sizeof(T) * count);
+  else fillZero(to, sizeof(T) * count);
+}
+
+// inputGates [T*B, G] = folded biases + input [T*B, I] W_ih^T (reset-after GRU keeps b_hn apart).
+template <typename T>
+void projectInputs(const LayerPass<T>& p) {
+  const int64_t rows = p.steps * p.batch, G = p.width;
+  launch("fillBiasRows", rows * G, fillBiasRows<T>, rows, G, p.weights.inputBias, p.weights.hiddenBias,
+         p.cell != Cell::Gru, p.inputGates);
+  gemm<T>(false, true, rows, G, p.inputSize, T(1), p.input, p.inputSize, p.weights.inputWeight, p.inputSize, T(1),
+          p.inputGates, G);
+}
+
+template <typename T>
+StepArgs<T> stepArgs(const LayerPass<T>& p, int64_t t, const int32_t* lengths) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width;
+  StepArgs<T> s;
+  s.batch = B;
+  s.hidden = H;
+  s.t = t;
+  s.lengths = lengths;
+  s.inputGates = p.inputGates + t * B * G;
+  s.hiddenGates = p.hiddenGates;
+  s.hiddenBias = p.cell == Cell::Gru ? p.weights.hiddenBias : nullptr;
+  s.hPrev = p.stateBefore(t);
+  s.hNext = p.stateAfter(t);
+  s.cPrev = p.cellBefore(t);
+  s.cNext = p.cellAfter(t);
+  s.gates = p.gates + t * B * G;
+  s.extra = p.extra + t * B * H;
+  return s;
+}
+
+template <typename T>
+void stepForward(const LayerPass<T>& p, int64_t t, const int32_t* lengths) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width, units = B * H;
+  const StepArgs<T> s = stepArgs(p, t, lengths);
+  const T* W = p.weights.hiddenWeight;  // [G, H]
+  switch (p.cell) {
+    case Cell::Lstm:
+      gemm<T>(false, true, B, G, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, G);
+      return launch("lstmForwardStep", units, lstmForwardStep<T>, s);
+    case Cell::Gru:
+      gemm<T>(false, true, B, G, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, G);
+      return launch("gruForwardStep", units, gruForwardStep<T>, s);
+    case Cell::GruResetBefore:
+      gemm<T>(false, true, B, 2 * H, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, G);
+      launch("gruResetBeforeGatesStep", units, gruResetBeforeGatesStep<T>, s);
+      gemm<T>(false, true, B, H, H, T(1), s.extra, H, W + 2 * H * H, H, T(0), p.hiddenGates + 2 * H, G);
+      return launch("gruResetBeforeOutputStep", units, gruResetBeforeOutputStep<T>, s);
+    default:
+      gemm<T>(false, true, B, H, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, H);
+      return launch("rnnForwardStep", units, rnnForwardStep<T>, s, p.cell == Cell::RnnRelu);
+  }
+}
+
+// dhPrev [B, H] = the gradient reaching the state before t, given dh (after t) and, for an LSTM,
+// dc (replaced by the one before t); dLayerOutput [T, B, D*H] or null adds to active rows.
+template <typename T>
+void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, const T* dh, T* dc, T* dhPrev,
+                  const T* dLayerOutput, int64_t directions, int64_t direction) {
+  const int64_t B = p.batch, H = p.hidden, G = p.width, units = B * H;
+  StepGradArgs<T> a;
+  a.step = stepArgs(p, t, lengths);
+  a.dh = dh;
+  a.dc = dc;
+  a.dhPrev = dhPrev;
+  a.dLayerOutput = dLayerOutput;
+  a.directions = directions;
+  a.direction = direction;
+  a.dGates = p.dGates + t * B * G;
+  a.dHiddenGates = p.dHiddenGates + t * B * G;
+  a.dResetHidden = p.dResetHidden;
+  const T* W = p.weights.hiddenWeight;  // [G, H]
+  switch (p.cell) {
+    case Cell::Lstm:
+      launch("lstmBackwardStep", units, lstmBackwardStep<T>, a);
+      return gemm<T>(false, false, B, H, G, T(1), a.dGates, G, W, H, T(1), dhPrev, H);
+    case Cell::Gru:
+      launch("gruBackwardStep", units, gruBackwardStep<T>, a);
+      return gemm<T>(false, false, B, H, G, T(1), a.dHiddenGates, G, W, H, T(1), dhPrev, H);
+    case Cell::GruResetBefore:
+      launch("gruResetBeforeBackwardZNStep", units, gruResetBeforeBackwardZNStep<T>, a);
+      gemm<T>(false, false, B, H, H, T(1), a.dGates + 2 * H, G, W + 2 * H * H, H, T(0), p.dResetHidden, H);
+      launch("gruResetBeforeBackwardRStep", units, gruResetBeforeBackwardRStep<T>, a);
+      return gemm<T>(false, false, B, H, 2 * H, T(1), a.dGates, G, W, H, T(1), dhPrev, H);
+    default:
+      launch("rnnBackwardStep", units, rnnBackwardStep<T>, a, p.cell == Cell::RnnRelu);
+      return gemm<T>(false, false, B, H, H, T(1), a.dGates, H, W, H, T(1), dhPrev, H);
+  }
+}
+
+template <typename T>
+void forwardDirection(const LayerPass<T>& p, const int32_t* lengths, const T* h0, const T* c0) {
+  const int64_t BH = p.batch * p.hidden;
+  projectInputs(p);
+  copyOrZero(h0, p.states + p.initialRow() * BH, BH);
+  if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
+  for (int64_t step = 0; step < p.steps; ++step) stepForward(p, p.timeAt(step), lengths);
+}
+
+// dW_ih, dW_hh, the biases, and dLayerInput [T*B, I_l] += dGates W_ih.
+template <typename T>
+void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T* dLayerInput) {
+  const int64_t rows = p.steps * p.batch, G = p.width, H = p.hidden, I = p.inputSize;
+  gemm<T>(true, false, G, I, rows, T(1), p.dGates, G, p.input, I, T(0), grads.inputWeight, I);
+  const T* statesBefore = p.statesBeforeInTimeOrder();
+  if (p.cell == Cell::GruResetBefore) {
+    gemm<T>(true, false, 2 * H, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
+    gemm<T>(true, false, H, H, rows, T(1), p.dHiddenGates + 2 * H, G, p.extra, H, T(0), grads.hiddenWeight + 2 * H * H, H);
+  } else {
+    gemm<T>(true, false, G, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
+  }
+  if (grads.inputBias) launch("sumColumns", G, sumColumns<T>, p.dGates, rows, G, grads.inputBias);
+  if (grads.hiddenBias) launch("sumColumns", G, sumColumns<T>, p.dHiddenGates, rows, G, grads.hiddenBias);
+  gemm<T>(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
+}
+
+// The lengths on the device ([B] int32), or none.
+class DeviceLengths {
+ public:
+  DeviceLengths(const int32_t* lengths, int64_t batch) : copy_(lengths ? batch : 0) {
+    if (lengths) copyToDevice(copy_.get(), lengths, sizeof(int32_t) * batch);
+  }
+  const int32_t* get() const { return copy_.get(); }
+
+ private:
+  DeviceScratch<int32_t> copy_;
+};
+
+}  // namespace
+
+template <typename T>
+void rnnForwardCuda(const RnnForwardArgs<T>& a) {
+  ensureUsable();
+  const RnnShape& s = a.shape;
+  const ReserveLayout layout(s);
+  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
+  const int64_t outputCount = T_ * B * s.layerOutputSize();
+  DeviceScratch<T> layerOutput(outputCount);  // [T, B, D*H]
+  DeviceScratch<T> inputGates(T_ * B * G);    // [T, B, G]
+  DeviceScratch<T> hiddenGates(B * G);        // [B, G]
+  const DeviceLengths lengths(a.lengths, B);
+  const TimeMajor<T> input(s, a.input, s.inputSize);
+  for (int64_t layer = 0; layer < L; ++layer) {
+    const T* layerInput = layer == 0 ? input.get() : a.reserve + layout.layerInput(layer);
+    for (int64_t dir = 0; dir < D; ++dir) {
+      const int64_t slot = layer * D + dir;
+      LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
+      p.inputGates = inputGates.get();
+      p.hiddenGates = hiddenGates.get();
+      forwardDirection(p, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+      launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
+             static_cast<const T*>(p.states), D, dir, layerOutput.get());
+      copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
+      if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
+    }
+    if (layer + 1 < L) {
+      T* nextInput = a.reserve + layout.layerInput(layer + 1);
+      copyOnDevice(nextInput, layerOutput.get(), sizeof(T) * outputCount);
+      if (a.dropout.active()) {
+        launch("applyDropout", outputCount, applyDropout<T>, a.dropout.seed, static_cast<uint32_t>(layer),
+               a.dropout.probability, nextInput, outputCount);
+      }
+    }
+  }
+  if (s.batchFirst) {
+    launch("swapLeadingAxes", outputCount, swapLeadingAxes<T>, static_cast<const T*>(layerOutput.get()), a.output, T_, B,
+           s.layerOutputSize());
+  } else {
+    copyOnDevice(a.output, layerOutput.get(), sizeof(T) * outputCount);
+  }
+}
+
+template <typename T>
+void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
+  ensureUsable();
+  const RnnForwardArgs<T>& f = a.forward;
+  const RnnShape& s = f.shape;
+  const ReserveLayout layout(s);
+  const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
+  const DeviceLengths lengths(f.lengths, B);
+  const TimeMajor<T> input(s, f.input, s.inputSize);
+  const TimeMajor<T> dOutput(s, a.dOutput, s.layerOutputSize());
+  DeviceScratch<T> dGates(T_ * B * G);  // [T, B, G]
+  DeviceScratch<T> dHiddenGatesOwn(s.cell == Cell::Gru ? T_ * B * G : 0);
+  T* dHiddenGates = s.cell == Cell::Gru ? dHiddenGatesOwn.get() : dGates.get();
+  DeviceScratch<T> stateRows(4 * B * H);  // dh, dhPrev, dc, dResetHidden: [B, H] each
+  const int64_t widest = std::max(s.inputSize, s.layerOutputSize());
+  DeviceScratch<T> layerGradA(T_ * B * widest), layerGradB(T_ * B * widest);
+  T* dLayerOutput = layerGradA.get();  // [T, B, D*H] for the layer being processed
+  T* dLayerInput = layerGradB.get();   // [T, B, I_l]
+  bool haveLayerOutputGrad = dOutput.get() != nullptr;
+  if (haveLayerOutputGrad) copyOnDevice(dLayerOutput, dOutput.get(), sizeof(T) * T_ * B * s.layerOutputSize());
+  for (int64_t layer = L - 1; layer >= 0; --layer) {
+    const T* layerInput = layer == 0 ? input.get() : f.reserve + layout.layerInput(layer);
+    fillZero(dLayerInput, sizeof(T) * T_ * B * s.layerInputSize(layer));
+    for (int64_t dir = 0; dir < D; ++dir) {
+      const int64_t slot = layer * D + dir;
+      LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[slot], layer, dir, layerInput);
+      p.dGates = dGates.get();
+      p.dHiddenGates = dHiddenGates;
+      p.dResetHidden = stateRows.get() + 3 * B * H;
+      T* dh = stateRows.get();
+      T* dhPrev = stateRows.get() + B * H;
+      T* dc = stateRows.get() + 2 * B * H;
+      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
+      if (s.hasCellState()) copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc, B * H);
+      for (int64_t step = T_ - 1; step >= 0; --step) {
+        stepBackward(p, p.timeAt(step), lengths.get(), dh, dc, dhPrev, haveLayerOutputGrad ? dLayerOutput : nullptr, D, dir);
+        std::swap(dh, dhPrev);
+      }
+      copyOnDevice(a.dh0 + slot * B * H, dh, sizeof(T) * B * H);
+      if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
+      weightGradients(p, a.weightGrads[slot], dLayerInput);
+    }
+    if (layer > 0) {
+      const int64_t count = T_ * B * s.layerInputSize(layer);
+      if (f.dropout.active()) {
+        launch("applyDropout", count, applyDropout<T>, f.dropout.seed, static_cast<uint32_t>(layer - 1),
+               f.dropout.probability, dLayerInput, count);
+      }
+      std::swap(dLayerOutput, dLayerInput);
+      haveLayerOutputGrad = true;
+    }
+  }
+  if (s.batchFirst) {
+    launch("swapLeadingAxes", T_ * B * s.inputSize, swapLeadingAxes<T>, static_cast<const T*>(dLayerInput), a.dInput, T_,
+           B, s.inputSize);
+  } else {
+    copyOnDevice(a.dInput, dLayerInput, sizeof(T) * T_ * B * s.inputSize);
+  }
+}
+
+template <typename T>
+void addArrays(const T* x, const T* y, T* out, int64_t count) {
+  launch("addKernel", count, addKernel<T>, x, y, out, count);
+}
+
+template void rnnForwardCuda<float>(const RnnForwardArgs<float>&);
+template void rnnForwardCuda<double>(const RnnForwardArgs<double>&);
+template void rnnBackwardCuda<float>(const RnnBackwardArgs<float>&);
+template void rnnBackwardCuda<double>(const RnnBackwardArgs<double>&);
+template void addArrays<float>(const float*, const float*, float*, int64_t);
+template void addArrays<double>(const double*, const double*, double*, int64_t);
+
+}  // namespace gated::cuda

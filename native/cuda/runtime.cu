@@ -1,0 +1,129 @@
+#include "runtime.h"
+
+#include <mutex>
+#include <string>
+
+#include "device_query.h"
+
+namespace gated::cuda {
+namespace {
+
+struct Runtime {
+  bool ready = false;
+  std::string reason;
+  const CublasApi* api = nullptr;
+  cudaStream_t stream = nullptr;
+  cublasHandle_t handle = nullptr;
+  bool tf32 = false;
+};
+
+std::mutex mutex;
+
+void applyMathMode(Runtime& r) {
+  checkCublas(r.api->setMathMode(r.handle, r.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
+}
+
+Runtime& runtime() {
+  static Runtime r;
+  static bool started = false;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (started) return r;
+  started = true;
+  const CudaStatus status = queryCuda();
+  if (!status.usable) {
+    r.reason = status.reason;
+    return r;
+  }
+  std::string reason;
+  r.api = loadCublas(&reason);
+  if (!r.api) {
+    r.reason = reason;
+    return r;
+  }
+  try {
+    checkCuda(cudaSetDevice(0), "cudaSetDevice");
+    checkCuda(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+    checkCublas(r.api->create(&r.handle), "cublasCreate");
+    checkCublas(r.api->setStream(r.handle, r.stream), "cublasSetStream");
+    applyMathMode(r);
+    r.ready = true;
+  } catch (const CudaError& error) {
+    r.reason = error.what();
+  }
+  return r;
+}
+
+Runtime& ready() {
+  Runtime& r = runtime();
+  if (!r.ready) throw CudaError("gated: CUDA is not usable: " + r.reason);
+  return r;
+}
+
+}  // namespace
+
+void failCuda(const char* what, cudaError_t error) {
+  cudaGetLastError();  // clear a non-sticky error so the next call starts clean
+  throw CudaError(std::string("gated: ") + what + " failed: " + cudaGetErrorName(error) + ": " + cudaGetErrorString(error),
+                  error == cudaErrorMemoryAllocation);
+}
+
+void checkCublas(cublasStatus_t status, const char* what) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  std::string unused;
+  const CublasApi* api = loadCublas(&unused);
+  const std::string text = api ? api->statusString(status) : "status " + std::to_string(static_cast<int>(status));
+  throw CudaError(std::string("gated: ") + what + " failed: " + text, status == CUBLAS_STATUS_ALLOC_FAILED);
+}
+
+void checkLaunch(const char* kernel) { checkCuda(cudaGetLastError(), kernel); }
+
+void ensureUsable() { ready(); }
+
+std::string unusableReason() {
+  Runtime& r = runtime();
+  return r.ready ? "" : r.reason;
+}
+
+std::string cublasPath() {
+  Runtime& r = runtime();
+  return r.api ? r.api->path : "";
+}
+
+cudaStream_t stream() { return ready().stream; }
+const CublasApi& cublas() { return *ready().api; }
+cublasHandle_t cublasHandle() { return ready().handle; }
+
+void setTf32(bool enabled) {
+  Runtime& r = ready();
+  r.tf32 = enabled;
+  applyMathMode(r);
+}
+
+bool tf32() { return runtime().tf32; }
+
+void copyToDevice(void* device, const void* host, size_t bytes) {
+  if (bytes == 0) return;
+  checkCuda(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream()), "cudaMemcpyAsync (host to device)");
+  // The host buffer belongs to JavaScript and may change once this returns: wait for the copy.
+  checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
+}
+
+void copyToHost(void* host, const void* device, size_t bytes) {
+  if (bytes == 0) return;
+  checkCuda(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream()), "cudaMemcpyAsync (device to host)");
+  checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
+}
+
+void copyOnDevice(void* to, const void* from, size_t bytes) {
+  if (bytes == 0) return;
+  checkCuda(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, stream()), "cudaMemcpyAsync (device to device)");
+}
+
+void fillZero(void* device, size_t bytes) {
+  if (bytes == 0) return;
+  checkCuda(cudaMemsetAsync(device, 0, bytes, stream()), "cudaMemsetAsync");
+}
+
+void synchronize() { checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize"); }
+
+}  // namespace gated::cuda

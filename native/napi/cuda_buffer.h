@@ -1,0 +1,96 @@
+// CUDA buffers as JavaScript sees them: an external value, tagged so that no other object passes
+// for one, that owns a block of device memory. dispose() frees it at once (cudaFree in the TS
+// layer); the garbage collector's finalizer frees what was never disposed.
+#pragma once
+#include <napi.h>
+
+#include <string>
+
+#include "../cuda/cuda_api.h"
+#include "args.h"
+
+namespace gated::napi {
+
+struct DeviceBuffer {
+  void* data = nullptr;  // null once freed
+  int64_t length = 0;    // elements
+  napi_typedarray_type type = napi_float32_array;
+};
+
+inline const napi_type_tag kDeviceBufferTag = {0x6761746564637564ULL, 0x6162756666657231ULL};
+
+inline size_t elementBytes(napi_typedarray_type type) {
+  switch (type) {
+    case napi_float64_array:
+    case napi_bigint64_array: return 8;
+    case napi_uint8_array: return 1;
+    default: return 4;
+  }
+}
+
+inline const char* typeName(napi_typedarray_type type) {
+  switch (type) {
+    case napi_float32_array: return "float32";
+    case napi_float64_array: return "float64";
+    case napi_int32_array: return "int32";
+    case napi_bigint64_array: return "int64";
+    case napi_uint8_array: return "bool";
+    default: return "unsupported";
+  }
+}
+
+// A new buffer of `length` elements (uninitialised device memory) owned by the returned value.
+inline Napi::Value newDeviceBuffer(Napi::Env env, napi_typedarray_type type, int64_t length) {
+  auto* buffer = new DeviceBuffer();
+  buffer->type = type;
+  buffer->length = length;
+  try {
+    buffer->data = cuda::allocate(elementBytes(type) * static_cast<size_t>(length > 0 ? length : 1));
+  } catch (...) {
+    delete buffer;
+    throw;
+  }
+  auto external = Napi::External<DeviceBuffer>::New(env, buffer, [](Napi::Env, DeviceBuffer* b) {
+    cuda::release(b->data);
+    delete b;
+  });
+  napi_type_tag_object(env, external, &kDeviceBufferTag);
+  return external;
+}
+
+// The buffer behind `value`, or a TypeError naming `name`.
+inline DeviceBuffer* deviceBuffer(const Napi::Value& value, const std::string& name) {
+  Napi::Env env = value.Env();
+  bool tagged = false;
+  if (value.IsExternal()) napi_check_object_type_tag(env, value, &kDeviceBufferTag, &tagged);
+  if (!tagged) throwTypeError(env, "expected " + name + " to be a CUDA buffer");
+  auto* buffer = value.As<Napi::External<DeviceBuffer>>().Data();
+  if (!buffer->data) throwTypeError(env, name + " is a CUDA buffer that was already freed");
+  return buffer;
+}
+
+template <typename T> constexpr napi_typedarray_type kTypeOf = TypedArrayKind<T>::type;
+
+// Buffers of RnnForwardArgs on the device (see rnn_args.h).
+struct DeviceMemory {
+  template <typename T>
+  static T* data(const Napi::Value& value, const std::string& name, int64_t length) {
+    DeviceBuffer* buffer = deviceBuffer(value, name);
+    if (buffer->type != kTypeOf<T>) {
+      throwTypeError(value.Env(), "expected " + name + " to be a CUDA buffer of " + typeName(kTypeOf<T>) + " but it holds " +
+                                      typeName(buffer->type));
+    }
+    if (buffer->length != length) {
+      throwRangeError(value.Env(), "expected " + name + " to hold " + std::to_string(length) + " elements but it holds " +
+                                       std::to_string(buffer->length));
+    }
+    return static_cast<T*>(buffer->data);
+  }
+  template <typename T>
+  static T* optionalData(const Napi::Value& value, const std::string& name, int64_t length) {
+    if (value.IsNull() || value.IsUndefined()) return nullptr;
+    return data<T>(value, name, length);
+  }
+};
+
+}  // namespace gated::napi

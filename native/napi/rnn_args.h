@@ -1,0 +1,95 @@
+// The arguments of rnnForward / rnnBackward, shared by the CPU and CUDA bindings. `Memory` says
+// where the float buffers live: HostMemory (typed arrays) or DeviceMemory (CUDA buffers, in
+// cuda_buffer.h). lengths is always a host Int32Array.
+#pragma once
+#include <napi.h>
+
+#include <algorithm>
+#include <string>
+
+#include "../core/rnn_shape.h"
+#include "../cpu/rnn_cpu.h"
+#include "args.h"
+
+namespace gated::napi {
+
+struct HostMemory {
+  template <typename T>
+  static T* data(const Napi::Value& value, const std::string& name, int64_t length) {
+    return typedArrayData<T>(value, name, length);
+  }
+  template <typename T>
+  static T* optionalData(const Napi::Value& value, const std::string& name, int64_t length) {
+    return optionalTypedArrayData<T>(value, name, length);
+  }
+};
+
+constexpr int64_t kMaxDimension = int64_t(1) << 31;
+
+inline RnnShape parseShape(const Napi::Object& spec) {
+  RnnShape s;
+  s.cell = static_cast<Cell>(integerField(spec, "cell", 0, 4));
+  s.inputSize = integerField(spec, "inputSize", 1, kMaxDimension);
+  s.hiddenSize = integerField(spec, "hiddenSize", 1, kMaxDimension);
+  s.numLayers = integerField(spec, "numLayers", 1, 1 << 16);
+  s.bidirectional = booleanField(spec, "bidirectional");
+  s.hasBias = booleanField(spec, "bias");
+  s.batchFirst = booleanField(spec, "batchFirst");
+  s.seqLen = integerField(spec, "seqLen", 1, kMaxDimension);
+  s.batch = integerField(spec, "batch", 1, kMaxDimension);
+  const double widest = static_cast<double>(std::max({s.inputSize, s.gateWidth(), s.layerOutputSize()}));
+  const double largestBuffer = static_cast<double>(s.seqLen + 1) * static_cast<double>(s.batch) * widest *
+                               static_cast<double>(s.stateCount());
+  if (largestBuffer > 1e15 || static_cast<double>(s.gateWidth()) * widest > 1e15) {
+    throwRangeError(spec.Env(), "the sizes in spec describe buffers too large to address");
+  }
+  return s;
+}
+
+inline std::string weightName(int64_t index) { return "weights[" + std::to_string(index) + "]"; }
+
+// Reads the arguments shared by forward and backward (info[0..6]) and checks every size.
+template <typename T, typename Memory>
+RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RnnForwardArgs<T> a;
+  const Napi::Object spec = objectArgument(info[0], "spec");
+  a.shape = parseShape(spec);
+  const RnnShape& s = a.shape;
+  const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
+  a.input = Memory::template data<T>(info[1], "input", s.seqLen * s.batch * s.inputSize);
+  if (!info[2].IsArray()) throwTypeError(env, "expected weights to be an array");
+  const Napi::Array weights = info[2].As<Napi::Array>();
+  const int64_t perSlot = s.tensorsPerLayerDirection();
+  if (static_cast<int64_t>(weights.Length()) != s.stateCount() * perSlot) {
+    throwRangeError(env, "expected " + std::to_string(s.stateCount() * perSlot) + " weight tensors but got " +
+                             std::to_string(weights.Length()));
+  }
+  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
+    const int64_t base = slot * perSlot, G = s.gateWidth();
+    LayerWeights<T> w;
+    w.inputWeight = Memory::template data<T>(weights.Get(base), weightName(base), G * s.layerInputSize(slot / s.directions()));
+    w.hiddenWeight = Memory::template data<T>(weights.Get(base + 1), weightName(base + 1), G * s.hiddenSize);
+    if (s.hasBias) {
+      w.inputBias = Memory::template data<T>(weights.Get(base + 2), weightName(base + 2), G);
+      w.hiddenBias = Memory::template data<T>(weights.Get(base + 3), weightName(base + 3), G);
+    }
+    a.weights.push_back(w);
+  }
+  a.lengths = optionalTypedArrayData<int32_t>(info[3], "lengths", s.batch);
+  if (a.lengths) {
+    for (int64_t b = 0; b < s.batch; ++b) {
+      if (a.lengths[b] < 0 || a.lengths[b] > s.seqLen) {
+        throwRangeError(env, "expected lengths[" + std::to_string(b) + "] in [0, " + std::to_string(s.seqLen) +
+                                 "] but got " + std::to_string(a.lengths[b]));
+      }
+    }
+  }
+  a.h0 = Memory::template optionalData<T>(info[4], "h0", stateCount);
+  a.c0 = s.hasCellState() ? Memory::template optionalData<T>(info[5], "c0", stateCount) : nullptr;
+  a.dropout.probability = numberField(spec, "dropout", 0, 1);
+  a.dropout.seed = bigintArgument(info[6], "seed");
+  return a;
+}
+
+}  // namespace gated::napi
