@@ -13,6 +13,7 @@
         "native/cpu/pool.cc",
         "native/cpu/ops/elementwise.cc",
         "native/cpu/ops/embedding.cc",
+        "native/cpu/ops/optimizer.cc",
         "native/cpu/ops/reduce.cc",
         "native/cpu/rnn_cpu.cc",
         "native/cpu/rnn_step.cc",
@@ -24,7 +25,8 @@
         "native/napi/random_binding.cc",
         "native/napi/rnn_binding.cc",
         "native/cuda/cuda_stub.cc",
-        "native/cuda/device_query_stub.cc"
+        "native/cuda/device_query_stub.cc",
+        "native/cuda/ops_stub.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -5,7 +5,7 @@ import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
 import { Tensor } from '../ts/tensor';
 
-export const GOLDEN_DIR = path.join(__dirname, 'golden');
+export const GOLDEN_DIR = process.env.GATED_GOLDEN_DIR ?? path.join(__dirname, 'golden');
 
 export interface CaseConfig {
   name: string;

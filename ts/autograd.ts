@@ -1,6 +1,6 @@
 // The tape: ops that may need gradients record a coarse node (an RNN layer stack is one node whose
 // backward is the native backward). backward() walks the recorded nodes in reverse order.
-import { CudaArray } from './cuda_array';
+import { CudaArray, collectingInto } from './cuda_array';
 import { DType, FloatDType, TypedArray, allocate, isFloatDType } from './dtype';
 import { Tensor } from './tensor';
 import { Disposable, closeScope, openScope, untrack } from './scope';
@@ -133,8 +133,9 @@ function added(a: GradArray, b: GradArray): GradArray {
   return out;
 }
 
+/** A copy that outlives the backward pass (made outside its arena). */
 function copyOf(grad: GradArray): GradArray {
-  return grad instanceof CudaArray ? grad.clone() : (grad.slice() as FloatArray);
+  return grad instanceof CudaArray ? collectingInto(null, () => grad.clone()) : (grad.slice() as FloatArray);
 }
 
 function accumulateLeaf(leaf: Tensor, grad: GradArray): void {
@@ -229,6 +230,13 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
     return grad ? checkGrad(grad, tensor, `grads[${i}]`) : grad === null ? zerosLike(tensor) : onesLike(tensor);
   });
   const pending = new Map<GradNode, (GradArray | null)[]>();
+  // Device memory does not wait for the garbage collector: every CUDA array made on the way (the
+  // gradients and the backward functions' temporaries) is freed when the pass ends; leaves keep copies.
+  const deviceArrays = new Set<CudaArray>();
+  const keep = <G extends GradArray | null>(grad: G): G => {
+    if (grad instanceof CudaArray) deviceArrays.add(grad);
+    return grad;
+  };
   const pushGrad = (tensor: Tensor, grad: GradArray): void => {
     if (!tensor.gradEdge) {
       if (tensor.requiresGrad) accumulateLeaf(tensor, grad);
@@ -238,7 +246,7 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
     let slots = pending.get(node);
     if (!slots) pending.set(node, (slots = node.outputShapes.map(() => null)));
     const existing = slots[index];
-    slots[index] = existing ? added(existing, grad) : grad;
+    slots[index] = existing ? keep(added(existing, grad)) : grad;
   };
   const roots = new Set<GradNode>();
   tensors.forEach((t) => t.gradEdge && roots.add(t.gradEdge.node));
@@ -251,18 +259,34 @@ export function backward(tensors: Tensor[], grads?: (Tensor | null)[], options: 
       );
     }
   }
+  try {
+    collectingInto(deviceArrays, () => backwardThrough(order, tensors, seeds.map(keep), pending, pushGrad, keep));
+  } finally {
+    deviceArrays.forEach((array) => array.free());
+  }
+  if (!retainGraph) order.forEach((node) => node.release());
+}
+
+/** Runs each node's backward in order, passing the gradients it returns on to its inputs. */
+function backwardThrough(
+  order: GradNode[],
+  tensors: Tensor[],
+  seeds: GradArray[],
+  pending: Map<GradNode, (GradArray | null)[]>,
+  pushGrad: (tensor: Tensor, grad: GradArray) => void,
+  keep: (grad: GradArray | null) => GradArray | null,
+): void {
   tensors.forEach((tensor, i) => pushGrad(tensor, seeds[i]));
   for (const node of order) {
     const outputGrads = pending.get(node);
     if (!outputGrads) continue;
     pending.delete(node);
-    const inputGrads = node.backward(outputGrads);
+    const inputGrads = node.backward(outputGrads).map(keep);
     node.inputs.forEach((input, i) => {
       const grad = inputGrads[i];
       if (input && grad && input.requiresGrad) pushGrad(input, grad);
     });
   }
-  if (!retainGraph) order.forEach((node) => node.release());
 }
 
 function zerosLike(tensor: Tensor): GradArray {

@@ -4,6 +4,23 @@
 import { DType, TypedArray, allocate } from './dtype';
 import { CudaBuffer, native } from './native';
 
+/**
+ * While backward() runs, every CudaArray made is collected here and freed when it ends: gradients
+ * and the temporaries of backward functions (leaves keep copies made outside the arena).
+ */
+let arena: Set<CudaArray> | null = null;
+
+/** Runs fn with `set` collecting the CudaArrays made meanwhile (null: none collected). */
+export function collectingInto<T>(set: Set<CudaArray> | null, fn: () => T): T {
+  const previous = arena;
+  arena = set;
+  try {
+    return fn();
+  } finally {
+    arena = previous;
+  }
+}
+
 export class CudaArray {
   private handle: CudaBuffer | null;
 
@@ -13,6 +30,7 @@ export class CudaArray {
     readonly dtype: DType,
   ) {
     this.handle = handle;
+    arena?.add(this);
   }
 
   /** Uninitialised device memory for `length` elements. */

@@ -56,6 +56,9 @@ export interface CudaBuffer {
   readonly __cudaBuffer: unique symbol;
 }
 
+/** A buffer a native op reads or writes: on the CPU or on CUDA. */
+export type NativeArray = TypedArray | CudaBuffer;
+
 /** The CUDA twins of RnnForwardResult / RnnBackwardResult: every array is a CudaBuffer. */
 export interface CudaRnnForwardResult {
   output: CudaBuffer;
@@ -68,6 +71,27 @@ export interface CudaRnnBackwardResult {
   dh0: CudaBuffer;
   dc0?: CudaBuffer;
   dWeights: CudaBuffer[];
+}
+
+/** One optimizer step (native/core/optim_math.h); a kind ignores the fields of the others. */
+export interface NativeOptimizerStep {
+  kind: number; // 0 SGD, 1 Adam / AdamW, 2 RMSprop
+  lr: number;
+  weightDecay: number;
+  maximize: boolean;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  firstMomentum: boolean;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  stepSize: number;
+  correction2Sqrt: number;
+  amsgrad: boolean;
+  decoupled: boolean;
+  alpha: number;
+  centered: boolean;
 }
 
 /** rnnForward's arguments (rnnBackward takes the same first seven). */
@@ -102,7 +126,7 @@ export interface NativeAddon {
   ): RnnBackwardResult;
   fillUniform(array: FloatArray, seed: bigint, stream: number, offset: bigint, low: number, high: number): void;
   fillNormal(array: FloatArray, seed: bigint, stream: number, offset: bigint, mean: number, std: number): void;
-  applyDropout(array: FloatArray, seed: bigint, stream: number, probability: number): void;
+  applyDropout(array: FloatArray | CudaBuffer, seed: bigint, stream: number, probability: number): void;
   philoxBlock(counter: Uint32Array, key: Uint32Array): Uint32Array;
   setKernel(name: string, variant: string): void;
   getKernel(name: string): string;
@@ -150,18 +174,27 @@ export interface NativeAddon {
   cudaReadiness(): { reason: string; cublasPath: string };
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.
-  binary(op: number, shape: number[], a: TypedArray, aStrides: number[], aOffset: number, b: TypedArray, bStrides: number[], bOffset: number, out: TypedArray): void;
-  unary(op: number, shape: number[], a: TypedArray, aStrides: number[], aOffset: number, out: TypedArray): void;
-  unaryGrad(op: number, grad: FloatArray, saved: FloatArray, out: FloatArray): void;
-  maskedFill(shape: number[], a: TypedArray, aStrides: number[], aOffset: number, mask: Uint8Array, maskStrides: number[], maskOffset: number, value: number, out: TypedArray): void;
-  sumTo(inShape: number[], input: TypedArray, outShape: number[], out: TypedArray): void;
-  maxAlong(outer: number, n: number, inner: number, input: TypedArray, values: TypedArray, indices: BigInt64Array): void;
-  softmax(log: boolean, outer: number, n: number, inner: number, input: FloatArray, out: FloatArray): void;
-  softmax(log: boolean, outer: number, n: number, inner: number, y: FloatArray, grad: FloatArray, out: FloatArray): void;
-  matmul(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, a: FloatArray, aBatchStride: number, b: FloatArray, bBatchStride: number, out: FloatArray): void;
+  // Every buffer of one call is a typed array (the CPU runs it) or every one a CUDA buffer.
+  binary(op: number, shape: number[], a: NativeArray, aStrides: number[], aOffset: number, b: NativeArray, bStrides: number[], bOffset: number, out: NativeArray): void;
+  unary(op: number, shape: number[], a: NativeArray, aStrides: number[], aOffset: number, out: NativeArray): void;
+  /** One optimizer step in place; a, b, c the kind's state buffers (SGD: momentum; Adam: m, v, vMax; RMSprop: square, mean, momentum). */
+  optimizerStep(step: NativeOptimizerStep, param: NativeArray, grad: NativeArray, a: NativeArray | null, b: NativeArray | null, c: NativeArray | null): void;
+  /** dst at (dstStrides, dstOffset) = src at (srcStrides, srcOffset), over `shape`. */
+  copyInto(shape: number[], src: NativeArray, srcStrides: number[], srcOffset: number, dst: NativeArray, dstStrides: number[], dstOffset: number): void;
+  /** out = input converted to out's element type (same length). */
+  cast(input: NativeArray, out: NativeArray): void;
+  unaryGrad(op: number, grad: NativeArray, saved: NativeArray, out: NativeArray): void;
+  maskedFill(shape: number[], a: NativeArray, aStrides: number[], aOffset: number, mask: NativeArray, maskStrides: number[], maskOffset: number, value: number, out: NativeArray): void;
+  sumTo(inShape: number[], input: NativeArray, outShape: number[], out: NativeArray): void;
+  maxAlong(outer: number, n: number, inner: number, input: NativeArray, values: NativeArray, indices: NativeArray): void;
+  /** out [outer, n, inner] = zeros, with values [outer, inner] at the positions indices [outer, inner] pick along n. */
+  scatterAlong(outer: number, n: number, inner: number, indices: NativeArray, values: NativeArray, out: NativeArray): void;
+  softmax(log: boolean, outer: number, n: number, inner: number, input: NativeArray, out: NativeArray): void;
+  softmax(log: boolean, outer: number, n: number, inner: number, y: NativeArray, grad: NativeArray, out: NativeArray): void;
+  matmul(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, a: NativeArray, aBatchStride: number, b: NativeArray, bBatchStride: number, out: NativeArray): void;
   /** Returns the position of the first index outside [0, rows), or -1. */
-  embedding(table: FloatArray, rows: number, width: number, indices: Int32Array | BigInt64Array, out: FloatArray): number;
-  embeddingBackward(grad: FloatArray, indices: Int32Array | BigInt64Array, width: number, rows: number, paddingIndex: number, out: FloatArray): void;
+  embedding(table: NativeArray, rows: number, width: number, indices: NativeArray, out: NativeArray): number;
+  embeddingBackward(grad: NativeArray, indices: NativeArray, width: number, rows: number, paddingIndex: number, out: NativeArray): void;
 }
 
 /** Where the addon may be: GATED_ADDON_PATH, then the cmake-js build, then a node-gyp build. */

@@ -45,6 +45,11 @@ export class Storage {
     return buffer;
   }
 
+  /** The data on whichever device it is. */
+  get contents(): TypedArray | CudaArray {
+    return this.live();
+  }
+
   private live(): TypedArray | CudaArray {
     if (this.buffer === null) throw new Error('gated: internal error: storage used after its last reference went');
     return this.buffer;

@@ -3,7 +3,7 @@ import { GradNode, backward } from './autograd';
 import { CudaArray } from './cuda_array';
 import { DType, TypedArray, isFloatDType } from './dtype';
 import { contiguousStrides, elementCount, isContiguous } from './layout';
-import { gatherContiguous } from './ops/raw';
+import { gatherContiguous, gatherHost } from './ops/raw';
 import { track, untrack } from './scope';
 import { Device, Storage } from './storage';
 import { checkInteger, rangeError, received, shapeString, typeError } from './validate';
@@ -99,6 +99,18 @@ export class Tensor {
   contiguousData(name = 'tensor'): TypedArray {
     const storage = this.liveStorage(name);
     if (this.isContiguous) return storage.data.subarray(this.offset, this.offset + this.size);
+    return gatherHost(this);
+  }
+
+  /**
+   * @internal The elements in row-major order on the tensor's device: the storage itself when it
+   * is exactly this contiguous tensor, else a contiguous copy (a typed array or a CudaArray).
+   */
+  deviceData(name = 'tensor'): TypedArray | CudaArray {
+    const storage = this.liveStorage(name);
+    if (storage.device === 'cpu') return this.contiguousData(name);
+    const whole = storage.cudaData;
+    if (this.isContiguous && this.offset === 0 && whole.length === this.size) return whole;
     return gatherContiguous(this);
   }
 

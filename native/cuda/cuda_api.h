@@ -58,6 +58,9 @@ bool tf32();
 template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>& args);
 template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>& args);
 
+// data [count] *= the dropout factors the CPU's applyDropoutMask uses (the same masks).
+template <typename T> void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t count);
+
 // out [count] = a [count] + b [count] on the device (gradient accumulation).
 template <typename T> void addArrays(const T* a, const T* b, T* out, int64_t count);
 

@@ -277,6 +277,11 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
 }
 
 template <typename T>
+void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t count) {
+  launch("applyDropout", count, applyDropout<T>, spec.seed, stream, spec.probability, data, count);
+}
+
+template <typename T>
 void addArrays(const T* x, const T* y, T* out, int64_t count) {
   launch("addKernel", count, addKernel<T>, x, y, out, count);
 }
@@ -285,6 +290,8 @@ template void rnnForwardCuda<float>(const RnnForwardArgs<float>&);
 template void rnnForwardCuda<double>(const RnnForwardArgs<double>&);
 template void rnnBackwardCuda<float>(const RnnBackwardArgs<float>&);
 template void rnnBackwardCuda<double>(const RnnBackwardArgs<double>&);
+template void applyDropoutMask<float>(const DropoutSpec&, uint32_t, float*, int64_t);
+template void applyDropoutMask<double>(const DropoutSpec&, uint32_t, double*, int64_t);
 template void addArrays<float>(const float*, const float*, float*, int64_t);
 template void addArrays<double>(const double*, const double*, double*, int64_t);
 

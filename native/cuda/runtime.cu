@@ -20,7 +20,7 @@ struct Runtime {
 std::mutex mutex;
 
 void applyMathMode(Runtime& r) {
-  checkCublas(r.api->setMathMode(r.handle, r.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
+  checkCublas(r.api->setMathMode(r.handle, r.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
 }
 
 Runtime& runtime() {

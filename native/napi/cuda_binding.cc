@@ -25,19 +25,6 @@
 namespace gated::napi {
 namespace {
 
-using Binding = Napi::Value (*)(const Napi::CallbackInfo&);
-
-template <Binding Fn>
-Napi::Value guarded(const Napi::CallbackInfo& info) {
-  try {
-    return Fn(info);
-  } catch (const cuda::CudaError& error) {
-    Napi::Error jsError = Napi::Error::New(info.Env(), error.what());
-    if (error.outOfMemory()) jsError.Set("code", Napi::String::New(info.Env(), "ERR_GATED_CUDA_OUT_OF_MEMORY"));
-    throw jsError;
-  }
-}
-
 napi_typedarray_type dtypeArgument(const Napi::Value& value) {
   const std::string name = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
   if (name == "float32") return napi_float32_array;
@@ -66,9 +53,7 @@ Napi::Value alloc(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value freeBuffer(const Napi::CallbackInfo& info) {
-  DeviceBuffer* buffer = deviceBuffer(info[0], "buffer");
-  cuda::release(buffer->data);
-  buffer->data = nullptr;
+  deviceBuffer(info[0], "buffer")->free(info.Env());
   return info.Env().Undefined();
 }
 

@@ -1,6 +1,7 @@
 // CUDA buffers as JavaScript sees them: an external value, tagged so that no other object passes
-// for one, that owns a block of device memory. dispose() frees it at once (cudaFree in the TS
-// layer); the garbage collector's finalizer frees what was never disposed.
+// for one, that owns a block of device memory. The TS layer frees it at once (cudaFree) when its
+// last tensor goes; the garbage collector's finalizer frees what was never freed, and V8 is told
+// the device bytes held, so that memory pressure on the GPU also prompts a collection.
 #pragma once
 #include <napi.h>
 
@@ -15,6 +16,14 @@ struct DeviceBuffer {
   void* data = nullptr;  // null once freed
   int64_t length = 0;    // elements
   napi_typedarray_type type = napi_float32_array;
+  int64_t bytes = 0;     // as reported to V8
+
+  void free(Napi::Env env) {
+    if (!data) return;
+    cuda::release(data);
+    data = nullptr;
+    Napi::MemoryManagement::AdjustExternalMemory(env, -bytes);
+  }
 };
 
 inline const napi_type_tag kDeviceBufferTag = {0x6761746564637564ULL, 0x6162756666657231ULL};
@@ -44,14 +53,16 @@ inline Napi::Value newDeviceBuffer(Napi::Env env, napi_typedarray_type type, int
   auto* buffer = new DeviceBuffer();
   buffer->type = type;
   buffer->length = length;
+  buffer->bytes = static_cast<int64_t>(elementBytes(type)) * (length > 0 ? length : 1);
   try {
-    buffer->data = cuda::allocate(elementBytes(type) * static_cast<size_t>(length > 0 ? length : 1));
+    buffer->data = cuda::allocate(static_cast<size_t>(buffer->bytes));
   } catch (...) {
     delete buffer;
     throw;
   }
-  auto external = Napi::External<DeviceBuffer>::New(env, buffer, [](Napi::Env, DeviceBuffer* b) {
-    cuda::release(b->data);
+  Napi::MemoryManagement::AdjustExternalMemory(env, buffer->bytes);
+  auto external = Napi::External<DeviceBuffer>::New(env, buffer, [](Napi::Env finalizing, DeviceBuffer* b) {
+    b->free(finalizing);
     delete b;
   });
   napi_type_tag_object(env, external, &kDeviceBufferTag);
@@ -92,5 +103,20 @@ struct DeviceMemory {
     return data<T>(value, name, length);
   }
 };
+
+using Binding = Napi::Value (*)(const Napi::CallbackInfo&);
+
+// Fn, with a CUDA failure turned into a JavaScript Error (code ERR_GATED_CUDA_OUT_OF_MEMORY when
+// device memory ran out).
+template <Binding Fn>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return Fn(info);
+  } catch (const cuda::CudaError& error) {
+    Napi::Error jsError = Napi::Error::New(info.Env(), error.what());
+    if (error.outOfMemory()) jsError.Set("code", Napi::String::New(info.Env(), "ERR_GATED_CUDA_OUT_OF_MEMORY"));
+    throw jsError;
+  }
+}
 
 }  // namespace gated::napi

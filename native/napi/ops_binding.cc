@@ -1,11 +1,15 @@
 // Tensor ops for the autograd layer. Every buffer is checked against the shape and strides that
-// address it, so no call reads or writes outside its arrays.
+// address it, so no call reads or writes outside its arrays. Buffers are typed arrays (the CPU
+// kernels run) or CUDA buffers (the CUDA kernels run); one call never mixes the two.
 //   binary(op, shape, a, aStrides, aOffset, b, bStrides, bOffset, out)
 //   unary(op, shape, a, aStrides, aOffset, out)            unaryGrad(op, grad, saved, out)
+//   copyInto(shape, src, srcStrides, srcOffset, dst, dstStrides, dstOffset)   cast(input, out) (CUDA only)
 //   maskedFill(shape, a, aStrides, aOffset, mask, maskStrides, maskOffset, value, out)
+//   scatterAlong(outer, n, inner, indices, values, out)
 //   sumTo(inShape, input, outShape, out)                   maxAlong(outer, n, inner, input, values, indices)
 //   softmax(log, outer, n, inner, input, out)              softmaxBackward(log, outer, n, inner, y, grad, out)
 //   matmul(batch, M, N, K, transA, transB, a, aBatchStride, b, bBatchStride, out)
+//   optimizerStep(step, param, grad, a, b, c)            one SGD / Adam / RMSprop step in place
 //   embedding(table, rows, width, indices, out)            embeddingBackward(grad, indices, width, rows, paddingIndex, out)
 #include <napi.h>
 
@@ -13,11 +17,14 @@
 #include <vector>
 
 #include "../cpu/gemm.h"
+#include "../cuda/ops_api.h"
 #include "../cpu/ops/elementwise.h"
 #include "../cpu/ops/embedding.h"
+#include "../cpu/ops/optimizer.h"
 #include "../cpu/ops/reduce.h"
 #include "args.h"
 #include "bindings.h"
+#include "cuda_buffer.h"
 
 namespace gated::napi {
 namespace {
@@ -26,16 +33,30 @@ struct AnyArray {
   napi_typedarray_type type = napi_float32_array;
   void* data = nullptr;
   int64_t length = 0;
+  bool onDevice = false;
 };
 
 AnyArray anyArray(const Napi::Value& value, const std::string& name) {
-  if (!value.IsTypedArray()) throwTypeError(value.Env(), "expected " + name + " to be a typed array");
+  if (value.IsExternal()) {
+    const DeviceBuffer* buffer = deviceBuffer(value, name);
+    return AnyArray{buffer->type, buffer->data, buffer->length, true};
+  }
+  if (!value.IsTypedArray()) throwTypeError(value.Env(), "expected " + name + " to be a typed array or a CUDA buffer");
   Napi::TypedArray array = value.As<Napi::TypedArray>();
   AnyArray out;
   out.type = array.TypedArrayType();
   out.data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
   out.length = static_cast<int64_t>(array.ElementLength());
   return out;
+}
+
+// Whether the buffers are CUDA buffers; a TypeError when some are and some are not.
+bool onDevice(Napi::Env env, std::initializer_list<const AnyArray*> arrays) {
+  const bool first = (*arrays.begin())->onDevice;
+  for (const AnyArray* array : arrays) {
+    if (array->onDevice != first) throwTypeError(env, "expected every buffer of one op on one device (all CPU or all CUDA)");
+  }
+  return first;
 }
 
 void expectType(Napi::Env env, const AnyArray& array, napi_typedarray_type type, const std::string& name) {
@@ -118,10 +139,18 @@ Napi::Value binary(const Napi::CallbackInfo& info) {
   expectLength(env, out, countOf(env, shape), "out");
   const StridedOperand sa = operand(env, shape, info[3], info[4], a, "a");
   const StridedOperand sb = operand(env, shape, info[6], info[7], b, "b");
+  const bool device = onDevice(env, {&a, &b, &out});
   byType(env, a.type, false, "a", [&](auto zero) {
     using T = decltype(zero);
-    if (isComparison(op)) compareOp(op, shape, static_cast<T*>(a.data), sa, static_cast<T*>(b.data), sb, static_cast<uint8_t*>(out.data));
-    else binaryOp(op, shape, static_cast<T*>(a.data), sa, static_cast<T*>(b.data), sb, static_cast<T*>(out.data));
+    const T* x = static_cast<T*>(a.data);
+    const T* y = static_cast<T*>(b.data);
+    if (isComparison(op)) {
+      auto* result = static_cast<uint8_t*>(out.data);
+      device ? cuda::compareOp(op, shape, x, sa, y, sb, result) : compareOp(op, shape, x, sa, y, sb, result);
+    } else {
+      auto* result = static_cast<T*>(out.data);
+      device ? cuda::binaryOp(op, shape, x, sa, y, sb, result) : binaryOp(op, shape, x, sa, y, sb, result);
+    }
   });
   return env.Undefined();
 }
@@ -136,9 +165,43 @@ Napi::Value unary(const Napi::CallbackInfo& info) {
   expectLength(env, out, countOf(env, shape), "out");
   const StridedOperand sa = operand(env, shape, info[3], info[4], a, "a");
   const bool exact = op == UnaryOp::Copy || op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Relu || op == UnaryOp::Square;
+  const bool device = onDevice(env, {&a, &out});
   byType(env, a.type, !exact, "a", [&](auto zero) {
     using T = decltype(zero);
-    unaryOp(op, shape, static_cast<T*>(a.data), sa, static_cast<T*>(out.data));
+    const T* x = static_cast<T*>(a.data);
+    T* result = static_cast<T*>(out.data);
+    device ? cuda::unaryOp(op, shape, x, sa, result) : unaryOp(op, shape, x, sa, result);
+  });
+  return env.Undefined();
+}
+
+Napi::Value copyIntoBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<int64_t> shape = integers(info[0], "shape", 0);
+  const AnyArray src = anyArray(info[1], "src"), dst = anyArray(info[4], "dst");
+  expectType(env, dst, src.type, "dst");
+  const StridedOperand ss = operand(env, shape, info[2], info[3], src, "src");
+  const StridedOperand sd = operand(env, shape, info[5], info[6], dst, "dst");
+  const bool device = onDevice(env, {&src, &dst});
+  byType(env, src.type, false, "src", [&](auto zero) {
+    using T = decltype(zero);
+    const T* from = static_cast<T*>(src.data);
+    T* to = static_cast<T*>(dst.data);
+    device ? cuda::copyInto(shape, from, ss, to, sd) : copyInto(shape, from, ss, to, sd);
+  });
+  return env.Undefined();
+}
+
+// cast(input, out): CUDA buffers only (the CPU casts in JavaScript).
+Napi::Value castBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const AnyArray input = anyArray(info[0], "input"), out = anyArray(info[1], "out");
+  expectLength(env, out, input.length, "out");
+  if (!onDevice(env, {&input, &out})) throwTypeError(env, "expected CUDA buffers");
+  byType(env, input.type, false, "input", [&](auto from) {
+    byType(env, out.type, false, "out", [&](auto to) {
+      cuda::cast(static_cast<const decltype(from)*>(input.data), input.length, static_cast<decltype(to)*>(out.data));
+    });
   });
   return env.Undefined();
 }
@@ -152,10 +215,14 @@ Napi::Value unaryGradient(const Napi::CallbackInfo& info) {
   expectType(env, out, grad.type, "out");
   expectLength(env, saved, grad.length, "saved");
   expectLength(env, out, grad.length, "out");
+  const bool device = onDevice(env, {&grad, &saved, &out});
   byType(env, grad.type, true, "grad", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
-      unaryGrad(op, grad.length, static_cast<T*>(grad.data), static_cast<T*>(saved.data), static_cast<T*>(out.data));
+      const T* g = static_cast<T*>(grad.data);
+      const T* y = static_cast<T*>(saved.data);
+      T* result = static_cast<T*>(out.data);
+      device ? cuda::unaryGrad(op, grad.length, g, y, result) : unaryGrad(op, grad.length, g, y, result);
     }
   });
   return env.Undefined();
@@ -172,10 +239,14 @@ Napi::Value maskedFillBinding(const Napi::CallbackInfo& info) {
   const StridedOperand sm = operand(env, shape, info[5], info[6], mask, "mask");
   if (!info[7].IsNumber()) throwTypeError(env, "expected value to be a number");
   const double value = info[7].As<Napi::Number>().DoubleValue();
+  const bool device = onDevice(env, {&a, &mask, &out});
   byType(env, a.type, false, "a", [&](auto zero) {
     using T = decltype(zero);
-    maskedFill(shape, static_cast<T*>(a.data), sa, static_cast<uint8_t*>(mask.data), sm, static_cast<T>(value),
-               static_cast<T*>(out.data));
+    const T* x = static_cast<T*>(a.data);
+    const auto* m = static_cast<uint8_t*>(mask.data);
+    T* result = static_cast<T*>(out.data);
+    device ? cuda::maskedFill(shape, x, sa, m, sm, static_cast<T>(value), result)
+           : maskedFill(shape, x, sa, m, sm, static_cast<T>(value), result);
   });
   return env.Undefined();
 }
@@ -191,10 +262,16 @@ Napi::Value sumToBinding(const Napi::CallbackInfo& info) {
   expectType(env, out, input.type, "out");
   expectLength(env, input, countOf(env, inShape), "input");
   expectLength(env, out, countOf(env, outShape), "out");
+  const bool device = onDevice(env, {&input, &out});
   byType(env, input.type, false, "input", [&](auto zero) {
     using T = decltype(zero);
-    if constexpr (!std::is_same_v<T, uint8_t>) sumTo(inShape, static_cast<T*>(input.data), outShape, static_cast<T*>(out.data));
-    else throwTypeError(env, "expected input of a numeric dtype");
+    if constexpr (!std::is_same_v<T, uint8_t>) {
+      const T* x = static_cast<T*>(input.data);
+      T* result = static_cast<T*>(out.data);
+      device ? cuda::sumTo(inShape, x, outShape, result) : sumTo(inShape, x, outShape, result);
+    } else {
+      throwTypeError(env, "expected input of a numeric dtype");
+    }
   });
   return env.Undefined();
 }
@@ -208,12 +285,46 @@ Napi::Value maxAlongBinding(const Napi::CallbackInfo& info) {
   expectLength(env, values, outer * inner, "values");
   expectType(env, indices, napi_bigint64_array, "indices");
   expectLength(env, indices, outer * inner, "indices");
+  const bool device = onDevice(env, {&input, &values, &indices});
   byType(env, input.type, false, "input", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (!std::is_same_v<T, uint8_t>) {
-      maxAlong(outer, n, inner, static_cast<T*>(input.data), static_cast<T*>(values.data), static_cast<int64_t*>(indices.data));
+      const T* x = static_cast<T*>(input.data);
+      T* v = static_cast<T*>(values.data);
+      auto* i = static_cast<int64_t*>(indices.data);
+      device ? cuda::maxAlong(outer, n, inner, x, v, i) : maxAlong(outer, n, inner, x, v, i);
     } else {
       throwTypeError(env, "expected input of a numeric dtype");
+    }
+  });
+  return env.Undefined();
+}
+
+Napi::Value scatterAlongBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t outer = integer(info[0], "outer"), n = integer(info[1], "n", 1), inner = integer(info[2], "inner");
+  const AnyArray indices = anyArray(info[3], "indices"), values = anyArray(info[4], "values"), out = anyArray(info[5], "out");
+  expectType(env, indices, napi_bigint64_array, "indices");
+  expectLength(env, indices, outer * inner, "indices");
+  expectLength(env, values, outer * inner, "values");
+  expectType(env, out, values.type, "out");
+  expectLength(env, out, outer * n * inner, "out");
+  const bool device = onDevice(env, {&indices, &values, &out});
+  if (!device) {
+    const auto* idx = static_cast<const int64_t*>(indices.data);
+    for (int64_t i = 0; i < outer * inner; ++i) {
+      if (idx[i] < 0 || idx[i] >= n) throwRangeError(env, "expected indices in [0, n)");
+    }
+  }
+  byType(env, values.type, false, "values", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (!std::is_same_v<T, uint8_t>) {
+      const auto* idx = static_cast<const int64_t*>(indices.data);
+      const T* v = static_cast<T*>(values.data);
+      T* result = static_cast<T*>(out.data);
+      device ? cuda::scatterAlong(outer, n, inner, idx, v, result) : scatterAlong(outer, n, inner, idx, v, result);
+    } else {
+      throwTypeError(env, "expected values of a numeric dtype");
     }
   });
   return env.Undefined();
@@ -231,11 +342,18 @@ Napi::Value softmaxBinding(const Napi::CallbackInfo& info) {
     expectType(env, *array, input.type, "every buffer");
     expectLength(env, *array, outer * n * inner, "every buffer");
   }
+  const bool device = onDevice(env, {&input, &grad, &out});
   byType(env, input.type, true, "input", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
-      if (backward) softmaxBackward(logarithm, outer, n, inner, static_cast<T*>(input.data), static_cast<T*>(grad.data), static_cast<T*>(out.data));
-      else softmaxAlong(logarithm, outer, n, inner, static_cast<T*>(input.data), static_cast<T*>(out.data));
+      const T* x = static_cast<T*>(input.data);
+      const T* g = static_cast<T*>(grad.data);
+      T* result = static_cast<T*>(out.data);
+      if (backward) {
+        device ? cuda::softmaxBackward(logarithm, outer, n, inner, x, g, result) : softmaxBackward(logarithm, outer, n, inner, x, g, result);
+      } else {
+        device ? cuda::softmaxAlong(logarithm, outer, n, inner, x, result) : softmaxAlong(logarithm, outer, n, inner, x, result);
+      }
     }
   });
   return env.Undefined();
@@ -254,16 +372,74 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
   expectType(env, b, a.type, "b");
   expectType(env, out, a.type, "out");
   expectLength(env, out, batch * M * N, "out");
+  const bool device = onDevice(env, {&a, &b, &out});
   byType(env, a.type, true, "a", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
       const T* A = static_cast<T*>(a.data);
       const T* B = static_cast<T*>(b.data);
       T* C = static_cast<T*>(out.data);
+      if (device) return cuda::matmul(batch, M, N, K, transA, transB, A, aStride, B, bStride, C);
       for (int64_t i = 0; i < batch; ++i) {
         gemm<T>(transA, transB, M, N, K, T(1), A + i * aStride, transA ? M : K, B + i * bStride, transB ? K : N, T(0),
                 C + i * M * N, N);
       }
+    }
+  });
+  return env.Undefined();
+}
+
+// optimizerStep(step, param, grad, a, b, c): step = { kind, lr, weightDecay, maximize, momentum,
+// dampening, nesterov, firstMomentum, beta1, beta2, eps, stepSize, correction2Sqrt, amsgrad,
+// decoupled, alpha, centered }; a, b, c the kind's state buffers (or null), like param.
+Napi::Value optimizerStepBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Object config = objectArgument(info[0], "step");
+  OptimizerStep step;
+  step.kind = static_cast<OptimizerKind>(integerField(config, "kind", 0, 2));
+  const auto number = [&](const char* key) { return numberField(config, key, -1e308, 1e308); };
+  step.lr = number("lr");
+  step.weightDecay = number("weightDecay");
+  step.maximize = booleanField(config, "maximize");
+  step.momentum = number("momentum");
+  step.dampening = number("dampening");
+  step.nesterov = booleanField(config, "nesterov");
+  step.firstMomentum = booleanField(config, "firstMomentum");
+  step.beta1 = number("beta1");
+  step.beta2 = number("beta2");
+  step.eps = number("eps");
+  step.stepSize = number("stepSize");
+  step.correction2Sqrt = number("correction2Sqrt");
+  step.amsgrad = booleanField(config, "amsgrad");
+  step.decoupled = booleanField(config, "decoupled");
+  step.alpha = number("alpha");
+  step.centered = booleanField(config, "centered");
+  const AnyArray param = anyArray(info[1], "param"), grad = anyArray(info[2], "grad");
+  std::vector<AnyArray> states;
+  const char* names[3] = {"a", "b", "c"};
+  for (int k = 0; k < 3; ++k) {
+    const Napi::Value value = info[3 + k];
+    states.push_back(value.IsNull() || value.IsUndefined() ? AnyArray{param.type, nullptr, param.length, param.onDevice}
+                                                           : anyArray(value, names[k]));
+  }
+  const bool needs[3][3] = {{false, false, false}, {true, true, false}, {true, false, false}};
+  for (int k = 0; k < 3; ++k) {
+    if (needs[static_cast<int>(step.kind)][k] && !states[k].data) throwTypeError(env, std::string("expected state buffer ") + names[k]);
+    expectType(env, states[k], param.type, names[k]);
+    expectLength(env, states[k], param.length, names[k]);
+  }
+  expectType(env, grad, param.type, "grad");
+  expectLength(env, grad, param.length, "grad");
+  const bool device = onDevice(env, {&param, &grad, &states[0], &states[1], &states[2]});
+  byType(env, param.type, true, "param", [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>) {
+      T* p = static_cast<T*>(param.data);
+      const T* g = static_cast<T*>(grad.data);
+      T* a = static_cast<T*>(states[0].data);
+      T* b = static_cast<T*>(states[1].data);
+      T* c = static_cast<T*>(states[2].data);
+      device ? cuda::optimizerStep(step, param.length, p, g, a, b, c) : optimizerStep(step, param.length, p, g, a, b, c);
     }
   });
   return env.Undefined();
@@ -284,13 +460,20 @@ Napi::Value embedding(const Napi::CallbackInfo& info) {
   expectType(env, out, table.type, "out");
   expectLength(env, out, indices.length * width, "out");
   int64_t bad = -1;
+  const bool device = onDevice(env, {&table, &indices, &out});
   byType(env, table.type, true, "table", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
       byIndexType(env, indices, [&](auto index) {
         using I = decltype(index);
-        bad = embeddingForward(static_cast<T*>(table.data), rows, width, static_cast<I*>(indices.data), indices.length,
-                               static_cast<T*>(out.data));
+        const T* rowsOf = static_cast<T*>(table.data);
+        const I* idx = static_cast<I*>(indices.data);
+        T* result = static_cast<T*>(out.data);
+        if (!device) {
+          bad = embeddingForward(rowsOf, rows, width, idx, indices.length, result);
+        } else if ((bad = cuda::firstIndexOutside(idx, indices.length, rows)) < 0) {
+          cuda::embeddingForward(rowsOf, width, idx, indices.length, result);
+        }
       });
     }
   });
@@ -305,16 +488,23 @@ Napi::Value embeddingBackwardBinding(const Napi::CallbackInfo& info) {
   expectLength(env, grad, indices.length * width, "grad");
   expectType(env, out, grad.type, "out");
   expectLength(env, out, rows * width, "out");
+  const bool device = onDevice(env, {&grad, &indices, &out});
   byType(env, grad.type, true, "grad", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
       byIndexType(env, indices, [&](auto index) {
         using I = decltype(index);
         const I* idx = static_cast<I*>(indices.data);
+        const T* g = static_cast<T*>(grad.data);
+        T* result = static_cast<T*>(out.data);
+        if (device) {
+          if (cuda::firstIndexOutside(idx, indices.length, rows) >= 0) throwRangeError(env, "expected indices in [0, rows)");
+          return cuda::embeddingBackward(g, idx, indices.length, width, rows, paddingIndex, result);
+        }
         for (int64_t i = 0; i < indices.length; ++i) {
           if (idx[i] < 0 || static_cast<int64_t>(idx[i]) >= rows) throwRangeError(env, "expected indices in [0, rows)");
         }
-        embeddingBackward(static_cast<T*>(grad.data), idx, indices.length, width, rows, paddingIndex, static_cast<T*>(out.data));
+        embeddingBackward(g, idx, indices.length, width, rows, paddingIndex, result);
       });
     }
   });
@@ -324,16 +514,20 @@ Napi::Value embeddingBackwardBinding(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerOps(Napi::Env env, Napi::Object exports) {
-  exports.Set("binary", Napi::Function::New(env, binary, "binary"));
-  exports.Set("unary", Napi::Function::New(env, unary, "unary"));
-  exports.Set("unaryGrad", Napi::Function::New(env, unaryGradient, "unaryGrad"));
-  exports.Set("maskedFill", Napi::Function::New(env, maskedFillBinding, "maskedFill"));
-  exports.Set("sumTo", Napi::Function::New(env, sumToBinding, "sumTo"));
-  exports.Set("maxAlong", Napi::Function::New(env, maxAlongBinding, "maxAlong"));
-  exports.Set("softmax", Napi::Function::New(env, softmaxBinding, "softmax"));
-  exports.Set("matmul", Napi::Function::New(env, matmul, "matmul"));
-  exports.Set("embedding", Napi::Function::New(env, embedding, "embedding"));
-  exports.Set("embeddingBackward", Napi::Function::New(env, embeddingBackwardBinding, "embeddingBackward"));
+  exports.Set("binary", Napi::Function::New(env, guarded<binary>, "binary"));
+  exports.Set("unary", Napi::Function::New(env, guarded<unary>, "unary"));
+  exports.Set("optimizerStep", Napi::Function::New(env, guarded<optimizerStepBinding>, "optimizerStep"));
+  exports.Set("copyInto", Napi::Function::New(env, guarded<copyIntoBinding>, "copyInto"));
+  exports.Set("cast", Napi::Function::New(env, guarded<castBinding>, "cast"));
+  exports.Set("scatterAlong", Napi::Function::New(env, guarded<scatterAlongBinding>, "scatterAlong"));
+  exports.Set("unaryGrad", Napi::Function::New(env, guarded<unaryGradient>, "unaryGrad"));
+  exports.Set("maskedFill", Napi::Function::New(env, guarded<maskedFillBinding>, "maskedFill"));
+  exports.Set("sumTo", Napi::Function::New(env, guarded<sumToBinding>, "sumTo"));
+  exports.Set("maxAlong", Napi::Function::New(env, guarded<maxAlongBinding>, "maxAlong"));
+  exports.Set("softmax", Napi::Function::New(env, guarded<softmaxBinding>, "softmax"));
+  exports.Set("matmul", Napi::Function::New(env, guarded<matmul>, "matmul"));
+  exports.Set("embedding", Napi::Function::New(env, guarded<embedding>, "embedding"));
+  exports.Set("embeddingBackward", Napi::Function::New(env, guarded<embeddingBackwardBinding>, "embeddingBackward"));
 }
 
 }  // namespace gated::napi

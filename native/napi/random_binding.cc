@@ -2,6 +2,7 @@
 //   fillUniform(array, seed, stream, offset, low, high)    array[i] = U[low, high) of element offset+i
 //   fillNormal(array, seed, stream, offset, mean, std)     Box-Muller on elements 2k, 2k+1
 //   applyDropout(array, seed, stream, probability)         the dropout the RNN layers apply between layers
+//                                                           (array: a float typed array or CUDA buffer)
 #include <napi.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "../cpu/rnn_cpu.h"
 #include "args.h"
 #include "bindings.h"
+#include "cuda_buffer.h"
 
 namespace gated::napi {
 namespace {
@@ -79,12 +81,19 @@ Napi::Value fillNormal(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value applyDropout(const Napi::CallbackInfo& info) {
-  const FloatArray data = floatArrayArgument(info[0]);
   DropoutSpec spec;
   spec.seed = bigintArgument(info[1], "seed");
   const uint32_t stream = streamArgument(info[2]);
   spec.probability = numberArgument(info[3], "probability");
   if (!(spec.probability >= 0 && spec.probability <= 1)) throwRangeError(info.Env(), "expected probability in [0, 1]");
+  if (info[0].IsExternal()) {
+    const DeviceBuffer* buffer = deviceBuffer(info[0], "array");
+    if (buffer->type == napi_float32_array) cuda::applyDropoutMask(spec, stream, static_cast<float*>(buffer->data), buffer->length);
+    else if (buffer->type == napi_float64_array) cuda::applyDropoutMask(spec, stream, static_cast<double*>(buffer->data), buffer->length);
+    else throwTypeError(info.Env(), "expected array to hold float32 or float64");
+    return info.Env().Undefined();
+  }
+  const FloatArray data = floatArrayArgument(info[0]);
   if (data.f32) applyDropoutMask(spec, stream, data.f32, data.length);
   else applyDropoutMask(spec, stream, data.f64, data.length);
   return info.Env().Undefined();
@@ -112,7 +121,7 @@ Napi::Value philoxBlock(const Napi::CallbackInfo& info) {
 void registerRandom(Napi::Env env, Napi::Object exports) {
   exports.Set("fillUniform", Napi::Function::New(env, fillUniform, "fillUniform"));
   exports.Set("fillNormal", Napi::Function::New(env, fillNormal, "fillNormal"));
-  exports.Set("applyDropout", Napi::Function::New(env, applyDropout, "applyDropout"));
+  exports.Set("applyDropout", Napi::Function::New(env, guarded<applyDropout>, "applyDropout"));
   exports.Set("philoxBlock", Napi::Function::New(env, philoxBlock, "philoxBlock"));
 }
 

@@ -1,9 +1,11 @@
 // Loss functions, with PyTorch's semantics and argument names.
-import { FloatArray } from '../autograd';
+import { FloatArray, GradArray, noGrad } from '../autograd';
+import { CudaArray } from '../cuda_array';
 import { allocate } from '../dtype';
 import { floatArg, tensorArg } from '../ops/operands';
-import { logSoftmax, mean, square, sub, sum } from '../ops';
-import { wrap } from '../ops/raw';
+import { abs, add, div, exp, gt, log, logSoftmax, lt, maskedFill, mean, mul, relu, sigmoid, square, sub, sum } from '../ops';
+import { hostOf } from '../ops/data';
+import { commonDevice, wrap } from '../ops/raw';
 import { record } from '../ops/record';
 import { Tensor } from '../tensor';
 import { checkInteger, checkKnownKeys, checkOneOf, rangeError, received, shapeString, typeError } from '../validate';
@@ -50,31 +52,58 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
   const [N, C] = logp.shape;
   if (labels.rank !== 1 || labels.shape[0] !== N) throw rangeError('target', `a rank-1 tensor [${N}]`, received(`shape ${shapeString(labels.shape)}`));
   const ignoreIndex = checkInteger(options.ignoreIndex ?? -100, 'options.ignoreIndex', -Number.MAX_SAFE_INTEGER);
-  const weights = options.weight ? (floatArg(options.weight, 'options.weight').contiguousData() as FloatArray) : null;
+  const weightTensor = options.weight ? floatArg(options.weight, 'options.weight') : null;
+  commonDevice('nllLoss', logp, labels, weightTensor);
+  // Targets and class weights are read on the host (a CUDA target waits for the GPU).
+  const weights = weightTensor ? (hostOf(weightTensor.deviceData()) as FloatArray) : null;
   if (weights && weights.length !== C) throw rangeError('options.weight', `${C} entries (one per class)`, weights.length);
-  const values = logp.contiguousData() as FloatArray;
-  const classes = labels.contiguousData();
+  const classes = hostOf(labels.deviceData());
   const rowWeight = new Float64Array(N);
-  const losses = allocate(logp.dtype, N) as FloatArray;
   let totalWeight = 0;
   for (let i = 0; i < N; i++) {
     const t = Number(classes[i]);
     if (t === ignoreIndex) continue;
     if (!Number.isInteger(t) || t < 0 || t >= C) throw rangeError(`target[${i}]`, `a class index in [0, ${C - 1}] or ignoreIndex (${ignoreIndex})`, t);
     rowWeight[i] = weights ? weights[t] : 1;
-    losses[i] = -rowWeight[i] * values[i * C + t];
     totalWeight += rowWeight[i];
   }
+  if (logp.device === 'cuda') return nllLossOnDevice(logp, classes, rowWeight, totalWeight, reduction);
+  const values = logp.contiguousData() as FloatArray;
+  const losses = allocate(logp.dtype, N) as FloatArray;
+  for (let i = 0; i < N; i++) if (rowWeight[i] !== 0) losses[i] = -rowWeight[i] * values[i * C + Number(classes[i])];
   const out = reducedOutput(losses, [N], reduction, totalWeight);
   record('nllLoss', [logp], [out], [], ([g]) => {
     if (!g) return [null];
+    const upstreams = g as FloatArray;
     const grad = allocate(logp.dtype, N * C) as FloatArray;
     for (let i = 0; i < N; i++) {
       if (rowWeight[i] === 0) continue;
-      const upstream = reduction === 'none' ? g[i] : reduction === 'sum' ? g[0] : g[0] / totalWeight;
+      const upstream = reduction === 'none' ? upstreams[i] : reduction === 'sum' ? upstreams[0] : upstreams[0] / totalWeight;
       grad[i * C + Number(classes[i])] = -rowWeight[i] * upstream;
     }
     return [grad];
+  });
+  return out;
+}
+
+/**
+ * nllLoss on CUDA: a pick matrix P [N, C] (-rowWeight at each row's class, 0 elsewhere) made on the
+ * host and uploaded; losses = sum(P * logp, 1), and the gradient is P times the upstream gradient.
+ */
+function nllLossOnDevice(logp: Tensor, classes: ArrayLike<number | bigint>, rowWeight: Float64Array, totalWeight: number, reduction: Reduction): Tensor {
+  const [N, C] = logp.shape;
+  const pickHost = allocate(logp.dtype, N * C) as FloatArray;
+  for (let i = 0; i < N; i++) if (rowWeight[i] !== 0) pickHost[i * C + Number(classes[i])] = -rowWeight[i];
+  const pick = Tensor.fromData(CudaArray.fromHost(pickHost, logp.dtype), [N, C], logp.dtype);
+  const out = noGrad(() => {
+    const losses = sum(mul(pick, logp), 1);
+    return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), totalWeight);
+  });
+  record('nllLoss', [logp], [out], [pick], ([g], [p]) => {
+    if (!g) return [null];
+    const upstream = wrap(g, reduction === 'none' ? [N, 1] : []);
+    const scale = reduction === 'mean' ? 1 / totalWeight : 1;
+    return [noGrad(() => mul(p, mul(upstream, scale))).deviceData() as GradArray];
   });
   return out;
 }
@@ -122,6 +151,26 @@ export interface BceOptions {
  * An element-wise loss node: loss_i and its derivatives by x_i and y_i from (x_i, y_i), scaled by
  * w_i, then reduced. `pointwise` returns [loss, d loss / dx, d loss / dy] for one element.
  */
+/**
+ * A pointwise loss on CUDA: values = [loss, d loss / dx, d loss / dy] computed by device ops; the
+ * gradient is the stored slope times the upstream gradient.
+ */
+function pointwiseLossOnDevice(name: string, x: Tensor, y: Tensor, weight: Tensor | undefined, reduction: Reduction,
+  values: () => [Tensor, Tensor, Tensor]): Tensor {
+  sameShape(x, y);
+  if (weight !== undefined) sameShape(x, floatArg(weight, 'options.weight'), 'options.weight');
+  commonDevice(name, x, y, weight);
+  const [losses, byX, byY] = noGrad(() => values().map((t) => (weight ? mul(t, weight) : t)));
+  const out = noGrad(() => (reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : mean(losses)));
+  record(name, [x, y], [out], [byX, byY], ([g], slopes) => {
+    if (!g) return [null, null];
+    const upstream = wrap(g, out.shape);
+    const scale = reduction === 'mean' ? 1 / x.size : 1;
+    return slopes.map((slope) => noGrad(() => mul(slope, mul(upstream, scale))).deviceData() as GradArray);
+  });
+  return out;
+}
+
 function pointwiseLoss(name: string, x: Tensor, y: Tensor, weight: Tensor | undefined, reduction: Reduction,
   pointwise: (x: number, y: number, i: number) => [number, number, number]): Tensor {
   sameShape(x, y);
@@ -148,7 +197,8 @@ function pointwiseLoss(name: string, x: Tensor, y: Tensor, weight: Tensor | unde
     if (!g) return [null, null];
     return slopes.map((slope) => {
       const grad = allocate(x.dtype, n) as FloatArray;
-      for (let i = 0; i < n; i++) grad[i] = slope[i] * (reduction === 'none' ? g[i] : reduction === 'sum' ? g[0] : g[0] / n);
+      const upstream = g as FloatArray;
+      for (let i = 0; i < n; i++) grad[i] = slope[i] * (reduction === 'none' ? upstream[i] : reduction === 'sum' ? upstream[0] : upstream[0] / n);
       return grad;
     });
   });
@@ -159,7 +209,23 @@ function pointwiseLoss(name: string, x: Tensor, y: Tensor, weight: Tensor | unde
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOptions = {}): Tensor {
   const reduction = reductionOf(options, 'options', ['weight', 'reduction']);
   const x = floatArg(input, 'input');
-  return pointwiseLoss('binaryCrossEntropy', x, floatArg(target, 'target'), options.weight, reduction, (p, y, i) => {
+  const y = floatArg(target, 'target');
+  if (x.device === 'cuda') {
+    const outside = noGrad(() => sum(add(lt(x, 0).to('float32'), gt(x, 1).to('float32'))).item());
+    if (outside > 0 || Number.isNaN(noGrad(() => sum(x).item()))) {
+      throw rangeError('input', 'probabilities in [0, 1]', `${outside} elements outside (or NaN)`);
+    }
+    return pointwiseLossOnDevice('binaryCrossEntropy', x, y, options.weight, reduction, () => {
+      const clamped = (t: Tensor) => maskedFill(t, lt(t, -100), -100);
+      const logP = clamped(log(x));
+      const log1mP = clamped(log(sub(1, x)));
+      const loss = mul(add(mul(y, logP), mul(sub(1, y), log1mP)), -1);
+      const denominator = mul(sub(1, x), x);
+      const byX = div(sub(x, y), maskedFill(denominator, lt(denominator, 1e-12), 1e-12));
+      return [loss, byX, sub(log1mP, logP)];
+    });
+  }
+  return pointwiseLoss('binaryCrossEntropy', x, y, options.weight, reduction, (p, y, i) => {
     if (!(p >= 0 && p <= 1)) throw rangeError(`input element ${i}`, 'a probability in [0, 1]', p);
     const logP = Math.max(Math.log(p), -100);
     const log1mP = Math.max(Math.log(1 - p), -100);
@@ -177,7 +243,18 @@ export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLog
   const reduction = reductionOf(options, 'options', ['weight', 'posWeight', 'reduction']);
   const pw = options.posWeight ?? 1;
   if (typeof pw !== 'number' || !(pw >= 0)) throw rangeError('options.posWeight', 'a number >= 0', pw);
-  return pointwiseLoss('bceWithLogits', floatArg(input, 'input'), floatArg(target, 'target'), options.weight, reduction, (x, y) => {
+  const logits = floatArg(input, 'input');
+  const labels = floatArg(target, 'target');
+  if (logits.device === 'cuda') {
+    return pointwiseLossOnDevice('bceWithLogits', logits, labels, options.weight, reduction, () => {
+      const x = logits, y = labels;
+      const logSigmoidNeg = add(log(add(exp(mul(abs(x), -1)), 1)), relu(mul(x, -1))); // -log sigmoid(x)
+      const loss = add(mul(sub(1, y), x), mul(add(mul(y, pw - 1), 1), logSigmoidNeg));
+      const byX = sub(mul(sigmoid(x), add(mul(y, pw - 1), 1)), mul(y, pw));
+      return [loss, byX, sub(mul(logSigmoidNeg, pw - 1), x)];
+    });
+  }
+  return pointwiseLoss('bceWithLogits', logits, labels, options.weight, reduction, (x, y) => {
     const logSigmoidNeg = Math.log1p(Math.exp(-Math.abs(x))) + Math.max(-x, 0); // -log sigmoid(x)
     const loss = (1 - y) * x + (1 + (pw - 1) * y) * logSigmoidNeg;
     const s = 1 / (1 + Math.exp(-x));

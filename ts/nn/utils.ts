@@ -1,5 +1,10 @@
 // Gradient utilities (torch.nn.utils).
-import { FloatArray } from '../autograd';
+import { FloatArray, noGrad } from '../autograd';
+import { CudaArray } from '../cuda_array';
+import { native } from '../native';
+import { abs, exp, log, max, mul, square, sum } from '../ops';
+import { nativeArg } from '../ops/data';
+import { BINARY } from '../ops/raw';
 import { forEachPosition } from '../layout';
 import { Tensor } from '../tensor';
 import { rangeError, typeError } from '../validate';
@@ -34,7 +39,7 @@ export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number
 
   const grads = list.flatMap((p) => (p.grad === null ? [] : [p.grad]));
   if (grads.length === 0) return 0;
-  const norms = grads.map((grad) => vectorNorm(grad.contiguousData('grad') as FloatArray, normType));
+  const norms = grads.map((grad) => (grad.device === 'cuda' ? deviceNorm(grad, normType) : vectorNorm(grad.contiguousData('grad') as FloatArray, normType)));
   const total = vectorNorm(norms, normType);
   const coef = maxNorm / (total + 1e-6);
   // As in PyTorch, a NaN or infinite total also scales (giving NaN or zero gradients).
@@ -42,8 +47,24 @@ export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number
   return total;
 }
 
+/** The p-norm of a CUDA tensor, reduced on the device; reading it waits for the GPU. */
+function deviceNorm(t: Tensor, p: number): number {
+  return noGrad(() => {
+    const magnitudes = abs(t.reshape([t.size]));
+    if (p === Infinity) return t.size === 0 ? 0 : max(magnitudes, 0).values.item();
+    const powered = p === 1 ? magnitudes : p === 2 ? square(magnitudes) : exp(mul(log(magnitudes), p));
+    return sum(powered).item() ** (1 / p);
+  });
+}
+
 function scaleInPlace(t: Tensor, factor: number): void {
-  if (t.isContiguous) {
+  if (t.device === 'cuda') {
+    // out = t * factor written over t itself (contiguous whole storage: a gradient).
+    const data = nativeArg(t.deviceData('grad'));
+    const scalar = CudaArray.filled(t.dtype, 1, factor);
+    native.binary(BINARY.mul, [...t.shape], data, [...t.strides], t.offset, scalar.buffer, t.shape.map(() => 0), 0, data);
+    scalar.free();
+  } else if (t.isContiguous) {
     const data = t.contiguousData('grad') as FloatArray;
     for (let i = 0; i < data.length; i++) data[i] *= factor;
   } else {

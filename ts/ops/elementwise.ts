@@ -1,17 +1,23 @@
 // Element-wise ops with broadcasting: arithmetic, activations, comparisons, maskedFill.
-import { FloatArray } from '../autograd';
-import { TypedArray, allocate, isFloatDType } from '../dtype';
+import { GradArray } from '../autograd';
+import { isFloatDType } from '../dtype';
 import { elementCount } from '../layout';
 import { native } from '../native';
 import { Tensor } from '../tensor';
+import { Data, allocateOn, nativeArg } from './data';
 import { TensorLike, floatArg, operandPair, tensorArg } from './operands';
 import {
   BinaryName,
+  Operand,
   UnaryName,
   binaryData,
   broadcastShapes,
   broadcastStrides,
+  commonDevice,
+  contiguousOperand,
+  operandOf,
   rawBinary,
+  rawNegate,
   sumToShape,
   unaryData,
   unaryGrad,
@@ -21,10 +27,6 @@ import { record } from './record';
 
 type Arithmetic = 'add' | 'sub' | 'mul' | 'div';
 
-function negated(a: FloatArray): FloatArray {
-  return a.map((v) => -v) as FloatArray;
-}
-
 function arithmetic(op: Arithmetic, a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operandPair(op, a, b);
   if (op === 'div' && !isFloatDType(x.dtype)) throw new TypeError(`gated: div: expected float operands but received ${x.dtype}`);
@@ -33,13 +35,13 @@ function arithmetic(op: Arithmetic, a: TensorLike, b: TensorLike): Tensor {
   const save = op === 'mul' ? [x, y] : op === 'div' ? [y, out] : [];
   record(op, [x, y], [out], save, ([g], saved) => {
     if (!g) return [null, null];
-    const down = (grad: FloatArray, t: Tensor) => (t.requiresGrad ? sumToShape(grad, shape, t.shape) : null);
-    const data = (t: Tensor) => t.contiguousData() as FloatArray;
+    const down = (grad: GradArray, t: Tensor) => (t.requiresGrad ? sumToShape(grad, shape, t.shape) : null);
+    const data = (t: Tensor) => t.deviceData() as GradArray;
     switch (op) {
       case 'add':
         return [down(g, x), down(g, y)];
       case 'sub':
-        return [down(g, x), y.requiresGrad ? negated(down(g, y) as FloatArray) : null];
+        return [down(g, x), y.requiresGrad ? rawNegate(down(g, y) as GradArray, y.shape) : null];
       case 'mul': {
         const [xs, ys] = saved;
         return [
@@ -50,7 +52,7 @@ function arithmetic(op: Arithmetic, a: TensorLike, b: TensorLike): Tensor {
       case 'div': {
         const [ys, outs] = saved;
         const gx = rawBinary('div', g, shape, data(ys), ys.shape);
-        const gy = y.requiresGrad ? negated(rawBinary('mul', gx, shape, data(outs), shape)) : null;
+        const gy = y.requiresGrad ? rawNegate(rawBinary('mul', gx, shape, data(outs), shape), shape) : null;
         return [x.requiresGrad ? down(gx, x) : null, gy ? down(gy, y) : null];
       }
     }
@@ -70,7 +72,7 @@ function unary(op: UnaryName, x: Tensor, name: string): Tensor {
   const input = op === 'neg' || op === 'abs' || op === 'relu' || op === 'square' ? tensorArg(x, name) : floatArg(x, name);
   const out = wrap(unaryData(op, input), input.shape);
   const saved = GRAD_FROM_OUTPUT.has(op) ? out : input;
-  record(op, [input], [out], [saved], ([g], [s]) => [g ? unaryGrad(op, g, s.contiguousData() as FloatArray) : null]);
+  record(op, [input], [out], [saved], ([g], [s]) => [g ? unaryGrad(op, g, s.deviceData()) : null]);
   return out;
 }
 
@@ -109,14 +111,15 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (shape.length !== input.rank || shape.some((d, i) => d !== input.shape[i])) {
     throw new RangeError(`gated: maskedFill: mask of shape [${m.shape}] must broadcast to x's shape [${input.shape}]`);
   }
+  commonDevice('maskedFill', input, m);
   // out [shape] = data (strided) with v where the mask is set.
-  const fill = (data: Tensor, maskTensor: Tensor, v: number): TypedArray => {
-    const out = allocate(data.dtype, elementCount(shape));
-    native.maskedFill([...shape], data.liveStorage().data, [...data.strides], data.offset, maskTensor.liveStorage().data as Uint8Array,
-      broadcastStrides(maskTensor.shape, maskTensor.strides, shape), maskTensor.offset, v, out);
+  const fill = (data: Operand, maskTensor: Tensor, v: number): Data => {
+    const out = allocateOn(input.device, input.dtype, elementCount(shape));
+    native.maskedFill([...shape], nativeArg(data.data), [...data.strides], data.offset, nativeArg(maskTensor.liveStorage().contents),
+      broadcastStrides(maskTensor.shape, maskTensor.strides, shape), maskTensor.offset, v, nativeArg(out));
     return out;
   };
-  const out = wrap(fill(input, m, value), shape);
-  record('maskedFill', [input], [out], [m], ([g], [savedMask]) => [g ? (fill(wrap(g, shape), savedMask, 0) as FloatArray) : null]);
+  const out = wrap(fill(operandOf(input), m, value), shape);
+  record('maskedFill', [input], [out], [m], ([g], [savedMask]) => [g ? (fill(contiguousOperand(g, shape), savedMask, 0) as GradArray) : null]);
   return out;
 }

@@ -1,32 +1,33 @@
 // Matrix products: matmul (1-D, 2-D and batched 3-D, with a 2-D side broadcast over the batch) and
 // linear (x W^T + b), each one native GEMM per batch.
-import { FloatArray } from '../autograd';
-import { allocate } from '../dtype';
+import { GradArray } from '../autograd';
+import { CudaArray } from '../cuda_array';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { rangeError, received, shapeString } from '../validate';
+import { Data, allocateOn, deviceOf, dtypeOf, nativeArg } from './data';
 import { floatArg } from './operands';
-import { sumToShape, wrap } from './raw';
+import { binaryOperands, commonDevice, contiguousOperand, sumToShape, wrap } from './raw';
 import { record } from './record';
 
 interface Batched {
   batch: number; // 1 when the operand is 2-D (then shared by every batch)
   rows: number;
   cols: number;
-  data: FloatArray; // [batch, rows, cols]
+  data: Data; // [batch, rows, cols], on the CPU or on CUDA
 }
 
 function batched(t: Tensor): Batched {
-  const data = t.contiguousData() as FloatArray;
+  const data = t.deviceData();
   if (t.rank === 2) return { batch: 1, rows: t.shape[0], cols: t.shape[1], data };
   return { batch: t.shape[0], rows: t.shape[1], cols: t.shape[2], data };
 }
 
 /** out [batch, M, N] = op(a) op(b) per batch; a 2-D operand (batch 1) is shared. */
-function product(batch: number, M: number, N: number, K: number, transA: boolean, a: Batched, transB: boolean, b: Batched): FloatArray {
-  const out = allocate(a.data instanceof Float32Array ? 'float32' : 'float64', batch * M * N) as FloatArray;
-  native.matmul(batch, M, N, K, transA, transB, a.data, a.batch === 1 ? 0 : M * K, b.data, b.batch === 1 ? 0 : K * N, out);
-  return out;
+function product(batch: number, M: number, N: number, K: number, transA: boolean, a: Batched, transB: boolean, b: Batched): GradArray {
+  const out = allocateOn(deviceOf(a.data), dtypeOf(a.data), batch * M * N);
+  native.matmul(batch, M, N, K, transA, transB, nativeArg(a.data), a.batch === 1 ? 0 : M * K, nativeArg(b.data), b.batch === 1 ? 0 : K * N, nativeArg(out));
+  return out as GradArray;
 }
 
 /** Matrix product with PyTorch's rules for 1-D, 2-D and 3-D operands. */
@@ -34,6 +35,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   let x = floatArg(a, 'a');
   let y = floatArg(b, 'b');
   if (x.dtype !== y.dtype) throw new TypeError(`gated: matmul: expected operands of one dtype but received ${x.dtype} and ${y.dtype}`);
+  commonDevice('matmul', x, y);
   if (x.rank < 1 || x.rank > 3 || y.rank < 1 || y.rank > 3) {
     throw rangeError('matmul operands', 'tensors of rank 1, 2 or 3', received(`shapes ${shapeString(x.shape)} and ${shapeString(y.shape)}`));
   }
@@ -80,20 +82,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   for (const [t, name] of [[w, 'weight'], [b, 'bias']] as const) {
     if (t && t.dtype !== input.dtype) throw new TypeError(`gated: expected ${name} of dtype ${input.dtype} (the input's) but received ${t.dtype}`);
   }
+  commonDevice('linear', input, w, b);
   const rows = input.size / inFeatures;
-  const X: Batched = { batch: 1, rows, cols: inFeatures, data: input.contiguousData() as FloatArray };
-  const W: Batched = { batch: 1, rows: outFeatures, cols: inFeatures, data: w.contiguousData() as FloatArray };
-  const y = product(1, rows, outFeatures, inFeatures, false, X, true, W);
-  if (b) {
-    const bias = b.contiguousData() as FloatArray;
-    for (let r = 0; r < rows; r++) for (let j = 0; j < outFeatures; j++) y[r * outFeatures + j] += bias[j];
-  }
+  const X: Batched = { batch: 1, rows, cols: inFeatures, data: input.deviceData() };
+  const W: Batched = { batch: 1, rows: outFeatures, cols: inFeatures, data: w.deviceData() };
+  const product0 = product(1, rows, outFeatures, inFeatures, false, X, true, W);
+  const y = b ? binaryOperands('add', contiguousOperand(product0, [rows, outFeatures]), contiguousOperand(b.deviceData(), [outFeatures]), [rows, outFeatures]) : product0;
+  if (b && product0 instanceof CudaArray) product0.free();
   const out = wrap(y, [...input.shape.slice(0, -1), outFeatures]);
   record('linear', [input, w, b], [out], [input, w], ([g], [xs, ws]) => {
     if (!g) return [null, null, null];
     const G: Batched = { batch: 1, rows, cols: outFeatures, data: g };
-    const dX = input.requiresGrad ? product(1, rows, inFeatures, outFeatures, false, G, false, { ...W, data: ws.contiguousData() as FloatArray }) : null;
-    const dW = w.requiresGrad ? product(1, outFeatures, inFeatures, rows, true, G, false, { ...X, data: xs.contiguousData() as FloatArray }) : null;
+    const dX = input.requiresGrad ? product(1, rows, inFeatures, outFeatures, false, G, false, { ...W, data: ws.deviceData() }) : null;
+    const dW = w.requiresGrad ? product(1, outFeatures, inFeatures, rows, true, G, false, { ...X, data: xs.deviceData() }) : null;
     const db = b?.requiresGrad ? sumToShape(g, [rows, outFeatures], [outFeatures]) : null;
     return [dX, dW, db];
   });

@@ -1,12 +1,13 @@
 // Neural-network ops: embedding lookup, dropout, dtype casts.
-import { FloatArray } from '../autograd';
-import { DType, FloatDType, allocate, isFloatDType } from '../dtype';
+import { GradArray } from '../autograd';
+import { DType, allocate, isFloatDType } from '../dtype';
 import { native } from '../native';
 import { nextSeed } from '../random';
 import { Tensor } from '../tensor';
 import { checkNumberInRange, rangeError, received, shapeString } from '../validate';
+import { Data, allocateOn, deviceOf, dtypeOf, filledOn, hostOf, nativeArg } from './data';
 import { floatArg, tensorArg } from './operands';
-import { wrap } from './raw';
+import { commonDevice, rawBinary, wrap } from './raw';
 import { record } from './record';
 
 /** Rows of weight [numEmbeddings, dim] at integer indices: [...indices.shape, dim]. */
@@ -18,19 +19,22 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
   }
   if (w.rank !== 2) throw rangeError('weight', 'a rank-2 tensor [numEmbeddings, embeddingDim]', received(`shape ${shapeString(w.shape)}`));
   const [rows, width] = w.shape;
-  const indexData = idx.contiguousData() as Int32Array | BigInt64Array;
-  const out = allocate(w.dtype, idx.size * width) as FloatArray;
-  const bad = native.embedding(w.contiguousData() as FloatArray, rows, width, indexData, out);
+  commonDevice('embedding', idx, w);
+  const indexData = idx.deviceData();
+  const out = allocateOn(w.device, w.dtype, idx.size * width);
+  const bad = native.embedding(nativeArg(w.deviceData()), rows, width, nativeArg(indexData), nativeArg(out));
   if (bad >= 0) {
-    throw rangeError(`indices (element ${bad})`, `an index in [0, ${rows - 1}] (the embedding has ${rows} rows)`, Number(indexData[bad]));
+    const value = Number(hostOf(indexData)[bad]);
+    if (w.device === 'cuda') (out as { free(): void }).free();
+    throw rangeError(`indices (element ${bad})`, `an index in [0, ${rows - 1}] (the embedding has ${rows} rows)`, value);
   }
   const result = wrap(out, [...idx.shape, width]);
   const padding = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
   record('embedding', [null, w], [result], [idx], ([g], [savedIndices]) => {
     if (!g) return [null, null];
-    const grad = allocate(w.dtype, rows * width) as FloatArray;
-    native.embeddingBackward(g, savedIndices.contiguousData() as Int32Array | BigInt64Array, width, rows, padding, grad);
-    return [null, grad];
+    const grad = allocateOn(deviceOf(g), dtypeOf(g), rows * width);
+    native.embeddingBackward(nativeArg(g), nativeArg(savedIndices.deviceData()), width, rows, padding, nativeArg(grad));
+    return [null, grad as GradArray];
   });
   return result;
 }
@@ -40,11 +44,12 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   const input = floatArg(x, 'input');
   checkNumberInRange(p, 'p', 0, 1);
   if (!training || p === 0) return input;
-  const mask = (allocate(input.dtype, input.size) as FloatArray).fill(1);
-  native.applyDropout(mask, nextSeed(), 0, p);
-  const values = input.contiguousData() as FloatArray;
-  const out = wrap(values.map((v, i) => v * mask[i]) as FloatArray, input.shape);
-  record('dropout', [input], [out], [], ([g]) => [g ? (g.map((v, i) => v * mask[i]) as FloatArray) : null]);
+  // The mask of 0 and 1 / (1 - p) as a tensor: the same Philox stream on either device.
+  const maskData = filledOn(input.device, input.dtype, input.size, 1);
+  native.applyDropout(nativeArg(maskData) as Float32Array, nextSeed(), 0, p);
+  const mask = wrap(maskData, input.shape);
+  const out = wrap(rawBinary('mul', input.deviceData() as GradArray, input.shape, maskData as GradArray, input.shape), input.shape);
+  record('dropout', [input], [out], [mask], ([g], [m]) => [g ? rawBinary('mul', g, input.shape, m.deviceData() as GradArray, input.shape) : null]);
   return out;
 }
 
@@ -52,16 +57,26 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 export function toDType(x: Tensor, dtype: DType): Tensor {
   const input = tensorArg(x, 'x');
   if (input.dtype === dtype) return input;
-  const source = input.contiguousData();
-  const out = allocate(dtype, input.size);
+  const result = input.device === 'cuda' ? wrap(castOnDevice(input.deviceData(), dtype), input.shape) : wrap(castOnHost(input.contiguousData(), dtype), input.shape);
+  if (isFloatDType(input.dtype) && isFloatDType(dtype)) {
+    record('toDType', [input], [result], [], ([g]) => [g ? (deviceOf(g) === 'cuda' ? castOnDevice(g, input.dtype) : castOnHost(g, input.dtype)) as GradArray : null]);
+  }
+  return result;
+}
+
+function castOnDevice(source: Data, dtype: DType): Data {
+  const out = allocateOn('cuda', dtype, source.length);
+  native.cast(nativeArg(source), nativeArg(out));
+  return out;
+}
+
+function castOnHost(data: Data, dtype: DType): Data {
+  const source = hostOf(data);
+  const out = allocate(dtype, source.length);
   for (let i = 0; i < source.length; i++) {
     const v = source[i];
     if (out instanceof BigInt64Array) out[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
     else out[i] = dtype === 'bool' ? (v ? 1 : 0) : Number(v);
   }
-  const result = wrap(out, input.shape);
-  if (isFloatDType(input.dtype) && isFloatDType(dtype)) {
-    record('toDType', [input], [result], [], ([g]) => [g ? (allocate(input.dtype as FloatDType, g.length) as FloatArray).map((_, i) => g[i]) : null]);
-  }
-  return result;
+  return out;
 }

@@ -1,5 +1,7 @@
 // Checking op arguments: tensors alive, dtypes matching, numbers promoted to tensors.
 import { DType, allocate, isFloatDType } from '../dtype';
+import { CudaArray } from '../cuda_array';
+import type { Device } from '../storage';
 import { Tensor } from '../tensor';
 import { typeError } from '../validate';
 
@@ -18,18 +20,20 @@ export function floatArg(value: unknown, name: string): Tensor {
   return t;
 }
 
-function scalar(value: number, dtype: DType): Tensor {
+/** A rank-0 tensor holding `value`, on `device` (where the other operand is). */
+function scalar(value: number, dtype: DType, device: Device): Tensor {
   const data = allocate(dtype, 1);
   if (data instanceof BigInt64Array) data[0] = BigInt(Math.trunc(value));
   else data[0] = value;
-  return Tensor.fromData(data, [], dtype);
+  return Tensor.fromData(device === 'cuda' ? CudaArray.fromHost(data, dtype) : data, [], dtype);
 }
 
 /** Both operands as tensors of one dtype; a number takes the tensor's dtype. */
 export function operandPair(op: string, a: unknown, b: unknown): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number') throw typeError(`${op}: a`, 'a Tensor (one operand must be)', a);
-  const x = typeof a === 'number' ? scalar(a, tensorArg(b, `${op}: b`).dtype) : tensorArg(a, `${op}: a`);
-  const y = typeof b === 'number' ? scalar(b, x.dtype) : tensorArg(b, `${op}: b`);
+  const other = typeof a === 'number' ? tensorArg(b, `${op}: b`) : tensorArg(a, `${op}: a`);
+  const x = typeof a === 'number' ? scalar(a, other.dtype, other.device) : other;
+  const y = typeof b === 'number' ? scalar(b, x.dtype, x.device) : tensorArg(b, `${op}: b`);
   if (x.dtype !== y.dtype) {
     throw new TypeError(`gated: ${op}: expected operands of one dtype but received ${x.dtype} and ${y.dtype}`);
   }

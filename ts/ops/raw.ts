@@ -1,15 +1,48 @@
 // Contiguous arrays with shapes, and the native kernels on them: the arithmetic of backward passes.
-import { FloatArray } from '../autograd';
-import { DType, TypedArray, allocate, dtypeOfArray } from '../dtype';
-import { elementCount } from '../layout';
+// Every function works on either device: the data says where (see data.ts).
+import { GradArray } from '../autograd';
+import { DType, TypedArray } from '../dtype';
+import { contiguousStrides, elementCount } from '../layout';
 import { native } from '../native';
+import type { Device } from '../storage';
 import { Tensor } from '../tensor';
 import { shapeString } from '../validate';
+import { Data, allocateOn, deviceOf, dtypeOf, nativeArg } from './data';
 
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, eq: 4, ne: 5, gt: 6, ge: 7, lt: 8, le: 9 } as const;
 export type BinaryName = keyof typeof BINARY;
 export const UNARY = { copy: 0, neg: 1, exp: 2, log: 3, sigmoid: 4, tanh: 5, relu: 6, abs: 7, sqrt: 8, rsqrt: 9, square: 10 } as const;
 export type UnaryName = keyof typeof UNARY;
+
+/** Data addressed by strides: a tensor's storage, or a contiguous array. */
+export interface Operand {
+  data: Data;
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+export function operandOf(t: Tensor, name = 'tensor'): Operand {
+  return { data: t.liveStorage(name).contents, shape: t.shape, strides: t.strides, offset: t.offset };
+}
+
+export function contiguousOperand(data: Data, shape: readonly number[]): Operand {
+  return { data, shape, strides: contiguousStrides(shape), offset: 0 };
+}
+
+/** The one device of an op's tensors, or a TypeError naming the two it found. */
+export function commonDevice(what: string, ...tensors: (Tensor | null | undefined)[]): Device {
+  let device: Device | null = null;
+  for (const t of tensors) {
+    if (!t) continue;
+    const d = t.device;
+    if (device !== null && d !== device) {
+      throw new TypeError(`gated: ${what}: expected tensors on one device but received one on ${device} and one on ${d}; move them with .to()`);
+    }
+    device = d;
+  }
+  return device ?? 'cpu';
+}
 
 /** The shape both operands broadcast to (numpy rules), or a RangeError naming the shapes. */
 export function broadcastShapes(a: readonly number[], b: readonly number[], what = 'the operands'): number[] {
@@ -32,61 +65,81 @@ export function broadcastStrides(shape: readonly number[], strides: readonly num
   return target.map((_, i) => (i < lead || shape[i - lead] === 1 ? 0 : strides[i - lead]));
 }
 
-/** A new tensor holding `data` (row-major, `shape`). */
-export function wrap(data: TypedArray, shape: readonly number[]): Tensor {
-  return Tensor.fromData(data, shape, dtypeOfArray(data) as DType);
+/** A new tensor holding `data` (row-major, `shape`), on the data's device. */
+export function wrap(data: Data, shape: readonly number[]): Tensor {
+  return Tensor.fromData(data, shape, dtypeOf(data));
 }
 
-/** Runs a binary kernel on two (strided, broadcast) tensors into a new contiguous array. */
-export function binaryData(op: BinaryName, a: Tensor, b: Tensor, shape: readonly number[]): TypedArray {
-  const outDType: DType = BINARY[op] >= BINARY.eq ? 'bool' : a.dtype;
-  const out = allocate(outDType, elementCount(shape));
+/** a op b over strided, broadcast operands, into a new contiguous array on their device. */
+export function binaryOperands(op: BinaryName, a: Operand, b: Operand, shape: readonly number[]): Data {
+  const device = deviceOf(a.data);
+  if (deviceOf(b.data) !== device) throw new TypeError(`gated: ${op}: expected operands on one device but received ${device} and ${deviceOf(b.data)}`);
+  const outDType: DType = BINARY[op] >= BINARY.eq ? 'bool' : dtypeOf(a.data);
+  const out = allocateOn(device, outDType, elementCount(shape));
   native.binary(
     BINARY[op], [...shape],
-    a.liveStorage('a').data, broadcastStrides(a.shape, a.strides, shape), a.offset,
-    b.liveStorage('b').data, broadcastStrides(b.shape, b.strides, shape), b.offset,
-    out,
+    nativeArg(a.data), broadcastStrides(a.shape, a.strides, shape), a.offset,
+    nativeArg(b.data), broadcastStrides(b.shape, b.strides, shape), b.offset,
+    nativeArg(out),
   );
   return out;
 }
 
-/** op(x) for a (strided) tensor, into a new contiguous array. */
-export function unaryData(op: UnaryName, x: Tensor): TypedArray {
-  const out = allocate(x.dtype, x.size);
-  native.unary(UNARY[op], [...x.shape], x.liveStorage().data, [...x.strides], x.offset, out);
+/** Runs a binary kernel on two (strided, broadcast) tensors into a new contiguous array. */
+export function binaryData(op: BinaryName, a: Tensor, b: Tensor, shape: readonly number[]): Data {
+  commonDevice(op, a, b);
+  return binaryOperands(op, operandOf(a, 'a'), operandOf(b, 'b'), shape);
+}
+
+/** op(x) for a strided operand, into a new contiguous array of `shape` on its device. */
+export function unaryOperand(op: UnaryName, x: Operand, shape: readonly number[] = x.shape, strides: readonly number[] = x.strides): Data {
+  const out = allocateOn(deviceOf(x.data), dtypeOf(x.data), elementCount(shape));
+  native.unary(UNARY[op], [...shape], nativeArg(x.data), [...strides], x.offset, nativeArg(out));
   return out;
 }
 
-/** A contiguous float array as a temporary tensor for binaryData. */
-function view(data: FloatArray, shape: readonly number[]): Tensor {
-  return wrap(data, shape);
+/** op(x) for a (strided) tensor, into a new contiguous array. */
+export function unaryData(op: UnaryName, x: Tensor): Data {
+  return unaryOperand(op, operandOf(x));
 }
 
 /** a op b on contiguous arrays with shapes (broadcasting), for backward passes. */
-export function rawBinary(op: 'add' | 'sub' | 'mul' | 'div', a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[]): FloatArray {
-  return binaryData(op, view(a, aShape), view(b, bShape), broadcastShapes(aShape, bShape)) as FloatArray;
+export function rawBinary(op: 'add' | 'sub' | 'mul' | 'div', a: GradArray, aShape: readonly number[], b: GradArray, bShape: readonly number[]): GradArray {
+  return binaryOperands(op, contiguousOperand(a, aShape), contiguousOperand(b, bShape), broadcastShapes(aShape, bShape)) as GradArray;
+}
+
+/** -a, for backward passes. */
+export function rawNegate(a: GradArray, shape: readonly number[]): GradArray {
+  return unaryOperand('neg', contiguousOperand(a, shape)) as GradArray;
 }
 
 /** grad [gradShape] summed down to `shape` (the backward of broadcasting). */
-export function sumToShape(grad: FloatArray, gradShape: readonly number[], shape: readonly number[]): FloatArray {
+export function sumToShape(grad: GradArray, gradShape: readonly number[], shape: readonly number[]): GradArray {
   if (shapeString(gradShape) === shapeString(shape)) return grad;
   const padded = [...new Array(gradShape.length - shape.length).fill(1), ...shape];
-  const out = allocate(dtypeOfArray(grad) as DType, elementCount(shape)) as FloatArray;
-  native.sumTo([...gradShape], grad, padded, out);
-  return out;
+  const out = allocateOn(deviceOf(grad), dtypeOf(grad), elementCount(shape));
+  native.sumTo([...gradShape], nativeArg(grad), padded, nativeArg(out));
+  return out as GradArray;
+}
+
+/** grad [kept] broadcast back to `shape`, contiguous. */
+export function expandTo(grad: GradArray, kept: readonly number[], shape: readonly number[]): GradArray {
+  return unaryOperand('copy', contiguousOperand(grad, kept), shape, broadcastStrides(kept, contiguousStrides(kept), shape)) as GradArray;
 }
 
 /** grad * op'(saved), elementwise. */
-export function unaryGrad(op: UnaryName, grad: FloatArray, saved: FloatArray): FloatArray {
-  const out = new (grad.constructor as Float32ArrayConstructor)(grad.length) as FloatArray;
-  native.unaryGrad(UNARY[op], grad, saved, out);
-  return out;
+export function unaryGrad(op: UnaryName, grad: GradArray, saved: Data): GradArray {
+  const out = allocateOn(deviceOf(grad), dtypeOf(grad), grad.length);
+  native.unaryGrad(UNARY[op], nativeArg(grad), nativeArg(saved), nativeArg(out));
+  return out as GradArray;
 }
 
-/** A contiguous copy of a strided tensor's elements. */
-export function gatherContiguous(t: Tensor): TypedArray {
-  const out = allocate(t.dtype, t.size);
-  native.unary(UNARY.copy, [...t.shape], t.liveStorage().data, [...t.strides], t.offset, out);
-  return out;
+/** A contiguous copy of a strided tensor's elements, on its device. */
+export function gatherContiguous(t: Tensor): Data {
+  return unaryData('copy', t);
 }
 
+/** A contiguous copy of a strided CPU tensor's elements. */
+export function gatherHost(t: Tensor): TypedArray {
+  return gatherContiguous(t) as TypedArray;
+}

@@ -1,9 +1,9 @@
 // Recording an op on the tape: a node whose backward is a closure over the tensors it saved.
-import { FloatArray, GradArray, GradNode, SavedTensor, attach, hostGrads, needsGrad } from '../autograd';
+import { GradArray, GradNode, SavedTensor, attach, needsGrad } from '../autograd';
 import { Tensor } from '../tensor';
 
 /** Gradients of the inputs (null where none), given those of the outputs and the saved tensors. */
-export type BackwardFn = (outputGrads: (FloatArray | null)[], saved: Tensor[]) => (FloatArray | null)[];
+export type BackwardFn = (outputGrads: (GradArray | null)[], saved: Tensor[]) => (GradArray | null)[];
 
 class FunctionNode implements GradNode {
   released = false;
@@ -22,7 +22,7 @@ class FunctionNode implements GradNode {
   }
 
   backward(outputGrads: (GradArray | null)[]): (GradArray | null)[] {
-    return this.backwardFn(hostGrads(outputGrads, this.name), this.saved.map((s) => s.tensor));
+    return this.backwardFn(outputGrads, this.saved.map((s) => s.tensor));
   }
 
   release(): void {

@@ -1,13 +1,15 @@
 // Reductions: sum, mean, max / argmax, softmax and log-softmax along dimensions, norm.
-import { FloatArray } from '../autograd';
-import { DType, allocate } from '../dtype';
-import { contiguousStrides, elementCount } from '../layout';
+import { GradArray } from '../autograd';
+import { DType } from '../dtype';
+import { elementCount } from '../layout';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { rangeError, received, typeError } from '../validate';
-import { div } from './elementwise';
+import { allocateOn, deviceOf, dtypeOf, nativeArg } from './data';
+import { noGrad } from '../autograd';
+import { div, eq, maskedFill, mul, sqrt, square } from './elementwise';
 import { floatArg, tensorArg } from './operands';
-import { UNARY, broadcastStrides, gatherContiguous, sumToShape, wrap } from './raw';
+import { expandTo, wrap } from './raw';
 import { record } from './record';
 
 /** The sorted, normalised dimensions named by `dims` (all when undefined). */
@@ -28,13 +30,6 @@ function dropDims(shape: number[], dims: number[]): number[] {
   return shape.filter((_, i) => !dims.includes(i));
 }
 
-/** grad [kept] broadcast back to `shape`, contiguous. */
-function expandTo(grad: FloatArray, kept: readonly number[], shape: readonly number[]): FloatArray {
-  const out = allocate(grad instanceof Float32Array ? 'float32' : 'float64', elementCount(shape)) as FloatArray;
-  native.unary(UNARY.copy, [...shape], grad, broadcastStrides(kept, contiguousStrides(kept), shape), 0, out);
-  return out;
-}
-
 /** Sum over `dims` (all by default); bool and int sum to int64. */
 export function sum(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const input = tensorArg(x, 'x');
@@ -42,14 +37,15 @@ export function sum(x: Tensor, dims?: number | readonly number[], keepdim = fals
   const kept = keptShape(input, reduced);
   const dtype: DType = input.dtype === 'float32' || input.dtype === 'float64' ? input.dtype : 'int64';
   const source = dtype === input.dtype ? input : castForSum(input);
-  const data = allocate(dtype, elementCount(kept));
-  native.sumTo([...input.shape], source.contiguousData(), kept, data);
+  const data = allocateOn(input.device, dtype, elementCount(kept));
+  native.sumTo([...input.shape], nativeArg(source.deviceData()), kept, nativeArg(data));
   const out = wrap(data, keepdim ? kept : dropDims(kept, reduced));
   record('sum', [input], [out], [], ([g]) => [g ? expandTo(g, kept, input.shape) : null]);
   return out;
 }
 
 function castForSum(x: Tensor): Tensor {
+  if (x.device === 'cuda') throw new TypeError(`gated: sum of a ${x.dtype} tensor on cuda is not supported yet; cast it to float32 first`);
   const values = x.contiguousData();
   const data = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
@@ -72,27 +68,26 @@ export function max(x: Tensor, dim: number, keepdim = false): { values: Tensor; 
   const outer = elementCount(input.shape.slice(0, d));
   const n = input.shape[d];
   const inner = elementCount(input.shape.slice(d + 1));
-  const values = allocate(input.dtype, outer * inner);
-  const indices = new BigInt64Array(outer * inner);
-  native.maxAlong(outer, n, inner, input.contiguousData(), values, indices);
+  const values = allocateOn(input.device, input.dtype, outer * inner);
+  const indices = allocateOn(input.device, 'int64', outer * inner);
+  native.maxAlong(outer, n, inner, nativeArg(input.deviceData()), nativeArg(values), nativeArg(indices));
   const kept = keptShape(input, [d]);
   const shape = keepdim ? kept : dropDims(kept, [d]);
   const out = wrap(values, shape);
-  record('max', [input], [out], [], ([g]) => {
+  const indexTensor = wrap(indices, shape);
+  record('max', [input], [out], [indexTensor], ([g], [picked]) => {
     if (!g) return [null];
-    const grad = allocate(input.dtype, input.size) as FloatArray;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) grad[(o * n + Number(indices[o * inner + i])) * inner + i] = g[o * inner + i];
-    }
-    return [grad];
+    const grad = allocateOn(deviceOf(g), dtypeOf(g), input.size);
+    native.scatterAlong(outer, n, inner, nativeArg(picked.deviceData()), nativeArg(g), nativeArg(grad));
+    return [grad as GradArray];
   });
-  return { values: out, indices: wrap(indices, shape) };
+  return { values: out, indices: indexTensor };
 }
 
 /** Index of the maximum along `dim`, or of the flattened tensor when dim is undefined (int64). */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   const input = tensorArg(x, 'x');
-  if (dim === undefined) return max(wrap(input.contiguousData(), [input.size]), 0).indices;
+  if (dim === undefined) return max(input.reshape([input.size]), 0).indices;
   return max(input, dim, keepdim).indices;
 }
 
@@ -102,14 +97,14 @@ function softmaxOp(logarithm: boolean, x: Tensor, dim: number): Tensor {
   const outer = elementCount(input.shape.slice(0, d));
   const n = input.shape[d];
   const inner = elementCount(input.shape.slice(d + 1));
-  const data = allocate(input.dtype, input.size) as FloatArray;
-  if (input.size > 0) native.softmax(logarithm, outer, n, inner, input.contiguousData() as FloatArray, data);
+  const data = allocateOn(input.device, input.dtype, input.size);
+  if (input.size > 0) native.softmax(logarithm, outer, n, inner, nativeArg(input.deviceData()), nativeArg(data));
   const out = wrap(data, input.shape);
   record(logarithm ? 'logSoftmax' : 'softmax', [input], [out], [out], ([g], [y]) => {
     if (!g) return [null];
-    const grad = allocate(input.dtype, input.size) as FloatArray;
-    native.softmax(logarithm, outer, n, inner, y.contiguousData() as FloatArray, g, grad);
-    return [grad];
+    const grad = allocateOn(deviceOf(g), dtypeOf(g), input.size);
+    native.softmax(logarithm, outer, n, inner, nativeArg(y.deviceData()), nativeArg(g), nativeArg(grad));
+    return [grad as GradArray];
   });
   return out;
 }
@@ -122,17 +117,15 @@ export function norm(x: Tensor, dims?: number | readonly number[], keepdim = fal
   const input = floatArg(x, 'x');
   const reduced = reductionDims(input, dims);
   const kept = keptShape(input, reduced);
-  const values = gatherContiguous(input) as FloatArray;
-  const squares = values.map((v) => v * v) as FloatArray;
-  const total = sumToShape(squares, input.shape, kept);
-  const norms = total.map(Math.sqrt) as FloatArray;
-  const out = wrap(norms, keepdim ? kept : dropDims(kept, reduced));
-  record('norm', [input], [out], [], ([g]) => {
+  const norms = noGrad(() => sqrt(sum(square(input), reduced, true)));
+  const out = norms.reshape(keepdim ? kept : dropDims(kept, reduced));
+  record('norm', [input], [out], [input, norms], ([g], [xs, ns]) => {
     if (!g) return [null];
-    const scale = g.map((v, i) => (norms[i] === 0 ? 0 : v / norms[i])) as FloatArray;
-    const spread = expandTo(scale, kept, input.shape);
-    return [spread.map((v, i) => v * values[i]) as FloatArray];
+    // d|x| / dx = x / |x|, and 0 where |x| is 0: scale = g / |x| with 0 there.
+    return [noGrad(() => {
+      const scale = maskedFill(div(wrap(g, kept), ns), eq(ns, 0), 0);
+      return mul(scale, xs).deviceData() as GradArray;
+    })];
   });
   return out;
 }
-

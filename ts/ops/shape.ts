@@ -1,12 +1,13 @@
 // Joining tensors: cat along an existing dimension, stack along a new one.
-import { FloatArray } from '../autograd';
-import { allocate } from '../dtype';
-import { elementCount } from '../layout';
+import { GradArray } from '../autograd';
+import { contiguousStrides, elementCount } from '../layout';
+import { native } from '../native';
 import { Tensor } from '../tensor';
 import { rangeError, received, shapeString, typeError } from '../validate';
 import { unsqueeze } from '../views';
 import { tensorArg } from './operands';
-import { wrap } from './raw';
+import { allocateOn, deviceOf, dtypeOf, nativeArg } from './data';
+import { commonDevice, wrap } from './raw';
 import { record } from './record';
 
 /** Joins tensors of equal shape except along `dim`. */
@@ -28,11 +29,16 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const total = widths.reduce((a, b) => a + b, 0);
   const shape = [...first.shape];
   shape[d] = parts.reduce((n, t) => n + t.shape[d], 0);
-  const out = allocate(first.dtype, outer * total);
+  const device = commonDevice('cat', ...parts);
+  const out = allocateOn(device, first.dtype, outer * total);
+  // Each part is an [outer, width] block of out's rows [outer, total], starting at its column.
+  const block = (width: number) => [outer, width];
+  const rowsOf = (width: number) => contiguousStrides(block(width));
   let column = 0;
   parts.forEach((t, i) => {
-    const data = t.contiguousData();
-    for (let o = 0; o < outer; o++) out.set(data.subarray(o * widths[i], (o + 1) * widths[i]) as never, o * total + column);
+    if (widths[i] > 0) {
+      native.copyInto(block(widths[i]), nativeArg(t.deviceData()), rowsOf(widths[i]), 0, nativeArg(out), [total, 1], column);
+    }
     column += widths[i];
   });
   const result = wrap(out, shape);
@@ -40,10 +46,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     if (!g) return parts.map(() => null);
     let start = 0;
     return parts.map((t, i) => {
-      const grad = allocate(t.dtype, t.size) as FloatArray;
-      for (let o = 0; o < outer; o++) grad.set(g.subarray(o * total + start, o * total + start + widths[i]), o * widths[i]);
+      const grad = allocateOn(deviceOf(g), dtypeOf(g), t.size);
+      if (widths[i] > 0) native.copyInto(block(widths[i]), nativeArg(g), [total, 1], start, nativeArg(grad), rowsOf(widths[i]), 0);
       start += widths[i];
-      return grad;
+      return grad as GradArray;
     });
   });
   return result;

@@ -1,8 +1,8 @@
 // Adam with optional AMSGrad and L2 weight decay (torch.optim.Adam). AdamW shares its update, with
 // the weight decay applied to the parameter directly instead of through the gradient.
-import { FloatArray } from '../autograd';
 import { checkBoolean, typeError } from '../validate';
-import { Optimizer, ParamGroup, ParamsInput, checkFraction, checkNonNegative, zerosLike } from './optimizer';
+import { NativeArray, native } from '../native';
+import { Optimizer, ParamGroup, ParamsInput, StateArray, checkFraction, checkNonNegative, stateBuffer, stepConfig, zerosLike } from './optimizer';
 
 export interface AdamHyperparameters {
   lr: number;
@@ -21,10 +21,10 @@ export type AdamOptions = Partial<AdamHyperparameters>;
 /** Per-parameter state: steps taken and the running averages, one element per parameter element. */
 export type AdamState = {
   step: number;
-  expAvg: FloatArray;
-  expAvgSq: FloatArray;
+  expAvg: StateArray;
+  expAvgSq: StateArray;
   /** AMSGrad's running maximum of expAvgSq (null until a step with amsgrad). */
-  maxExpAvgSq: FloatArray | null;
+  maxExpAvgSq: StateArray | null;
 };
 
 export const ADAM_DEFAULTS: AdamHyperparameters = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
@@ -41,30 +41,21 @@ export function checkAdam(o: Record<string, unknown>, at: string): AdamHyperpara
   };
 }
 
-export function initAdamState(param: FloatArray): AdamState {
+export function initAdamState(param: StateArray): AdamState {
   return { step: 0, expAvg: zerosLike(param), expAvgSq: zerosLike(param), maxExpAvgSq: null };
 }
 
 /** One Adam step; `decoupled` applies weightDecay as AdamW does (p *= 1 - lr * weightDecay). */
-export function adamUpdate(param: FloatArray, grad: FloatArray, state: AdamState, group: AdamHyperparameters, decoupled: boolean): void {
+export function adamUpdate(param: StateArray, grad: StateArray, state: AdamState, group: AdamHyperparameters, decoupled: boolean): void {
   const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad, maximize } = group;
   state.step += 1;
-  const stepSize = lr / (1 - beta1 ** state.step);
-  const correction2Sqrt = Math.sqrt(1 - beta2 ** state.step);
-  const { expAvg: m, expAvgSq: v } = state;
   const vMax = amsgrad ? (state.maxExpAvgSq ??= zerosLike(param)) : null;
-  for (let i = 0; i < param.length; i++) {
-    let d = maximize ? -grad[i] : grad[i];
-    if (weightDecay !== 0) {
-      if (decoupled) param[i] *= 1 - lr * weightDecay;
-      else d += weightDecay * param[i];
-    }
-    m[i] += (1 - beta1) * (d - m[i]);
-    v[i] = beta2 * v[i] + (1 - beta2) * (d * d);
-    let second = v[i];
-    if (vMax) second = vMax[i] = Math.max(vMax[i], v[i]);
-    param[i] -= stepSize * (m[i] / (Math.sqrt(second) / correction2Sqrt + eps));
-  }
+  const step = stepConfig({
+    kind: 1, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled,
+    stepSize: lr / (1 - beta1 ** state.step),
+    correction2Sqrt: Math.sqrt(1 - beta2 ** state.step),
+  });
+  native.optimizerStep(step, stateBuffer(param) as NativeArray, stateBuffer(grad) as NativeArray, stateBuffer(state.expAvg), stateBuffer(state.expAvgSq), stateBuffer(vMax));
 }
 
 export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
@@ -72,11 +63,11 @@ export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
     super('Adam', params, options, ADAM_DEFAULTS, checkAdam);
   }
 
-  protected override initState(param: FloatArray): AdamState {
+  protected override initState(param: StateArray): AdamState {
     return initAdamState(param);
   }
 
-  protected override update(param: FloatArray, grad: FloatArray, state: AdamState, group: ParamGroup<AdamHyperparameters>): void {
+  protected override update(param: StateArray, grad: StateArray, state: AdamState, group: ParamGroup<AdamHyperparameters>): void {
     adamUpdate(param, grad, state, group, false);
   }
 }

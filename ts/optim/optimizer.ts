@@ -2,6 +2,8 @@
 // list of tensors with its own hyperparameters) and per-parameter state, and updates the
 // parameters' data in place, in their own dtype.
 import { FloatArray } from '../autograd';
+import { CudaArray } from '../cuda_array';
+import { NativeArray, NativeOptimizerStep } from '../native';
 import { Tensor } from '../tensor';
 import { checkInteger, checkKnownKeys, rangeError, received, shapeString, typeError } from '../validate';
 
@@ -20,8 +22,12 @@ export type ParamGroupInput<H extends Hyperparameters> = { params: readonly Tens
 /** What an optimizer takes: tensors, or parameter groups. */
 export type ParamsInput<H extends Hyperparameters> = readonly Tensor[] | readonly ParamGroupInput<H>[];
 
-/** Per-parameter state: step counts, and buffers with one element per parameter element (or null until needed). */
-export type ParamState = Record<string, number | FloatArray | null>;
+/**
+ * Per-parameter state: step counts, and buffers with one element per parameter element (or null
+ * until needed), on the parameter's device. stateDict() copies them to typed arrays.
+ */
+export type ParamState = Record<string, number | StateArray | null>;
+export type StateArray = FloatArray | CudaArray;
 
 /** A copy of an optimizer's state; parameters are numbered in group order, as in PyTorch. */
 export interface OptimizerStateDict<H extends Hyperparameters> {
@@ -115,10 +121,10 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
   }
 
   /** Fresh state for a parameter whose data is `param`, made on its first update. */
-  protected abstract initState(param: FloatArray): S;
+  protected abstract initState(param: StateArray): S;
 
   /** Updates `param` (the parameter's data) in place from `grad` (same length), advancing `state`. */
-  protected abstract update(param: FloatArray, grad: FloatArray, state: S, group: ParamGroup<H>): void;
+  protected abstract update(param: StateArray, grad: StateArray, state: S, group: ParamGroup<H>): void;
 
   /** One optimization step on every parameter that has a gradient; the others are skipped. */
   step(): void {
@@ -126,7 +132,8 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
       group.params.forEach((p, j) => {
         if (p.grad === null) return;
         const grad = checkGrad(p, p.grad, `paramGroups[${i}].params[${j}].grad`);
-        const param = p.writableData(`paramGroups[${i}].params[${j}]`) as FloatArray;
+        p.markModified(`paramGroups[${i}].params[${j}]`);
+        const param = p.deviceData(`paramGroups[${i}].params[${j}]`) as StateArray;
         let state = this.state.get(p);
         if (!state) this.state.set(p, (state = this.initState(param)));
         this.update(param, grad, state, group);
@@ -191,7 +198,7 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
   /** Saved state for `p`, checked against a fresh state's fields and copied into the parameter's dtype. */
   private checkState(saved: unknown, at: string, p: Tensor): S {
     if (typeof saved !== 'object' || saved === null) throw typeError(at, 'an object', saved);
-    const like = p.contiguousData('parameter') as FloatArray;
+    const like = p.deviceData('parameter') as StateArray;
     const fresh = this.initState(like) as ParamState;
     checkKnownKeys(saved, at, Object.keys(fresh));
     for (const [key, value] of Object.entries(saved)) {
@@ -202,9 +209,8 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
         fresh[key] = null;
       } else if (value instanceof Float32Array || value instanceof Float64Array) {
         if (value.length !== like.length) throw rangeError(name, `a typed array of length ${like.length} (the parameter's size)`, value);
-        const copy = zerosLike(like);
-        copy.set(value);
-        fresh[key] = copy;
+        if ((value instanceof Float32Array) !== (p.dtype === 'float32')) throw typeError(name, `a typed array of the parameter's dtype (${p.dtype})`, value);
+        fresh[key] = like instanceof CudaArray ? CudaArray.fromHost(value, p.dtype) : value.slice();
       } else {
         throw typeError(name, 'a Float32Array, a Float64Array or null', value);
       }
@@ -213,23 +219,40 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
   }
 }
 
-function checkGrad(p: Tensor, grad: Tensor, name: string): FloatArray {
+function checkGrad(p: Tensor, grad: Tensor, name: string): StateArray {
   if (grad.dtype !== p.dtype) {
     throw new TypeError(`gated: expected ${name} to be of dtype ${p.dtype} (the parameter's dtype) but received ${grad.dtype}`);
   }
   if (shapeString(grad.shape) !== shapeString(p.shape)) {
     throw rangeError(name, `of shape ${shapeString(p.shape)} (the parameter's shape)`, received(`shape ${shapeString(grad.shape)}`));
   }
-  return grad.contiguousData(name) as FloatArray;
+  if (grad.device !== p.device) throw new TypeError(`gated: expected ${name} on ${p.device} (the parameter's device) but it is on ${grad.device}`);
+  return grad.deviceData(name) as StateArray;
 }
 
 function copyState(state: ParamState): ParamState {
   const out: ParamState = {};
-  for (const [key, value] of Object.entries(state)) out[key] = typeof value === 'number' || value === null ? value : value.slice();
+  for (const [key, value] of Object.entries(state)) {
+    out[key] = typeof value === 'number' || value === null ? value : value instanceof CudaArray ? (value.toHost() as FloatArray) : value.slice();
+  }
   return out;
 }
 
-/** A zero-filled array of the same type and length as `like`. */
-export function zerosLike(like: FloatArray): FloatArray {
+/** Zeros shaped like a parameter's data, on its device. */
+export function zerosLike(like: StateArray): StateArray {
+  if (like instanceof CudaArray) return CudaArray.filled(like.dtype, like.length, 0);
   return like instanceof Float32Array ? new Float32Array(like.length) : new Float64Array(like.length);
+}
+
+/** The native buffer of a state array, or null. */
+export function stateBuffer(array: StateArray | null): NativeArray | null {
+  return array === null ? null : array instanceof CudaArray ? array.buffer : array;
+}
+
+/** An optimizer step for native.optimizerStep, with every field the kind does not use at rest. */
+export function stepConfig(fields: Partial<NativeOptimizerStep> & Pick<NativeOptimizerStep, 'kind' | 'lr'>): NativeOptimizerStep {
+  return {
+    weightDecay: 0, maximize: false, momentum: 0, dampening: 0, nesterov: false, firstMomentum: false, beta1: 0, beta2: 0,
+    eps: 0, stepSize: 0, correction2Sqrt: 1, amsgrad: false, decoupled: false, alpha: 0, centered: false, ...fields,
+  };
 }

@@ -1,7 +1,7 @@
 // RMSprop with optional centering, momentum and L2 weight decay (torch.optim.RMSprop).
-import { FloatArray } from '../autograd';
 import { checkBoolean } from '../validate';
-import { Optimizer, ParamGroup, ParamsInput, checkNonNegative, zerosLike } from './optimizer';
+import { NativeArray, native } from '../native';
+import { Optimizer, ParamGroup, ParamsInput, StateArray, checkNonNegative, stateBuffer, stepConfig, zerosLike } from './optimizer';
 
 export interface RMSpropHyperparameters {
   lr: number;
@@ -21,9 +21,9 @@ export type RMSpropOptions = Partial<RMSpropHyperparameters>;
 /** Per-parameter state, one element per parameter element; gradAvg and momentumBuffer stay null until used. */
 export type RMSpropState = {
   step: number;
-  squareAvg: FloatArray;
-  gradAvg: FloatArray | null;
-  momentumBuffer: FloatArray | null;
+  squareAvg: StateArray;
+  gradAvg: StateArray | null;
+  momentumBuffer: StateArray | null;
 };
 
 const DEFAULTS: RMSpropHyperparameters = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
@@ -45,32 +45,16 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
     super('RMSprop', params, options, DEFAULTS, checkRMSprop);
   }
 
-  protected override initState(param: FloatArray): RMSpropState {
+  protected override initState(param: StateArray): RMSpropState {
     return { step: 0, squareAvg: zerosLike(param), gradAvg: null, momentumBuffer: null };
   }
 
-  protected override update(param: FloatArray, grad: FloatArray, state: RMSpropState, group: ParamGroup<RMSpropHyperparameters>): void {
+  protected override update(param: StateArray, grad: StateArray, state: RMSpropState, group: ParamGroup<RMSpropHyperparameters>): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
     state.step += 1;
-    const sq = state.squareAvg;
     const mean = centered ? (state.gradAvg ??= zerosLike(param)) : null;
-    const buf = momentum > 0 ? (state.momentumBuffer ??= zerosLike(param)) : null;
-    for (let i = 0; i < param.length; i++) {
-      let d = maximize ? -grad[i] : grad[i];
-      if (weightDecay !== 0) d += weightDecay * param[i];
-      sq[i] = alpha * sq[i] + (1 - alpha) * (d * d);
-      let variance = sq[i];
-      if (mean) {
-        mean[i] += (1 - alpha) * (d - mean[i]);
-        variance -= mean[i] * mean[i];
-      }
-      const denom = Math.sqrt(variance) + eps;
-      if (buf) {
-        buf[i] = momentum * buf[i] + d / denom;
-        param[i] -= lr * buf[i];
-      } else {
-        param[i] -= lr * (d / denom);
-      }
-    }
+    const buffer = momentum > 0 ? (state.momentumBuffer ??= zerosLike(param)) : null;
+    const step = stepConfig({ kind: 2, lr, alpha, eps, weightDecay, momentum, centered, maximize });
+    native.optimizerStep(step, stateBuffer(param) as NativeArray, stateBuffer(grad) as NativeArray, stateBuffer(state.squareAvg), stateBuffer(mean), stateBuffer(buffer));
   }
 }

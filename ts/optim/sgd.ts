@@ -1,7 +1,7 @@
 // SGD with optional momentum, dampening, Nesterov momentum and L2 weight decay (torch.optim.SGD).
-import { FloatArray } from '../autograd';
 import { checkBoolean, rangeError } from '../validate';
-import { Optimizer, ParamGroup, ParamsInput, checkFinite, checkNonNegative, zerosLike } from './optimizer';
+import { NativeArray, native } from '../native';
+import { Optimizer, ParamGroup, ParamsInput, StateArray, checkFinite, checkNonNegative, stateBuffer, stepConfig, zerosLike } from './optimizer';
 
 export interface SGDHyperparameters {
   lr: number;
@@ -15,7 +15,7 @@ export interface SGDHyperparameters {
 export type SGDOptions = Partial<SGDHyperparameters>;
 
 /** The momentum buffer (null until the first step with momentum, which starts it at the gradient). */
-export type SGDState = { momentumBuffer: FloatArray | null };
+export type SGDState = { momentumBuffer: StateArray | null };
 
 const DEFAULTS: SGDHyperparameters = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false };
 
@@ -43,19 +43,12 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     return { momentumBuffer: null };
   }
 
-  protected override update(param: FloatArray, grad: FloatArray, state: SGDState, group: ParamGroup<SGDHyperparameters>): void {
+  protected override update(param: StateArray, grad: StateArray, state: SGDState, group: ParamGroup<SGDHyperparameters>): void {
     const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
-    const first = momentum !== 0 && state.momentumBuffer === null;
-    if (first) state.momentumBuffer = zerosLike(param);
-    const buf = momentum !== 0 ? state.momentumBuffer : null;
-    for (let i = 0; i < param.length; i++) {
-      let d = maximize ? -grad[i] : grad[i];
-      if (weightDecay !== 0) d += weightDecay * param[i];
-      if (buf) {
-        buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
-        d = nesterov ? d + momentum * buf[i] : buf[i];
-      }
-      param[i] -= lr * d;
-    }
+    const firstMomentum = momentum !== 0 && state.momentumBuffer === null;
+    if (firstMomentum) state.momentumBuffer = zerosLike(param);
+    const buffer = momentum !== 0 ? state.momentumBuffer : null;
+    const step = stepConfig({ kind: 0, lr, momentum, dampening, nesterov, weightDecay, maximize, firstMomentum });
+    native.optimizerStep(step, stateBuffer(param) as NativeArray, stateBuffer(grad) as NativeArray, stateBuffer(buffer), null, null);
   }
 }

@@ -3,14 +3,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "../../core/elementwise_math.h"
 #include "strided.h"
 
 namespace gated {
 
-enum class BinaryOp : int32_t { Add = 0, Sub, Mul, Div, Eq, Ne, Gt, Ge, Lt, Le };
-enum class UnaryOp : int32_t { Copy = 0, Neg, Exp, Log, Sigmoid, Tanh, Relu, Abs, Sqrt, Rsqrt, Square };
-
-inline bool isComparison(BinaryOp op) { return op >= BinaryOp::Eq; }
 
 // out [shape] = a op b (arithmetic ops).
 template <typename T>
@@ -23,6 +20,9 @@ void compareOp(BinaryOp op, const std::vector<int64_t>& shape, const T* a, const
 // out [shape] = op(a).
 template <typename T>
 void unaryOp(UnaryOp op, const std::vector<int64_t>& shape, const T* a, const StridedOperand& sa, T* out);
+// dst at (sd) = src at (ss), over `shape`.
+template <typename T>
+void copyInto(const std::vector<int64_t>& shape, const T* src, const StridedOperand& ss, T* dst, const StridedOperand& sd);
 // out [count] = grad * op'(...), where saved is op's output (sigmoid, tanh, relu, exp, sqrt, rsqrt)
 // or its input (log, abs, square).
 template <typename T>

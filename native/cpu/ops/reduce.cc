@@ -1,5 +1,7 @@
 #include "reduce.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 
@@ -41,6 +43,14 @@ void maxAlong(int64_t outer, int64_t n, int64_t inner, const T* input, T* values
       values[o * inner + i] = column[best * inner];
       indices[o * inner + i] = best;
     }
+  }
+}
+
+template <typename T>
+void scatterAlong(int64_t outer, int64_t n, int64_t inner, const int64_t* indices, const T* values, T* out) {
+  std::fill_n(out, outer * n * inner, T(0));
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) out[(o * n + indices[o * inner + i]) * inner + i] = values[o * inner + i];
   }
 }
 
@@ -90,6 +100,10 @@ template void maxAlong<float>(int64_t, int64_t, int64_t, const float*, float*, i
 template void maxAlong<double>(int64_t, int64_t, int64_t, const double*, double*, int64_t*);
 template void maxAlong<int32_t>(int64_t, int64_t, int64_t, const int32_t*, int32_t*, int64_t*);
 template void maxAlong<int64_t>(int64_t, int64_t, int64_t, const int64_t*, int64_t*, int64_t*);
+template void scatterAlong<float>(int64_t, int64_t, int64_t, const int64_t*, const float*, float*);
+template void scatterAlong<double>(int64_t, int64_t, int64_t, const int64_t*, const double*, double*);
+template void scatterAlong<int32_t>(int64_t, int64_t, int64_t, const int64_t*, const int32_t*, int32_t*);
+template void scatterAlong<int64_t>(int64_t, int64_t, int64_t, const int64_t*, const int64_t*, int64_t*);
 template void softmaxAlong<float>(bool, int64_t, int64_t, int64_t, const float*, float*);
 template void softmaxAlong<double>(bool, int64_t, int64_t, int64_t, const double*, double*);
 template void softmaxBackward<float>(bool, int64_t, int64_t, int64_t, const float*, const float*, float*);

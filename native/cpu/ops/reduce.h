@@ -15,6 +15,11 @@ void sumTo(const std::vector<int64_t>& inShape, const T* input, const std::vecto
 template <typename T>
 void maxAlong(int64_t outer, int64_t n, int64_t inner, const T* input, T* values, int64_t* indices);
 
+// out [outer, n, inner] = 0, then values [outer, inner] at the positions indices pick along n (the
+// backward of maxAlong).
+template <typename T>
+void scatterAlong(int64_t outer, int64_t n, int64_t inner, const int64_t* indices, const T* values, T* out);
+
 // input [outer, n, inner]: out = softmax (or log-softmax) over n.
 template <typename T>
 void softmaxAlong(bool logarithm, int64_t outer, int64_t n, int64_t inner, const T* input, T* out);

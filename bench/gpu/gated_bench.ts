@@ -1,0 +1,92 @@
+// gated on CUDA on the GPU benchmark cases (cases.json), float32 with TF32 off, and the table
+// against PyTorch's cuDNN (the JSON cudnn_bench.py wrote).
+//
+//   node <compiled>/bench/gpu/gated_bench.js CUDNN.json OUT.json
+//
+// Each case: inference (forward under noGrad) or training (forward + backward of the recurrent
+// module with a random output gradient), timed on the host clock around a synchronised run
+// after a warm-up; medians in ms. Ratio = cuDNN ms / gated ms (above 1: gated is faster).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as g from '../../ts/index';
+import { Tensor } from '../../ts/tensor';
+
+interface Case {
+  id: string;
+  kind: 'infer' | 'train';
+  cell: 'lstm' | 'gru';
+  batch: number;
+  seq: number;
+  input: number;
+  hidden: number;
+  layers: number;
+  bidirectional: boolean;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; runs: number } {
+  const options = { inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers, bidirectional: c.bidirectional, batchFirst: true };
+  const module = (c.cell === 'lstm' ? new g.nn.LSTM(options) : new g.nn.GRU(options)).to('cuda');
+  const x = g.randn([c.batch, c.seq, c.input], { device: 'cuda' });
+  const grad = g.randn([c.batch, c.seq, (c.bidirectional ? 2 : 1) * c.hidden], { device: 'cuda' });
+  const step = () =>
+    g.tidy(() => {
+      if (c.kind === 'infer') {
+        g.noGrad(() => module.forward(x));
+        return;
+      }
+      const { output } = module.forward(x);
+      g.autograd.backward([output], [grad]);
+      module.parameters().forEach((p: Tensor) => {
+        p.grad?.dispose();
+        p.grad = null;
+      });
+    });
+  for (let i = 0; i < 3; i++) step();
+  g.cuda.synchronize();
+  const times: number[] = [];
+  let spent = 0;
+  while (times.length < repeats && (times.length < 5 || spent < budgetMs)) {
+    const start = process.hrtime.bigint();
+    step();
+    g.cuda.synchronize();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    spent += times[times.length - 1];
+  }
+  x.dispose();
+  grad.dispose();
+  module.parameters().forEach((p: Tensor) => p.dispose());
+  return { ms: median(times), runs: times.length };
+}
+
+function main(): void {
+  const [cudnnPath, outPath] = process.argv.slice(2);
+  const casesPath = path.join(__dirname, '..', '..', '..', '..', 'bench', 'gpu', 'cases.json');
+  const cases = (JSON.parse(fs.readFileSync(fs.existsSync(casesPath) ? casesPath : path.join(process.cwd(), 'bench/gpu/cases.json'), 'utf8')) as { cases: Case[] }).cases;
+  const cudnn = cudnnPath && fs.existsSync(cudnnPath) ? JSON.parse(fs.readFileSync(cudnnPath, 'utf8')) : null;
+  g.cuda.setTf32(false);
+  const info = g.cuda.info();
+  const results: Record<string, { ms: number; runs: number }> = {};
+  for (const c of cases) {
+    results[c.id] = timeCase(c, 30, 3000);
+    console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
+  }
+  console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
+  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms | cuDNN / gated |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of cases) {
+    const ours = results[c.id].ms;
+    const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
+    const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
+    const ratio = theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`;
+    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio} |`);
+  }
+  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, gated: results, cudnn }, null, 1));
+}
+
+main();

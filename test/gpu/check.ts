@@ -1,0 +1,305 @@
+// The GPU check: gated's CUDA path against PyTorch's golden files and against its own CPU path,
+// plus the device-memory, error and async guarantees. Plain Node (no test runner), so it runs on a
+// GPU machine that has no dev dependencies: scripts/gpu-check.sh compiles it here and runs it there.
+//
+//   node <compiled>/test/gpu/check.js [--device cpu] [--out results.json]
+//
+// --device cpu runs the same comparisons with the CPU standing in for CUDA: a dry run of the
+// harness on machines without a GPU. Exit status 0 when every check passed (or CUDA is unusable
+// and --device was not given: then it prints why and skips).
+import * as fs from 'node:fs';
+import * as g from '../../ts/index';
+import { CudaArray } from '../../ts/cuda_array';
+import { FloatDType } from '../../ts/dtype';
+import { Tensor } from '../../ts/tensor';
+import { CaseConfig, cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters } from '../helpers';
+
+type Device = 'cpu' | 'cuda';
+const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
+
+interface Outcome {
+  group: string;
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const outcomes: Outcome[] = [];
+
+function check(group: string, name: string, body: () => string): void {
+  let outcome: Outcome;
+  try {
+    outcome = { group, name, ok: true, detail: body() };
+  } catch (error) {
+    outcome = { group, name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+  outcomes.push(outcome);
+  if (!outcome.ok) console.log(`FAIL ${group} ${name}: ${outcome.detail}`);
+}
+
+async function checkAsync(group: string, name: string, body: () => Promise<string>): Promise<void> {
+  try {
+    outcomes.push({ group, name, ok: true, detail: await body() });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    outcomes.push({ group, name, ok: false, detail });
+    console.log(`FAIL ${group} ${name}: ${detail}`);
+  }
+}
+
+function expectAtMost(errors: Map<string, number>, tolerance: number): string {
+  let worst = 0;
+  let where = '';
+  for (const [key, error] of errors) {
+    if (!(error <= tolerance)) throw new Error(`${key}: relative error ${error.toExponential(2)} > ${tolerance}`);
+    if (error >= worst) [worst, where] = [error, key];
+  }
+  return `worst ${worst.toExponential(2)} (${where})`;
+}
+
+type RnnModule = g.nn.LSTM;
+type Outputs = { output: Tensor; h: Tensor; c?: Tensor | null };
+
+/** Forward and backward of `module` on `device`; the gradients of every leaf, by name, on the host. */
+function forwardBackward(
+  module: RnnModule,
+  device: Device,
+  leaves: { input: Tensor; h0?: Tensor; c0?: Tensor },
+  lengths: Tensor | undefined,
+  outputGrads: (out: Outputs) => Tensor[],
+): Map<string, Float64Array> {
+  const onDevice = (t: Tensor | undefined) => (t ? t.to(device) : undefined);
+  const state = { lengths, h0: onDevice(leaves.h0), ...(leaves.c0 ? { c0: onDevice(leaves.c0) } : {}) };
+  const out = module.forward(onDevice(leaves.input) as Tensor, state) as Outputs;
+  const outputs = [out.output, out.h, ...(out.c ? [out.c] : [])];
+  g.autograd.backward(outputs, outputGrads(out).map((t) => t.to(device)));
+  const values = new Map<string, Float64Array>([
+    ['output', floats(out.output)],
+    ['h', floats(out.h)],
+  ]);
+  if (out.c) values.set('c', floats(out.c));
+  values.set('input.grad', floats(leaves.input.grad));
+  if (leaves.h0) values.set('h0.grad', floats(leaves.h0.grad));
+  if (leaves.c0) values.set('c0.grad', floats(leaves.c0.grad));
+  for (const [name, p] of module.namedParameters()) values.set(`${name}.grad`, floats(p.grad));
+  return values;
+}
+
+function goldenCase(name: string, dtype: FloatDType, device: Device): string {
+  const { config, tensors } = loadGolden(name);
+  const file = (key: string) => {
+    const t = tensors.get(key);
+    if (!t) throw new Error(`no tensor '${key}'`);
+    return t;
+  };
+  const module = makeModule(config, dtype) as RnnModule;
+  setParameters(module, file);
+  module.to(device);
+  const leaves = {
+    input: cast(file('input'), dtype, true),
+    h0: config.hasH0 ? cast(file('h0'), dtype, true) : undefined,
+    c0: config.hasH0 && config.cell === 'lstm' ? cast(file('c0'), dtype, true) : undefined,
+  };
+  const lengths = config.hasLengths ? file('lengths') : undefined;
+  const values = forwardBackward(module, device, leaves, lengths, (out) => [
+    cast(file('grad_output'), dtype),
+    cast(file('grad_h'), dtype),
+    ...(out.c ? [cast(file('grad_c'), dtype)] : []),
+  ]);
+  const errors = new Map<string, number>();
+  for (const [key, actual] of values) errors.set(key, relativeError(actual, floats(file(key))));
+  return expectAtMost(errors, TOLERANCE[dtype]);
+}
+
+/** A small deterministic generator for the random configurations. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+interface RandomCase {
+  config: CaseConfig;
+  dropout: number;
+}
+
+function randomCase(random: () => number, index: number): RandomCase {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const numLayers = pick([1, 1, 2, 3]);
+  const config: CaseConfig = {
+    name: `random${index}`,
+    cell: pick(['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'] as const),
+    inputSize: 1 + Math.floor(random() * 70),
+    hiddenSize: 1 + Math.floor(random() * 300),
+    numLayers,
+    bidirectional: random() < 0.5,
+    batchFirst: random() < 0.5,
+    bias: random() < 0.8,
+    seqLen: 1 + Math.floor(random() * 40),
+    batch: 1 + Math.floor(random() * 40),
+    hasLengths: random() < 0.5,
+    hasH0: random() < 0.5,
+  };
+  return { config, dropout: numLayers > 1 && random() < 0.5 ? 0.3 : 0 };
+}
+
+function describeCase({ config: c, dropout }: RandomCase): string {
+  return `${c.cell} I${c.inputSize} H${c.hiddenSize} L${c.numLayers}${c.bidirectional ? ' bi' : ''}${c.batchFirst ? ' bf' : ''}${c.bias ? '' : ' nobias'} T${c.seqLen} B${c.batch}${c.hasLengths ? ' lengths' : ''}${c.hasH0 ? ' h0' : ''}${dropout ? ` dropout${dropout}` : ''}`;
+}
+
+/** One random configuration on the CPU and on `device`, from the same weights, inputs and dropout seed. */
+function againstCpu(rc: RandomCase, dtype: FloatDType, device: Device, seed: number): Map<string, number> {
+  const { config } = rc;
+  g.manualSeed(seed);
+  const reference = makeModule(config, dtype, rc.dropout) as RnnModule;
+  const T = config.seqLen, B = config.batch, D = config.bidirectional ? 2 : 1;
+  const inputShape = config.batchFirst ? [B, T, config.inputSize] : [T, B, config.inputSize];
+  const stateShape = [config.numLayers * D, B, config.hiddenSize];
+  const input = g.randn(inputShape, { dtype });
+  const h0 = config.hasH0 ? g.randn(stateShape, { dtype }) : undefined;
+  const c0 = config.hasH0 && config.cell === 'lstm' ? g.randn(stateShape, { dtype }) : undefined;
+  const lengths = config.hasLengths ? g.tensor(Array.from({ length: B }, (_, b) => (b * 7919) % (T + 1)), [B], { dtype: 'int32' }) : undefined;
+  const outputShape = config.batchFirst ? [B, T, D * config.hiddenSize] : [T, B, D * config.hiddenSize];
+  const grads = [g.randn(outputShape, { dtype }), g.randn(stateShape, { dtype }), g.randn(stateShape, { dtype })];
+  const leaf = (t: Tensor) => g.tensor(t.dataSync(), [...t.shape], { dtype, requiresGrad: true });
+  const leaves = () => ({ input: leaf(input), h0: h0 && leaf(h0), c0: c0 && leaf(c0) });
+  const run = (module: RnnModule, on: Device) => {
+    g.manualSeed(seed + 1); // the same dropout masks on both devices
+    return forwardBackward(module, on, leaves(), lengths, (out) => grads.slice(0, out.c ? 3 : 2));
+  };
+  const expected = run(reference, 'cpu');
+  const candidate = makeModule(config, dtype, rc.dropout) as RnnModule;
+  setParameters(candidate, (name) => reference.parameter(name));
+  candidate.to(device);
+  const actual = run(candidate, device);
+  const errors = new Map<string, number>();
+  for (const [key, values] of actual) errors.set(key, relativeError(values, expected.get(key) as Float64Array));
+  return errors;
+}
+
+function bitwiseRepeatable(rc: RandomCase, device: Device): string {
+  const first = againstCpu(rc, 'float32', device, 99);
+  const second = againstCpu(rc, 'float32', device, 99);
+  for (const [key, error] of first) {
+    if (second.get(key) !== error) throw new Error(`${key}: ${error} then ${second.get(key)} (not deterministic)`);
+  }
+  return 'two runs gave identical errors against the CPU';
+}
+
+function deviceGuarantees(device: Device): void {
+  const other: Device = device === 'cuda' ? 'cpu' : 'cuda';
+  if (device !== 'cuda') return;
+  check('errors', 'mixing devices throws a TypeError naming the tensor', () => {
+    const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 4 }).to(device);
+    try {
+      lstm.forward(g.randn([2, 1, 3]).to(other));
+    } catch (error) {
+      if (error instanceof TypeError && /weights\[0\]/.test(error.message)) return error.message;
+      throw error;
+    }
+    throw new Error('no error');
+  });
+  check('memory', 'running out of device memory throws and leaves CUDA usable', () => {
+    let message = '';
+    try {
+      CudaArray.empty('float32', 2 ** 42).free();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'ERR_GATED_CUDA_OUT_OF_MEMORY') throw error;
+      message = (error as Error).message;
+    }
+    if (!message) throw new Error('a 16 TiB allocation succeeded');
+    const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 4 }).to('cuda');
+    const out = g.noGrad(() => lstm.forward(g.randn([5, 2, 3]).to('cuda')).output);
+    if (!Number.isFinite(out.dataSync()[0] as number)) throw new Error('no result after the failed allocation');
+    return message;
+  });
+  check('memory', 'dispose and tidy return device memory; no growth over 300 training steps', () => {
+    const before = g.cuda.memory().allocatedBytes;
+    const lstm = new g.nn.LSTM({ inputSize: 16, hiddenSize: 32, numLayers: 2 }).to('cuda');
+    const input = g.randn([20, 8, 16]).to('cuda');
+    const step = () =>
+      g.tidy(() => {
+        const { output } = lstm.forward(input);
+        g.autograd.backward([output], [g.ones([20, 8, 32]).to('cuda')]);
+        lstm.parameters().forEach((p) => {
+          p.grad?.dispose();
+          p.grad = null;
+        });
+      });
+    for (let i = 0; i < 20; i++) step();
+    const settled = g.cuda.memory();
+    for (let i = 0; i < 300; i++) step();
+    const after = g.cuda.memory();
+    if (after.allocatedBytes !== settled.allocatedBytes) throw new Error(`live bytes ${settled.allocatedBytes} -> ${after.allocatedBytes}`);
+    if (after.deviceAllocations !== settled.deviceAllocations) throw new Error(`cudaMalloc calls ${settled.deviceAllocations} -> ${after.deviceAllocations}`);
+    input.dispose();
+    lstm.parameters().forEach((p) => p.dispose());
+    const end = g.cuda.memory().allocatedBytes;
+    if (end !== before) throw new Error(`live bytes ${before} before, ${end} after disposing everything`);
+    return `steady at ${after.allocatedBytes} live bytes, ${after.deviceAllocations} cudaMalloc calls in all`;
+  });
+}
+
+async function asyncReads(device: Device): Promise<void> {
+  await checkAsync('async', 'await t.data() and forwardAsync match the synchronous results', async () => {
+    const gru = new g.nn.GRU({ inputSize: 5, hiddenSize: 7, numLayers: 2, bidirectional: true }).to(device);
+    const input = g.randn([9, 3, 5]).to(device);
+    const sync = g.noGrad(() => gru.forward(input).output.dataSync());
+    const viaAsync = await (await g.noGrad(() => gru.forwardAsync(input))).output.data();
+    const error = relativeError(Array.from(viaAsync as Float32Array), Array.from(sync as Float32Array));
+    if (error !== 0) throw new Error(`relative error ${error}`);
+    return `${sync.length} values identical`;
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const deviceArg = args.includes('--device') ? args[args.indexOf('--device') + 1] : 'cuda';
+  const outPath = args.includes('--out') ? args[args.indexOf('--out') + 1] : null;
+  const device = deviceArg as Device;
+  const info = g.cuda.info();
+  console.log(`gated GPU check on ${device}; CUDA: ${info.available ? `${info.devices[0]?.name}, driver ${info.driverVersion}, runtime ${info.runtimeVersion}, cuBLAS ${info.cublasPath}` : info.reason}`);
+  if (device === 'cuda' && !info.available) {
+    console.log(`SKIPPED: CUDA is not usable here: ${info.reason}`);
+    return args.includes('--device') ? 1 : 0;
+  }
+  const started = Date.now();
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const name of goldenNames()) check(`golden ${dtype}`, name, () => goldenCase(name, dtype, device));
+  }
+  const random = generator(20261127);
+  const cases = Array.from({ length: 60 }, (_, i) => randomCase(random, i));
+  cases.forEach((rc, i) => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      check(`against the CPU ${dtype}`, describeCase(rc), () => expectAtMost(againstCpu(rc, dtype, device, 1000 + i), TOLERANCE[dtype] * (dtype === 'float32' ? 3 : 1)));
+    }
+  });
+  check('determinism', describeCase(cases[0]), () => bitwiseRepeatable(cases[0], device));
+  deviceGuarantees(device);
+  await asyncReads(device);
+
+  const groups = new Map<string, { passed: number; failed: number; worst: string }>();
+  for (const o of outcomes) {
+    const entry = groups.get(o.group) ?? { passed: 0, failed: 0, worst: '' };
+    if (o.ok) entry.passed += 1;
+    else entry.failed += 1;
+    groups.set(o.group, entry);
+  }
+  console.log(`\n| group | passed | failed |\n| --- | ---: | ---: |`);
+  for (const [group, { passed, failed }] of groups) console.log(`| ${group} | ${passed} | ${failed} |`);
+  const failed = outcomes.filter((o) => !o.ok).length;
+  console.log(`\nGPU check: ${outcomes.length - failed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device, info, outcomes }, null, 1));
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (status) => process.exit(status),
+  (error) => {
+    console.error(error);
+    process.exit(2);
+  },
+);
