@@ -44,7 +44,7 @@ if ! command -v node > /dev/null; then
 fi
 echo "node $(node --version)"
 
-export GATED_ADDON_PATH="$PWD/.gpu/gated.node" GATED_GOLDEN_DIR="$PWD/test/golden" NODE_PATH="$PWD/.gpu/node_modules"
+export GATED_ADDON_PATH="$PWD/.gpu/gated.node" GATED_TEST_DIR="$PWD/test" NODE_PATH="$PWD/.gpu/node_modules"
 probe='const i = require("./.gpu/build/ts/index.js").cuda.info(); console.log(JSON.stringify(i)); process.exit(i.available ? 0 : 1)'
 if ! run addon 30 node -e "$probe"; then
   say "the prebuilt addon does not serve CUDA here: building it on this machine"

@@ -14,6 +14,7 @@ if [ ! -f .gpu/node.xz ] || [ "$(cat .gpu/node.version 2>/dev/null)" != "$(node 
   xz -T2 -6 -c "$(command -v node)" > .gpu/node.xz.tmp && mv .gpu/node.xz.tmp .gpu/node.xz
   node --version > .gpu/node.version
 fi
+npm run build:ts > /dev/null
 rm -rf .gpu/build .gpu/node_modules
 npx tsc -p tsconfig.gpu.json
 mkdir -p .gpu/node_modules

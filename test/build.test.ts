@@ -67,7 +67,7 @@ describe('build', () => {
   });
 });
 
-describe('CUDA status', () => {
+describe.skipIf(g.cuda.isAvailable())('CUDA status (skipped where CUDA is usable)', () => {
   it('keeps everything on the CPU and says why CUDA is not in use', () => {
     const info = g.cuda.info();
     expect(g.device()).toBe('cpu');

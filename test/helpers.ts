@@ -5,7 +5,9 @@ import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
 import { Tensor } from '../ts/tensor';
 
-export const GOLDEN_DIR = process.env.GATED_GOLDEN_DIR ?? path.join(__dirname, 'golden');
+/** The test folder: this file's, or GATED_TEST_DIR when the tests run compiled elsewhere (the GPU check). */
+export const TEST_DIR = process.env.GATED_TEST_DIR ?? __dirname;
+export const GOLDEN_DIR = path.join(TEST_DIR, 'golden');
 
 export interface CaseConfig {
   name: string;

@@ -1,68 +1,18 @@
 // g.nn's losses and layers against PyTorch (test/golden-nn/nn.json, made by scripts/make_nn_golden.py)
 // in float64 and float32, finite differences in float64, bad input, and the Module machinery:
 // Sequential, user-defined modules, parameter and state_dict names, train()/eval(), chrono init.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
 import { Tensor } from '../ts/tensor';
 import { floats, relativeError } from './helpers';
+import { Built, JsonTensor, buildLoss, buildModule, golden, replayLoss, replayModule } from './nn-replay';
 
-const GOLDEN = path.join(__dirname, 'golden-nn', 'nn.json');
 const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
 const FD_EPSILON = 1e-6;
 const FD_TOLERANCE = 1e-6;
 
-interface JsonTensor {
-  shape: number[];
-  dtype: 'float64' | 'int64';
-  data: number[];
-}
-type Reduction = 'mean' | 'sum' | 'none';
-interface LossCase {
-  name: string;
-  fn: 'crossEntropy' | 'nllLoss' | 'mseLoss' | 'binaryCrossEntropy' | 'bceWithLogits';
-  options: { reduction: Reduction; ignoreIndex?: number; posWeight?: number };
-  weight: JsonTensor | null;
-  input: JsonTensor;
-  target: JsonTensor;
-  gradOutput: JsonTensor;
-  output: JsonTensor;
-  inputGrad: JsonTensor;
-}
-interface ModuleCase {
-  name: string;
-  module: 'Linear' | 'Embedding' | 'LayerNorm' | 'BatchNorm1d' | 'LSTMCell' | 'GRUCell' | 'RNNCell';
-  args: unknown[];
-  options: Record<string, unknown>;
-  train: boolean;
-  state: Record<string, JsonTensor>;
-  inputs: Record<string, JsonTensor>;
-  gradOutputs: Record<string, JsonTensor>;
-  outputs: Record<string, JsonTensor>;
-  inputGrads: Record<string, JsonTensor>;
-  paramGrads: Record<string, JsonTensor>;
-  stateAfter?: Record<string, JsonTensor>;
-}
-interface Golden {
-  torch: string;
-  losses: LossCase[];
-  modules: ModuleCase[];
-  structure: {
-    sequential: { parameters: string[]; stateDict: string[] };
-    net: { parameters: string[]; buffers: string[]; stateDict: string[] };
-  };
-}
-
-const golden = JSON.parse(fs.readFileSync(GOLDEN, 'utf8')) as Golden;
 const worst: Partial<Record<FloatDType | 'finite differences', { error: number; where: string }>> = {};
-
-/** A JSON tensor as a gated tensor: floats in `dtype`, int64 as int64. */
-function fromJson(t: JsonTensor, dtype: FloatDType, requiresGrad = false): Tensor {
-  if (t.dtype === 'int64') return g.tensor(t.data, t.shape, { dtype: 'int64' });
-  return g.tensor(t.data, t.shape, { dtype, requiresGrad });
-}
 
 function track(dtype: FloatDType | 'finite differences', error: number, where: string): void {
   const slot = (worst[dtype] ??= { error: 0, where: '' });
@@ -78,103 +28,13 @@ function check(dtype: FloatDType, where: string, actual: Tensor | null | undefin
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Building each case: the leaves that get gradients and a function running the forward pass.
-
-interface Built {
-  leaves: [string, Tensor][];
-  run: () => Record<string, Tensor>;
-  module?: g.nn.Module;
-}
-
-function buildLoss(c: LossCase, dtype: FloatDType): Built {
-  const input = fromJson(c.input, dtype, true);
-  const target = fromJson(c.target, dtype);
-  const weight = c.weight ? fromJson(c.weight, dtype) : undefined;
-  const F = g.nn.functional;
-  const { reduction, ignoreIndex, posWeight } = c.options;
-  const run = (): Tensor => {
-    switch (c.fn) {
-      case 'crossEntropy': return F.crossEntropy(input, target, { weight, reduction, ...(ignoreIndex === undefined ? {} : { ignoreIndex }) });
-      case 'nllLoss': return F.nllLoss(input, target, { weight, reduction, ...(ignoreIndex === undefined ? {} : { ignoreIndex }) });
-      case 'mseLoss': return F.mseLoss(input, target, { reduction });
-      case 'binaryCrossEntropy': return F.binaryCrossEntropy(input, target, { weight, reduction });
-      case 'bceWithLogits': return F.bceWithLogits(input, target, { weight, reduction, ...(posWeight === undefined ? {} : { posWeight }) });
-    }
-  };
-  return { leaves: [['input', input]], run: () => ({ output: run() }) };
-}
-
-function makeModule(c: ModuleCase, dtype: FloatDType): g.nn.Module {
-  const [a, b] = c.args as [number, number];
-  const options = { ...c.options, dtype };
-  switch (c.module) {
-    case 'Linear': return new g.nn.Linear(a, b, options);
-    case 'Embedding': return new g.nn.Embedding(a, b, options);
-    case 'LayerNorm': return new g.nn.LayerNorm(c.args[0] as number[], options);
-    case 'BatchNorm1d': return new g.nn.BatchNorm1d(a, options);
-    case 'LSTMCell': return new g.nn.LSTMCell(a, b, options);
-    case 'GRUCell': return new g.nn.GRUCell(a, b, options);
-    case 'RNNCell': return new g.nn.RNNCell(a, b, options as { nonlinearity?: 'tanh' | 'relu'; dtype: FloatDType });
-  }
-}
-
-function buildModule(c: ModuleCase, dtype: FloatDType): Built {
-  const module = makeModule(c, dtype);
-  const state = Object.fromEntries(Object.entries(c.state).map(([k, t]) => [k, fromJson(t, dtype)]));
-  expect(module.loadStateDict(state)).toEqual({ missingKeys: [], unexpectedKeys: [] });
-  module.train(c.train);
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, fromJson(t, dtype, t.dtype !== 'int64')]));
-  const { x, h, c: cell } = inputs;
-  const run = (): Record<string, Tensor> => {
-    switch (c.module) {
-      case 'LSTMCell': {
-        const out = (module as g.nn.LSTMCell).forward(x, h ? { h, c: cell } : {});
-        return { h: out.h, c: out.c };
-      }
-      case 'GRUCell': return { h: (module as g.nn.GRUCell).forward(x, h) };
-      case 'RNNCell': return { h: (module as g.nn.RNNCell).forward(x, h) };
-      default: return { y: (module as g.nn.Linear).forward(x) };
-    }
-  };
-  const leaves: [string, Tensor][] = [...Object.entries(inputs).filter(([, t]) => t.requiresGrad), ...module.namedParameters()];
-  return { leaves, run, module };
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Replaying the PyTorch cases.
 
 describe.each(['float64', 'float32'] as const)('golden (%s)', (dtype) => {
-  it.each(golden.losses.map((c) => [c.name, c] as const))('loss %s', (_, c) => {
-    const { leaves, run } = buildLoss(c, dtype);
-    const { output } = run();
-    check(dtype, `${c.name} output`, output, c.output);
-    g.autograd.backward([output], [fromJson(c.gradOutput, dtype)]);
-    check(dtype, `${c.name} input.grad`, leaves[0][1].grad, c.inputGrad);
-  });
-
-  it.each(golden.modules.map((c) => [c.name, c] as const))('module %s', (_, c) => {
-    const { leaves, run, module } = buildModule(c, dtype);
-    const outputs = run();
-    expect(Object.keys(outputs).sort()).toEqual(Object.keys(c.outputs).sort());
-    for (const [key, expected] of Object.entries(c.outputs)) check(dtype, `${c.name} ${key}`, outputs[key], expected);
-    const keys = Object.keys(c.gradOutputs);
-    g.autograd.backward(keys.map((k) => outputs[k]), keys.map((k) => fromJson(c.gradOutputs[k], dtype)));
-    const byName = new Map(leaves);
-    const expectedGrads = { ...c.inputGrads, ...c.paramGrads };
-    expect([...byName.keys()].sort()).toEqual(Object.keys(expectedGrads).sort());
-    for (const [key, expected] of Object.entries(expectedGrads)) check(dtype, `${c.name} ${key}.grad`, byName.get(key)!.grad, expected);
-    if (c.stateAfter) {
-      const after = module!.stateDict();
-      for (const [key, expected] of Object.entries(c.stateAfter)) {
-        if (expected.dtype === 'int64') {
-          expect(after[key].dtype).toBe('int64');
-          expect(Array.from(after[key].dataSync() as BigInt64Array), `${c.name} ${key}`).toEqual(expected.data.map(BigInt));
-        } else {
-          check(dtype, `${c.name} ${key} after the step`, after[key], expected);
-        }
-      }
-    }
-  });
+  const compare = (where: string, actual: Tensor | null | undefined, expected: JsonTensor) => check(dtype, where, actual, expected);
+  const assert = (fact: boolean, what: string) => expect(fact, what).toBe(true);
+  it.each(golden.losses.map((c) => [c.name, c] as const))('loss %s', (_, c) => replayLoss(c, dtype, 'cpu', compare));
+  it.each(golden.modules.map((c) => [c.name, c] as const))('module %s', (_, c) => replayModule(c, dtype, 'cpu', compare, assert));
 });
 
 describe('golden file', () => {

@@ -6,6 +6,7 @@ import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
 import type { Device } from '../ts/storage';
 import { Tensor } from '../ts/tensor';
+import { TEST_DIR } from './helpers';
 
 export type Literal = number | string | boolean | null | number[];
 export interface CallArg {
@@ -33,7 +34,7 @@ export interface OpCase {
   grads: Record<string, number[]>;
 }
 
-const GOLDEN = process.env.GATED_OPS_GOLDEN ?? path.join(__dirname, 'golden-ops', 'ops.json');
+const GOLDEN = path.join(TEST_DIR, 'golden-ops', 'ops.json');
 export const golden = JSON.parse(fs.readFileSync(GOLDEN, 'utf8')) as { torch: string; cases: OpCase[] };
 export const cases = golden.cases;
 export const differentiable = cases.filter((c) => c.grad_output !== null);

@@ -1,103 +1,11 @@
 // Optimizers, learning-rate schedulers and gradient clipping against PyTorch golden runs
 // (test/golden-optim/, made by scripts/make_optim_golden.py), plus state, versions and bad input.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
-import { Tensor } from '../ts/tensor';
-import { relativeError } from './helpers';
+import { goldenNames, leaf, loadGolden, makeOptimizer, runSteps } from './optim-replay';
 
-const GOLDEN_DIR = path.join(__dirname, 'golden-optim');
-const LIMITS: Record<FloatDType, number> = { float64: 1e-6, float32: 1e-5 };
-
-type Nested = number | Nested[];
-type AnyOptimizer = g.optim.Optimizer<g.optim.Hyperparameters, g.optim.ParamState>;
-type Options = Record<string, unknown>;
-
-interface Golden {
-  config: {
-    name: string;
-    optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop';
-    options: Options;
-    groups: ({ params: number[] } & Options)[] | null;
-    scheduler: { type: 'StepLR' | 'ExponentialLR' | 'ReduceLROnPlateau'; options: Options } | null;
-    metrics: number[] | null;
-    clip: { maxNorm: number; normType: number | 'inf' } | null;
-  };
-  initial: Nested[]; // [tensor]: shapes [3, 4] and [5]
-  grads: Nested[][]; // [step][tensor]
-  params: Nested[][]; // [step][tensor], after the step
-  lrs: number[][]; // [step][group], after the step
-  norms: number[]; // [step], clip cases only
-}
-
-const OPTIMIZERS: Record<Golden['config']['optimizer'], new (params: never, options: never) => AnyOptimizer> = {
-  SGD: g.optim.SGD,
-  Adam: g.optim.Adam,
-  AdamW: g.optim.AdamW,
-  RMSprop: g.optim.RMSprop,
-};
-
-function goldenNames(): string[] {
-  return fs.readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace('.json', '')).sort();
-}
-
-function loadGolden(name: string): Golden {
-  return JSON.parse(fs.readFileSync(path.join(GOLDEN_DIR, `${name}.json`), 'utf8')) as Golden;
-}
-
-function flat(values: Nested): number[] {
-  return Array.isArray(values) ? values.flatMap(flat) : [values];
-}
-
-function leaf(values: Nested, dtype: FloatDType): Tensor {
-  return g.tensor(values, undefined, { dtype, requiresGrad: true });
-}
-
-function makeOptimizer(golden: Golden, params: Tensor[]): AnyOptimizer {
-  const { optimizer, options, groups } = golden.config;
-  const input = groups ? groups.map(({ params: indices, ...rest }) => ({ ...rest, params: indices.map((i) => params[i]) })) : params;
-  return new OPTIMIZERS[optimizer](input as never, options as never);
-}
-
-function makeScheduler(golden: Golden, opt: AnyOptimizer): { step(metric?: number): void; getLastLr(): number[] } | null {
-  const s = golden.config.scheduler;
-  if (!s) return null;
-  switch (s.type) {
-    case 'StepLR': return new g.optim.StepLR(opt, s.options as unknown as g.optim.StepLROptions);
-    case 'ExponentialLR': return new g.optim.ExponentialLR(opt, s.options as unknown as g.optim.ExponentialLROptions);
-    case 'ReduceLROnPlateau': {
-      const plateau = new g.optim.ReduceLROnPlateau(opt, s.options);
-      return { step: (metric) => plateau.step(metric as number), getLastLr: () => plateau.getLastLr() };
-    }
-  }
-}
-
-/** Steps `from` .. `to` - 1 of a golden run; returns the largest parameter error seen. */
-function runSteps(golden: Golden, opt: AnyOptimizer, params: Tensor[], from: number, to: number): number {
-  const { clip, metrics } = golden.config;
-  const dtype = params[0].dtype as FloatDType;
-  const scheduler = makeScheduler(golden, opt);
-  let worst = 0;
-  for (let step = from; step < to; step++) {
-    params.forEach((p, i) => (p.grad = g.tensor(golden.grads[step][i], undefined, { dtype })));
-    if (clip) {
-      const norm = g.nn.utils.clipGradNorm(params, clip.maxNorm, clip.normType === 'inf' ? Infinity : clip.normType);
-      expect(Math.abs(norm - golden.norms[step]) / golden.norms[step]).toBeLessThanOrEqual(dtype === 'float64' ? 1e-12 : 1e-5);
-    }
-    opt.step();
-    scheduler?.step(metrics?.[step]);
-    params.forEach((p, i) => {
-      const error = relativeError(Array.from(p.dataSync() as Float64Array), flat(golden.params[step][i]));
-      expect(error, `${golden.config.name} ${dtype} step ${step} tensor ${i}`).toBeLessThanOrEqual(LIMITS[dtype]);
-      worst = Math.max(worst, error);
-    });
-    expect(opt.paramGroups.map((group) => group.lr)).toEqual(golden.lrs[step]);
-    if (scheduler) expect(scheduler.getLastLr()).toEqual(golden.lrs[step]);
-  }
-  return worst;
-}
+const assert = (fact: boolean, what: string) => expect(fact, what).toBe(true);
 
 describe('optimizers against PyTorch', () => {
   const worst: Record<FloatDType, number> = { float64: 0, float32: 0 };
@@ -110,7 +18,7 @@ describe('optimizers against PyTorch', () => {
       it(`${name} (${dtype})`, () => {
         const golden = loadGolden(name);
         const params = golden.initial.map((values) => leaf(values, dtype));
-        const error = runSteps(golden, makeOptimizer(golden, params), params, 0, golden.grads.length);
+        const error = runSteps(golden, makeOptimizer(golden, params), params, 0, golden.grads.length, assert);
         worst[dtype] = Math.max(worst[dtype], error);
       });
     }
@@ -121,14 +29,14 @@ describe('optimizers against PyTorch', () => {
       const golden = loadGolden(name);
       const params = golden.initial.map((values) => leaf(values, 'float64'));
       const first = makeOptimizer(golden, params);
-      runSteps(golden, first, params, 0, 8);
+      runSteps(golden, first, params, 0, 8, assert);
       const saved = first.stateDict();
       first.step(); // changes the optimizer, not the saved copy
       const resumed = golden.params[7].map((values) => leaf(values, 'float64'));
       const second = makeOptimizer({ ...golden, config: { ...golden.config, options: {} } }, resumed);
       second.loadStateDict(saved);
       expect(second.paramGroups.map((group) => group.lr)).toEqual(golden.lrs[7]);
-      runSteps(golden, second, resumed, 8, golden.grads.length);
+      runSteps(golden, second, resumed, 8, golden.grads.length, assert);
     }
   });
 });

@@ -1,11 +1,12 @@
 // Views that share storage (select, narrow, transpose, reshape) and the copy that makes a tensor
 // contiguous. Each records one node, so gradients flow through views like through any op.
-import { GradArray, GradNode, attach, hostGrads, needsGrad } from './autograd';
+import { GradArray, GradNode, attach, needsGrad } from './autograd';
 import { CudaArray } from './cuda_array';
-import { contiguousStrides, elementCount, forEachPosition, isContiguous } from './layout';
+import { contiguousStrides, elementCount, isContiguous } from './layout';
 import { Tensor } from './tensor';
 import { native } from './native';
-import { UNARY, gatherContiguous } from './ops/raw';
+import { deviceOf, dtypeOf, filledOn, nativeArg } from './ops/data';
+import { gatherContiguous, unaryOperand } from './ops/raw';
 import { checkInteger, rangeError, received, shapeString, typeError } from './validate';
 
 /**
@@ -27,27 +28,21 @@ class ViewNode implements GradNode {
     this.outputShapes = [viewLayout.shape];
   }
 
-  backward(grads: (GradArray | null)[]): (GradArray | null)[] {
+  backward([grad]: (GradArray | null)[]): (GradArray | null)[] {
+    if (!grad) return [null];
     const p = this.parentLayout;
     const v = this.viewLayout;
     // A reshape of contiguous data (same positions, same order) passes the gradient on as it is.
     const samePositions = elementCount(p.shape) === elementCount(v.shape) && p.offset === v.offset;
-    if (grads[0] && samePositions && isContiguous(p.shape, p.strides) && isContiguous(v.shape, v.strides)) return [grads[0]];
-    if (grads[0] instanceof CudaArray) {
-      throw new TypeError(`gated: the gradient of ${this.name} on a CUDA tensor is not implemented yet; take the view on the cpu (after .cpu())`);
-    }
-    const [grad] = hostGrads(grads, this.name);
-    if (!grad) return [null];
-    // Scatter the view's gradient over the storage positions it covers, then read the parent's
-    // positions back in its row-major order (a parent's positions are distinct).
+    if (samePositions && isContiguous(p.shape, p.strides) && isContiguous(v.shape, v.strides)) return [grad];
+    // Write the view's gradient at the storage positions it covers (a view's positions are distinct),
+    // zeros elsewhere, then read the parent's positions back in its row-major order.
     const [low, high] = positionRange(p);
-    const perPosition = new (grad.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(high - low + 1);
-    forEachPosition(v.shape, v.strides, v.offset - low, (position, index) => {
-      perPosition[position] += grad[index];
-    });
-    const out = new (grad.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(elementCount(p.shape));
-    native.unary(UNARY.copy, [...p.shape], perPosition, [...p.strides], p.offset - low, out);
-    return [out];
+    const perPosition = filledOn(deviceOf(grad), dtypeOf(grad), high - low + 1, 0);
+    native.copyInto([...v.shape], nativeArg(grad), contiguousStrides(v.shape), 0, nativeArg(perPosition), [...v.strides], v.offset - low);
+    const out = unaryOperand('copy', { data: perPosition, shape: p.shape, strides: p.strides, offset: p.offset - low });
+    if (perPosition instanceof CudaArray) perPosition.free();
+    return [out as GradArray];
   }
 
   release(): void {

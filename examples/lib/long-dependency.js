@@ -57,7 +57,8 @@ class Classifier extends g.nn.Module {
 
 /**
  * Trains with Adam (batch 32, lr 1e-2 by default) and measures test accuracy on 500 fresh sequences
- * every checkEvery steps; with stopAtPerfect, stops at the first perfect check.
+ * every checkEvery steps; with stopAtPerfect, stops at the first perfect check. With device 'cuda'
+ * the model, the batches and every step run on the GPU.
  *
  * onStep(step, loss) is called after every step with the training loss, and onCheck(step, accuracy)
  * after every check (for progress bars and loss curves). `batches`, when given, is a function
@@ -66,7 +67,7 @@ class Classifier extends g.nn.Module {
  * @param {{
  *   cell: 'rnn' | 'lstm' | 'gru', seqLength?: number, seed?: number, steps?: number, chrono?: boolean,
  *   checkEvery?: number, stopAtPerfect?: boolean, hiddenSize?: number, lr?: number,
- *   bidirectional?: boolean, readout?: 'last' | 'hn',
+ *   bidirectional?: boolean, readout?: 'last' | 'hn', device?: 'cpu' | 'cuda',
  *   batches?: (step: number) => { x: import('../..').Tensor, labels: import('../..').Tensor },
  *   testSet?: { x: import('../..').Tensor, labels: import('../..').Tensor },
  *   onStep?: (step: number, loss: number) => void, onCheck?: (step: number, accuracy: number) => void,
@@ -75,16 +76,19 @@ class Classifier extends g.nn.Module {
  */
 function train({
   cell, seqLength = 50, seed = 0, steps = 500, chrono = false, checkEvery = 50, stopAtPerfect = false,
-  hiddenSize = 32, lr = 1e-2, bidirectional = false, readout = 'last', batches, testSet, onStep, onCheck,
+  hiddenSize = 32, lr = 1e-2, bidirectional = false, readout = 'last', batches, testSet, onStep, onCheck, device = 'cpu',
 }) {
   g.manualSeed(seed);
   const model = new Classifier(cell, hiddenSize, { bidirectional, readout });
   if (chrono) g.nn.init.chrono(model.rnn, { maxLength: seqLength });
+  model.to(device);
+  /** @param {{ x: import('../..').Tensor, labels: import('../..').Tensor }} batch */
+  const onDevice = ({ x, labels }) => ({ x: x.to(device), labels: labels.to(device) });
   const optimizer = new g.optim.Adam(model.parameters(), { lr });
   const accuracy = () =>
     g.tidy(() =>
       g.noGrad(() => {
-        const { x, labels } = testSet ?? makeBatch(500, seqLength);
+        const { x, labels } = onDevice(testSet ?? makeBatch(500, seqLength));
         return model.forward(x).argmax(1).eq(labels).float().mean().item();
       }),
     );
@@ -94,7 +98,7 @@ function train({
   while (step < steps) {
     const start = process.hrtime.bigint();
     const loss = g.tidy(() => {
-      const { x, labels } = batches ? batches(step) : makeBatch(32, seqLength);
+      const { x, labels } = onDevice(batches ? batches(step) : makeBatch(32, seqLength));
       const loss = g.nn.functional.crossEntropy(model.forward(x), labels);
       optimizer.zeroGrad();
       loss.backward();

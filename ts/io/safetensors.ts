@@ -115,7 +115,7 @@ export function serializeSafetensors(tensors: Map<string, Tensor> | Record<strin
   const chunks: TypedArray[] = [];
   let offset = 0;
   for (const [name, t] of list) {
-    const data = t.contiguousData(`tensor '${name}'`);
+    const data = t.device === 'cuda' ? t.dataSync() : t.contiguousData(`tensor '${name}'`);
     header[name] = { dtype: DTYPE_NAMES[t.dtype], shape: t.shape, data_offsets: [offset, offset + data.byteLength] };
     chunks.push(data);
     offset += data.byteLength;

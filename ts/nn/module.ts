@@ -1,6 +1,7 @@
 // Module: the base of every layer. Parameters, buffers and submodules assigned as fields are found
 // automatically, in the order they were assigned (PyTorch's order and names).
 import { checkDevice, requireCuda } from '../device';
+import { native } from '../native';
 import { untrack } from '../scope';
 import type { Device } from '../storage';
 import { Tensor } from '../tensor';
@@ -197,9 +198,18 @@ export class Module {
 
 /** Writes the elements of `source` into `target` (same dtype and shape) and bumps target's version. */
 function copyInto(target: Tensor, source: Tensor, key: string): void {
-  const values = source.contiguousData(`stateDict['${key}']`) as Float64Array; // same dtype as data
+  const values = source.dataSync() as Float64Array; // same dtype as data; a CUDA source is downloaded
   target.markModified(key);
-  const data = target.liveStorage(key).data as Float64Array;
+  const storage = target.liveStorage(key);
+  if (storage.device === 'cuda') {
+    const whole = storage.cudaData;
+    if (!target.isContiguous || target.offset !== 0 || whole.length !== target.size) {
+      throw new TypeError(`gated: loading '${key}' into a view of a CUDA tensor is not supported; load it on the cpu, then move the module`);
+    }
+    native.cudaUpload(whole.buffer, values);
+    return;
+  }
+  const data = storage.data as Float64Array;
   if (target.isContiguous) data.set(values, target.offset);
   else forEachPosition(target.shape, target.strides, target.offset, (position, index) => (data[position] = values[index]));
 }
