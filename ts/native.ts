@@ -111,6 +111,7 @@ export interface NativeAddon {
   rnnForwardAsync(...args: RnnForwardArguments): Promise<RnnForwardResult>;
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
   rnnGates(spec: RnnSpec, reserve: FloatArray): FloatArray;
+  rnnReserveLength(spec: RnnSpec): number;
   rnnBackward(
     spec: RnnSpec,
     input: FloatArray,

@@ -4,6 +4,7 @@
 //     -> { output, h, c?, reserve? }
 //   rnnForwardAsync(same arguments) -> a Promise of the same, computed off the JavaScript thread
 //   rnnGates(spec, reserve) -> the gate activations stored in a reserve, [L*D, B, T, G]
+//   rnnReserveLength(spec) -> the number of elements of a reserve
 //   rnnBackward(spec, input, weights, lengths, h0, c0, seed, reserve, dOutput, dh, dc)
 //     -> { dInput, dh0, dc0?, dWeights }
 //
@@ -190,6 +191,11 @@ Napi::Value rnnGates(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// rnnReserveLength(spec) -> the reserve's length in elements (its layout is ReserveLayout's).
+Napi::Value rnnReserveLength(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ReserveLayout(parseShape(objectArgument(info[0], "spec"))).total()));
+}
+
 // Picks the float32 or float64 instantiation from the input's type.
 template <template <typename> class Fn>
 Napi::Value byInputType(const Napi::CallbackInfo& info) {
@@ -209,6 +215,7 @@ void registerRnn(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnForward", Napi::Function::New(env, byInputType<ForwardFn>, "rnnForward"));
   exports.Set("rnnGates", Napi::Function::New(env, byInputType<GatesFn>, "rnnGates"));
   exports.Set("rnnForwardAsync", Napi::Function::New(env, byInputType<ForwardAsyncFn>, "rnnForwardAsync"));
+  exports.Set("rnnReserveLength", Napi::Function::New(env, rnnReserveLength, "rnnReserveLength"));
   exports.Set("rnnBackward", Napi::Function::New(env, byInputType<BackwardFn>, "rnnBackward"));
 }
 

@@ -360,6 +360,19 @@ async function main(): Promise<number> {
     for (const name of optimReplay.goldenNames()) check(`optimizers ${dtype}`, name, () => optimizerRun(name, dtype, device));
   }
   check('training', 'long-dependency task, LSTM, 150 Adam steps', () => trainingRun(device));
+  check('gates', 'returnGates of a 2-layer bidirectional LSTM and GRU', () => {
+    const worst = { error: 0, where: '' };
+    for (const Module of [g.nn.LSTM, g.nn.GRU]) {
+      g.manualSeed(5);
+      const module = new Module({ inputSize: 6, hiddenSize: 9, numLayers: 2, bidirectional: true });
+      const x = g.randn([7, 3, 6]);
+      const cpu = g.noGrad(() => module.forward(x, { returnGates: true }));
+      module.to(device);
+      const other = g.noGrad(() => module.forward(x.to(device), { returnGates: true }));
+      comparer(1e-5, worst)(`${Module.name} gates`, other.gates, Array.from(cpu.gates!.dataSync() as Float32Array));
+    }
+    return `worst ${worst.error.toExponential(2)}`;
+  });
   deviceGuarantees(device);
   await asyncReads(device);
 

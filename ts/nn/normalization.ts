@@ -3,6 +3,9 @@ import { full, zeros } from '../creation';
 import { FloatDType } from '../dtype';
 import { add, mean, mul, rsqrt, square, sub } from '../ops';
 import { noGrad } from '../autograd';
+import { contiguousStrides } from '../layout';
+import { native } from '../native';
+import { nativeArg } from '../ops/data';
 import { tensorArg } from '../ops/operands';
 import { Tensor } from '../tensor';
 import { checkBoolean, checkInteger, checkKnownKeys, checkNumberInRange, checkOneOf, rangeError, received, shapeString } from '../validate';
@@ -126,17 +129,22 @@ export class BatchNorm1d extends Module {
   private updateRunningStats(x: Tensor, dims: number[], biasedVariance: Tensor): void {
     noGrad(() => {
       const count = dims.reduce((n, d) => n * x.shape[d], 1);
-      const batchMean = mean(x, dims).contiguousData();
-      const batchVar = biasedVariance.reshape([this.numFeatures]).contiguousData();
       const m = this.momentum;
-      const runningMean = (this.running_mean as Tensor).writableData('running_mean') as Float32Array;
-      const runningVar = (this.running_var as Tensor).writableData('running_var') as Float32Array;
-      for (let c = 0; c < this.numFeatures; c++) {
-        runningMean[c] = (1 - m) * runningMean[c] + m * (batchMean[c] as number);
-        runningVar[c] = (1 - m) * runningVar[c] + m * (batchVar[c] as number) * (count / Math.max(count - 1, 1));
-      }
-      const tracked = (this.num_batches_tracked as Tensor).writableData('num_batches_tracked') as BigInt64Array;
-      tracked[0] += 1n;
+      const runningMean = this.running_mean as Tensor;
+      const runningVar = this.running_var as Tensor;
+      const unbiased = mul(biasedVariance.reshape([this.numFeatures]), count / Math.max(count - 1, 1));
+      // running = (1 - m) * running + m * batch, on the buffers' device, written in place.
+      overwrite(runningMean, add(mul(runningMean, 1 - m), mul(mean(x, dims), m)), 'running_mean');
+      overwrite(runningVar, add(mul(runningVar, 1 - m), mul(unbiased, m)), 'running_var');
+      const tracked = this.num_batches_tracked as Tensor;
+      overwrite(tracked, add(tracked, 1), 'num_batches_tracked');
     });
   }
+}
+
+/** Writes source's elements over target's (same shape and dtype, target contiguous) in place. */
+function overwrite(target: Tensor, source: Tensor, name: string): void {
+  target.markModified(name);
+  const contiguous = contiguousStrides(target.shape);
+  native.copyInto([...target.shape], nativeArg(source.deviceData()), contiguous, 0, nativeArg(target.liveStorage(name).contents), [...target.strides], target.offset);
 }

@@ -176,7 +176,6 @@ function wrapResult(call: RnnCall, result: RnnForwardResult, recording: boolean)
 
 /** The CUDA forward: the same call on device buffers, the results as CUDA tensors. */
 function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
-  if (call.returnGates) throw new TypeError('gated: returnGates is not available on cuda yet; run the module on the cpu to read its gates');
   const { spec } = call;
   const result = native.cudaRnnForward(
     spec,
@@ -186,7 +185,7 @@ function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
     bufferOf(call.h0, 'h0'),
     bufferOf(call.c0, 'c0'),
     call.seed,
-    recording,
+    recording || call.returnGates === true,
   );
   const T = spec.seqLen, B = spec.batch, H = spec.hiddenSize, D = spec.bidirectional ? 2 : 1;
   const states = [spec.numLayers * D, B, H];
@@ -195,13 +194,19 @@ function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
   const output = wrap(result.output, spec.batchFirst ? [B, T, H * D] : [T, B, H * D]);
   const h = wrap(result.h, states);
   const c = result.c ? wrap(result.c, states) : null;
-  if (recording) {
+  const reserve = result.reserve ? CudaArray.adopt(result.reserve, call.dtype, native.rnnReserveLength(spec)) : null;
+  // The gates are read from the reserve on the host (a copy back, like any read) and uploaded again.
+  const gateShape = [spec.numLayers * D, B, T, H * (spec.cell === 0 ? 4 : 3)];
+  const gates = call.returnGates && reserve
+    ? Tensor.fromData(CudaArray.fromHost(native.rnnGates(spec, reserve.toHost() as FloatArray), call.dtype), gateShape, call.dtype)
+    : undefined;
+  if (recording && reserve) {
     const outputs = c ? [output, h, c] : [output, h];
-    // The reserve's length is only known natively; the node frees it, it is never read in JavaScript.
-    const reserve = CudaArray.adopt(result.reserve as CudaBuffer, call.dtype, 0);
     attach(new RnnNode(call, reserve, outputs), outputs);
+  } else {
+    reserve?.free();
   }
-  return { output, h, c };
+  return gates ? { output, h, c, gates } : { output, h, c };
 }
 
 export function runRnn(call: RnnCall): RnnResult {

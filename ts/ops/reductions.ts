@@ -8,6 +8,7 @@ import { rangeError, received, typeError } from '../validate';
 import { allocateOn, deviceOf, dtypeOf, nativeArg } from './data';
 import { noGrad } from '../autograd';
 import { div, eq, maskedFill, mul, sqrt, square } from './elementwise';
+import { toDType } from './nnops';
 import { floatArg, tensorArg } from './operands';
 import { expandTo, wrap } from './raw';
 import { record } from './record';
@@ -45,7 +46,7 @@ export function sum(x: Tensor, dims?: number | readonly number[], keepdim = fals
 }
 
 function castForSum(x: Tensor): Tensor {
-  if (x.device === 'cuda') throw new TypeError(`gated: sum of a ${x.dtype} tensor on cuda is not supported yet; cast it to float32 first`);
+  if (x.device === 'cuda') return toDType(x, 'int64');
   const values = x.contiguousData();
   const data = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
