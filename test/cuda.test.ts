@@ -44,6 +44,24 @@ describe.skipIf(usable)('where CUDA is unusable', () => {
   });
 });
 
+describe('the CUDA recurrence switch', () => {
+  it('offers auto, gemm and persistent, keeps the setting, and rejects others', () => {
+    expect(g.backend.kernelVariants('cudaRecurrence')).toEqual(['auto', 'gemm', 'persistent']);
+    expect(g.backend.getKernel('cudaRecurrence')).toBe('auto');
+    g.backend.setKernel('cudaRecurrence', 'persistent');
+    try {
+      expect(g.backend.getKernel('cudaRecurrence')).toBe('persistent');
+      // CPU calls ignore it.
+      g.manualSeed(1);
+      const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 5 });
+      expect(lstm.forward(g.randn([4, 2, 3])).output.shape).toEqual([4, 2, 5]);
+    } finally {
+      g.backend.setKernel('cudaRecurrence', 'auto');
+    }
+    expect(() => g.backend.setKernel('cudaRecurrence', 'fast')).toThrow(RangeError);
+  });
+});
+
 describe('device plumbing on the CPU', () => {
   it('to(cpu), cpu() and Module.to(cpu) are no-ops', () => {
     const t = g.randn([2, 2]);

@@ -8,9 +8,13 @@ import { checkInteger, checkOneOf } from './validate';
  * - isa:  'auto' | 'baseline' | 'avx2' | 'avx512': the instruction set of the GEMM and activation
  *         kernels (those this CPU has)
  * - activations: 'vector' | 'scalar': float32 gate activations as vectorised polynomials, or libm
+ * - cudaRecurrence: 'auto' | 'gemm' | 'persistent': how a recurrent layer's steps run on CUDA: a
+ *         cuBLAS product and a fused kernel per step, or one persistent kernel for all steps with
+ *         W_hh on chip (float32 inference at batch up to 16; other calls take the GEMM path).
+ *         'auto' takes the GEMM path until the persistent kernel has passed the GPU check
  */
-export type KernelName = 'gemm' | 'isa' | 'activations';
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations'];
+export type KernelName = 'gemm' | 'isa' | 'activations' | 'cudaRecurrence';
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations', 'cudaRecurrence'];
 
 /** The variants of a kernel this machine accepts. */
 export function kernelVariants(name: KernelName): string[] {

@@ -72,21 +72,29 @@ function main(): void {
   g.cuda.setTf32(false);
   const info = g.cuda.info();
   const results: Record<string, { ms: number; runs: number }> = {};
+  const persistent: Record<string, { ms: number; runs: number }> = {};
   for (const c of cases) {
     results[c.id] = timeCase(c, 30, 3000);
     console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
+    if (c.kind === 'infer' && c.batch <= 16) {
+      g.backend.setKernel('cudaRecurrence', 'persistent');
+      persistent[c.id] = timeCase(c, 30, 3000);
+      g.backend.setKernel('cudaRecurrence', 'auto');
+      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${persistent[c.id].ms.toFixed(3).padStart(9)} ms persistent`);
+    }
   }
   console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
-  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms | cuDNN / gated |');
-  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated ms (persistent) | cuDNN / persistent |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const ratio = (theirs: number | undefined, ours: number | undefined) => (theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
   for (const c of cases) {
     const ours = results[c.id].ms;
+    const fused = persistent[c.id]?.ms;
     const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
     const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
-    const ratio = theirs === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`;
-    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio} |`);
+    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} |`);
   }
-  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, gated: results, cudnn }, null, 1));
+  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, gated: results, persistent, cudnn }, null, 1));
 }
 
 main();

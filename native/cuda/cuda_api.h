@@ -53,9 +53,20 @@ void synchronize();
 void setTf32(bool enabled);
 bool tf32();
 
+// How a layer's steps run on CUDA. Gemm: per step one cuBLAS product and one fused kernel.
+// Persistent: one cooperative kernel for all steps with W_hh on chip (float32 inference, batch up
+// to 16, when W_hh's rows fit in shared memory; other calls take the GEMM path). Auto: the GEMM
+// path, until the persistent kernel has passed the GPU check on a card.
+enum class RecurrenceKernel : int { Auto = 0, Gemm = 1, Persistent = 2 };
+void setRecurrenceKernel(RecurrenceKernel kernel);
+RecurrenceKernel recurrenceKernel();
+void notePersistentLaunch();
+uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
+
 // The recurrent network on device buffers: every pointer in the arguments is a device pointer,
-// except lengths, which is read on the host ([B]) and copied over.
-template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>& args);
+// except lengths, which is read on the host ([B]) and copied over. keepsReserve: the caller keeps
+// the reserve for a backward pass (the persistent kernel stores no gates, so it runs only without).
+template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>& args, bool keepsReserve);
 template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>& args);
 
 // data [count] *= the dropout factors the CPU's applyDropoutMask uses (the same masks).

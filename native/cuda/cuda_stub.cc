@@ -25,13 +25,13 @@ void fillZero(void*, size_t) { unavailable(); }
 void synchronize() { unavailable(); }
 void setTf32(bool) { unavailable(); }
 bool tf32() { return false; }
-template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>&) { unavailable(); }
+template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>&, bool) { unavailable(); }
 template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>&) { unavailable(); }
 template <typename T> void addArrays(const T*, const T*, T*, int64_t) { unavailable(); }
 template <typename T> void applyDropoutMask(const DropoutSpec&, uint32_t, T*, int64_t) { unavailable(); }
 
-template void rnnForwardCuda<float>(const RnnForwardArgs<float>&);
-template void rnnForwardCuda<double>(const RnnForwardArgs<double>&);
+template void rnnForwardCuda<float>(const RnnForwardArgs<float>&, bool);
+template void rnnForwardCuda<double>(const RnnForwardArgs<double>&, bool);
 template void rnnBackwardCuda<float>(const RnnBackwardArgs<float>&);
 template void rnnBackwardCuda<double>(const RnnBackwardArgs<double>&);
 template void applyDropoutMask<float>(const DropoutSpec&, uint32_t, float*, int64_t);

@@ -3,11 +3,13 @@
 // plus one fused element-wise kernel; backward a reverse loop, then one GEMM each for dW_ih, dW_hh
 // and dx. The reserve has the CPU's layout, so both paths store and read the same values.
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "../cpu/layer_pass.h"
 #include "device_buffer.h"
 #include "gemm_cuda.h"
+#include "persistent_rnn.h"
 #include "rnn_kernels.cuh"
 #include "runtime.h"
 
@@ -134,13 +136,24 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, cons
   }
 }
 
+// Runs one direction of one layer; with a persistent plan (float32 only), all steps in one launch.
 template <typename T>
-void forwardDirection(const LayerPass<T>& p, const int32_t* lengths, const T* h0, const T* c0) {
+void forwardDirection(const LayerPass<T>& p, const int32_t* lengths, const T* h0, const T* c0, const PersistentPlan& plan) {
   const int64_t BH = p.batch * p.hidden;
   projectInputs(p);
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
+  if constexpr (std::is_same_v<T, float>) {
+    if (plan.blocks > 0) return runPersistent(plan, p, lengths);
+  }
   for (int64_t step = 0; step < p.steps; ++step) stepForward(p, p.timeAt(step), lengths);
+}
+
+// The persistent kernel's plan for this call, or none (blocks 0) for the GEMM path.
+template <typename T>
+PersistentPlan choosePlan(const RnnShape& s, bool keepsReserve) {
+  if (!std::is_same_v<T, float> || keepsReserve || recurrenceKernel() != RecurrenceKernel::Persistent) return {};
+  return planPersistent(s);
 }
 
 // dW_ih, dW_hh, the biases, and dLayerInput [T*B, I_l] += dGates W_ih.
@@ -175,8 +188,9 @@ class DeviceLengths {
 }  // namespace
 
 template <typename T>
-void rnnForwardCuda(const RnnForwardArgs<T>& a) {
+void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   ensureUsable();
+  const PersistentPlan plan = choosePlan<T>(a.shape, keepsReserve);
   const RnnShape& s = a.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
@@ -193,7 +207,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a) {
       LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
       p.inputGates = inputGates.get();
       p.hiddenGates = hiddenGates.get();
-      forwardDirection(p, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+      forwardDirection(p, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr, plan);
       launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
              static_cast<const T*>(p.states), D, dir, layerOutput.get());
       copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
@@ -286,8 +300,8 @@ void addArrays(const T* x, const T* y, T* out, int64_t count) {
   launch("addKernel", count, addKernel<T>, x, y, out, count);
 }
 
-template void rnnForwardCuda<float>(const RnnForwardArgs<float>&);
-template void rnnForwardCuda<double>(const RnnForwardArgs<double>&);
+template void rnnForwardCuda<float>(const RnnForwardArgs<float>&, bool);
+template void rnnForwardCuda<double>(const RnnForwardArgs<double>&, bool);
 template void rnnBackwardCuda<float>(const RnnBackwardArgs<float>&);
 template void rnnBackwardCuda<double>(const RnnBackwardArgs<double>&);
 template void applyDropoutMask<float>(const DropoutSpec&, uint32_t, float*, int64_t);

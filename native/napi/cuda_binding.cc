@@ -12,6 +12,7 @@
 //   cudaMemory() -> { allocatedBytes, cachedBytes, peakBytes, deviceAllocations }
 //   cudaEmptyCache()   cudaSynchronize()   cudaSetTf32(on)   cudaGetTf32()
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
+//   cudaPersistentLaunches() -> launches of the persistent recurrence so far
 #include <napi.h>
 
 #include <string>
@@ -168,11 +169,11 @@ Napi::Value rnnForward(const Napi::CallbackInfo& info) {
   const int64_t reserveCount = ReserveLayout(s).total();
   if (info[7].ToBoolean().Value()) {
     newOutput(result, "reserve", reserveCount, &a.reserve);
-    cuda::rnnForwardCuda(a);
+    cuda::rnnForwardCuda(a, true);
   } else {
     a.reserve = static_cast<T*>(cuda::allocate(sizeof(T) * static_cast<size_t>(reserveCount > 0 ? reserveCount : 1)));
     try {
-      cuda::rnnForwardCuda(a);
+      cuda::rnnForwardCuda(a, false);
     } catch (...) {
       cuda::release(a.reserve);
       throw;
@@ -257,6 +258,10 @@ Napi::Value setTf32(const Napi::CallbackInfo& info) {
 
 Napi::Value getTf32(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cuda::tf32()); }
 
+Napi::Value persistentLaunches(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cuda::persistentLaunchCount()));
+}
+
 Napi::Value readiness(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("reason", cuda::unusableReason());
@@ -283,6 +288,7 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
   set("cudaSetTf32", guarded<setTf32>);
   set("cudaGetTf32", guarded<getTf32>);
   set("cudaReadiness", guarded<readiness>);
+  set("cudaPersistentLaunches", guarded<persistentLaunches>);
 }
 
 }  // namespace gated::napi

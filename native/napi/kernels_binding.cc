@@ -2,6 +2,7 @@
 //   setKernel('gemm', 'auto' | 'packed' | 'rows' | 'reference')
 //   setKernel('isa', 'auto' | 'baseline' | 'avx2' | 'avx512')   (only those this CPU has)
 //   setKernel('activations', 'vector' | 'scalar')                 (float32 gate activations)
+//   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
 //   setNumThreads(n), getNumThreads(): the size of the process-wide compute pool
@@ -14,6 +15,7 @@
 #include "../cpu/activations.h"
 #include "../cpu/gemm.h"
 #include "../cpu/pool.h"
+#include "../cuda/cuda_api.h"
 #include "args.h"
 #include "bindings.h"
 
@@ -22,6 +24,8 @@ namespace {
 
 const std::vector<std::pair<std::string, GemmPath>> kGemmPaths = {
     {"auto", GemmPath::Auto}, {"packed", GemmPath::Packed}, {"rows", GemmPath::Rows}, {"reference", GemmPath::Reference}};
+const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences = {
+    {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
 const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
     {"baseline", GemmIsa::Baseline}, {"avx2", GemmIsa::Avx2}, {"avx512", GemmIsa::Avx512}};
 
@@ -46,8 +50,10 @@ std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
     for (GemmIsa isa : supportedGemmIsas()) out.push_back(isaName(isa));
   } else if (kernel == "activations") {
     out = {"vector", "scalar"};
+  } else if (kernel == "cudaRecurrence") {
+    for (const auto& entry : kRecurrences) out.push_back(entry.first);
   } else {
-    throwRangeError(env, "expected kernel name 'gemm', 'isa' or 'activations' but received '" + kernel + "'");
+    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations' or 'cudaRecurrence' but received '" + kernel + "'");
   }
   return out;
 }
@@ -75,6 +81,10 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
     }
   } else if (kernel == "activations") {
     setActivationKernel(variant == "vector" ? ActivationKernel::Vector : ActivationKernel::Scalar);
+  } else if (kernel == "cudaRecurrence") {
+    for (const auto& [name, value] : kRecurrences) {
+      if (name == variant) cuda::setRecurrenceKernel(value);
+    }
   } else if (variant == "auto") {
     setGemmIsa(supportedGemmIsas().back());
   } else {
@@ -91,6 +101,11 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   variants(env, kernel);  // validates the name
   if (kernel == "isa") return Napi::String::New(env, isaName(gemmIsa()));
   if (kernel == "activations") return Napi::String::New(env, activationKernel() == ActivationKernel::Vector ? "vector" : "scalar");
+  if (kernel == "cudaRecurrence") {
+    for (const auto& [name, value] : kRecurrences) {
+      if (value == cuda::recurrenceKernel()) return Napi::String::New(env, name);
+    }
+  }
   for (const auto& [name, path] : kGemmPaths) {
     if (path == gemmPath()) return Napi::String::New(env, name);
   }

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as g from '../../ts/index';
 import { CudaArray } from '../../ts/cuda_array';
 import { FloatDType } from '../../ts/dtype';
+import { native } from '../../ts/native';
 import { Tensor } from '../../ts/tensor';
 import { CaseConfig, cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters } from '../helpers';
 import { JsonTensor, golden as nnGolden, replayLoss, replayModule } from '../nn-replay';
@@ -253,6 +254,36 @@ function againstCpu(rc: RandomCase, dtype: FloatDType, device: Device, seed: num
   return errors;
 }
 
+/** Inference of one configuration on the CPU and on `device` with the persistent kernel forced. */
+function persistentAgainstCpu(rc: RandomCase, device: Device): string {
+  const { config } = rc;
+  g.manualSeed(77);
+  const module = makeModule(config, 'float32') as RnnModule;
+  module.eval();
+  const T = config.seqLen, B = config.batch;
+  const input = g.randn(config.batchFirst ? [B, T, config.inputSize] : [T, B, config.inputSize]);
+  const lengths = config.hasLengths ? g.tensor(Array.from({ length: B }, (_, b) => (b * 7919) % (T + 1)), [B], { dtype: 'int32' }) : undefined;
+  const expected = g.noGrad(() => module.forward(input, { lengths }) as Outputs);
+  module.to(device);
+  const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
+  g.backend.setKernel('cudaRecurrence', 'persistent');
+  let actual: Outputs;
+  try {
+    actual = g.noGrad(() => module.forward(input.to(device), { lengths }) as Outputs);
+  } finally {
+    g.backend.setKernel('cudaRecurrence', 'auto');
+  }
+  const launches = device === 'cuda' ? native.cudaPersistentLaunches() - before : 0;
+  const worst = { error: 0, where: '' };
+  const compare = comparer(1e-5, worst);
+  compare('output', actual.output, Array.from(expected.output.dataSync() as Float32Array));
+  compare('h', actual.h, Array.from(expected.h.dataSync() as Float32Array));
+  if (expected.c) compare('c', actual.c, Array.from(expected.c.dataSync() as Float32Array));
+  const fits = config.cell !== 'gru_reset_before' && B <= 16;
+  if (device === 'cuda' && fits) assert(launches > 0, 'the persistent kernel ran');
+  return `${launches} persistent launches; worst ${worst.error.toExponential(2)} (${worst.where})`;
+}
+
 function bitwiseRepeatable(rc: RandomCase, device: Device): string {
   const first = againstCpu(rc, 'float32', device, 99);
   const second = againstCpu(rc, 'float32', device, 99);
@@ -352,6 +383,16 @@ async function main(): Promise<number> {
     }
   });
   check('determinism', describeCase(cases[0]), () => bitwiseRepeatable(cases[0], device));
+  const persistentCases: RandomCase[] = [
+    ...cases.filter((rc) => rc.config.batch <= 16),
+    ...[1, 8, 16].flatMap((batch) =>
+      (['lstm', 'gru', 'rnn_relu'] as const).map((cell) => ({
+        config: { name: `wide-${cell}-${batch}`, cell, inputSize: 64, hiddenSize: 1024, numLayers: 2, bidirectional: true, batchFirst: true, bias: true, seqLen: 30, batch, hasLengths: batch > 1, hasH0: false },
+        dropout: 0,
+      })),
+    ),
+  ];
+  for (const rc of persistentCases) check('persistent inference against the CPU', describeCase(rc), () => persistentAgainstCpu(rc, device));
   for (const dtype of ['float64', 'float32'] as const) {
     for (const c of opCases) check(`ops ${dtype}`, c.name, () => opCase(c, dtype, device));
     const nnWorst = { error: 0, where: '' };

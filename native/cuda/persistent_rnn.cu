@@ -1,0 +1,78 @@
+#include "persistent_rnn.h"
+
+#include "persistent_rnn.cuh"
+#include "runtime.h"
+
+namespace gated::cuda {
+namespace {
+
+struct DeviceLimits {
+  int multiprocessors = 0;
+  size_t sharedPerBlock = 0;  // with the opt-in
+  bool cooperative = false;
+};
+
+const DeviceLimits& limits() {
+  static const DeviceLimits cached = [] {
+    DeviceLimits l;
+    int device = 0, value = 0;
+    checkCuda(cudaGetDevice(&device), "cudaGetDevice");
+    checkCuda(cudaDeviceGetAttribute(&l.multiprocessors, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
+    checkCuda(cudaDeviceGetAttribute(&value, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "cudaDeviceGetAttribute");
+    l.sharedPerBlock = static_cast<size_t>(value);
+    checkCuda(cudaDeviceGetAttribute(&value, cudaDevAttrCooperativeLaunch, device), "cudaDeviceGetAttribute");
+    l.cooperative = value != 0;
+    return l;
+  }();
+  return cached;
+}
+
+}  // namespace
+
+PersistentPlan planPersistent(const RnnShape& s) {
+  PersistentPlan plan;
+  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20)) return plan;
+  const DeviceLimits& l = limits();
+  if (!l.cooperative) return plan;
+  const int H = static_cast<int>(s.hiddenSize), gates = static_cast<int>(s.gateCount()), B = static_cast<int>(s.batch);
+  int blocks = H < l.multiprocessors ? H : l.multiprocessors;
+  const int units = (H + blocks - 1) / blocks;
+  blocks = (H + units - 1) / units;
+  const size_t bytes = persistentSharedBytes(gates, units, B, H);
+  if (bytes > l.sharedPerBlock) return plan;
+  checkCuda(cudaFuncSetAttribute(persistentRecurrence, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
+            "cudaFuncSetAttribute");
+  int perMultiprocessor = 0;
+  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perMultiprocessor, persistentRecurrence, kPersistentThreads, bytes),
+            "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+  // A grid barrier needs every block resident at once.
+  if (perMultiprocessor < 1 || blocks > perMultiprocessor * l.multiprocessors) return plan;
+  plan.blocks = blocks;
+  plan.unitsPerBlock = units;
+  plan.sharedBytes = bytes;
+  return plan;
+}
+
+void runPersistent(const PersistentPlan& plan, const LayerPass<float>& p, const int32_t* lengths) {
+  PersistentArgs a;
+  a.cell = p.cell;
+  a.steps = static_cast<int>(p.steps);
+  a.batch = static_cast<int>(p.batch);
+  a.hidden = static_cast<int>(p.hidden);
+  a.gates = static_cast<int>(p.width / p.hidden);
+  a.unitsPerBlock = plan.unitsPerBlock;
+  a.reverse = p.reverse;
+  a.lengths = lengths;
+  a.inputGates = p.inputGates;
+  a.weight = p.weights.hiddenWeight;
+  a.hiddenBias = p.cell == Cell::Gru ? p.weights.hiddenBias : nullptr;
+  a.states = p.states;
+  a.cells = p.cells;
+  void* parameters[] = {&a};
+  checkCuda(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(persistentRecurrence), dim3(plan.blocks), dim3(kPersistentThreads),
+                                        parameters, plan.sharedBytes, stream()),
+            "cudaLaunchCooperativeKernel (persistent recurrence)");
+  notePersistentLaunch();
+}
+
+}  // namespace gated::cuda

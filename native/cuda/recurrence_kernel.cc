@@ -1,0 +1,20 @@
+// Which CUDA recurrence runs a layer (see cuda_api.h). Plain C++, in every build, so the switch
+// exists (and is tested) without CUDA.
+#include <atomic>
+
+#include "cuda_api.h"
+
+namespace gated::cuda {
+namespace {
+
+std::atomic<RecurrenceKernel> chosen{RecurrenceKernel::Auto};
+std::atomic<uint64_t> persistentLaunches{0};
+
+}  // namespace
+
+void setRecurrenceKernel(RecurrenceKernel kernel) { chosen.store(kernel); }
+RecurrenceKernel recurrenceKernel() { return chosen.load(); }
+void notePersistentLaunch() { persistentLaunches.fetch_add(1); }
+uint64_t persistentLaunchCount() { return persistentLaunches.load(); }
+
+}  // namespace gated::cuda
