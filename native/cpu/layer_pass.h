@@ -80,6 +80,25 @@ inline LayerPass<T> makePass(const RnnShape& s, const ReserveLayout& layout, T* 
   return p;
 }
 
+// dW_ih, dW_hh, the biases, and dLayerInput [T*B, I_l] += dGates W_ih, from the gradients the
+// reverse loop stored: the same products on either device. gemm has the CPU gemm's signature;
+// sumColumns(m [rows, G], rows, G, out [G]) writes column sums.
+template <typename T, typename Gemm, typename SumColumns>
+void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T* dLayerInput, Gemm gemm, SumColumns sumColumns) {
+  const int64_t rows = p.steps * p.batch, G = p.width, H = p.hidden, I = p.inputSize;
+  gemm(true, false, G, I, rows, T(1), p.dGates, G, p.input, I, T(0), grads.inputWeight, I);
+  const T* statesBefore = p.statesBeforeInTimeOrder();
+  if (p.cell == Cell::GruResetBefore) {
+    gemm(true, false, 2 * H, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
+    gemm(true, false, H, H, rows, T(1), p.dHiddenGates + 2 * H, G, p.extra, H, T(0), grads.hiddenWeight + 2 * H * H, H);
+  } else {
+    gemm(true, false, G, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
+  }
+  if (grads.inputBias) sumColumns(p.dGates, rows, G, grads.inputBias);
+  if (grads.hiddenBias) sumColumns(p.dHiddenGates, rows, G, grads.hiddenBias);
+  gemm(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
+}
+
 // Per-step forward and backward of each cell, for the sequences [b0, b1) of the batch (rows are
 // independent, so parts of the batch run in parallel). Backward: dh [B, H] is the gradient reaching
 // the state after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before

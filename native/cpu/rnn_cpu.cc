@@ -152,23 +152,6 @@ void sumRows(const T* m, int64_t rows, int64_t G, T* out) {
   }
 }
 
-// dW_ih, dW_hh, biases, and dInput [T*B, I_l] += dGates W_ih, from the gradients the reverse loop stored.
-template <typename T>
-void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T* dLayerInput) {
-  const int64_t rows = p.steps * p.batch, G = p.width, H = p.hidden, I = p.inputSize;
-  gemm<T>(true, false, G, I, rows, T(1), p.dGates, G, p.input, I, T(0), grads.inputWeight, I);
-  const T* statesBefore = p.statesBeforeInTimeOrder();
-  if (p.cell == Cell::GruResetBefore) {
-    gemm<T>(true, false, 2 * H, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
-    gemm<T>(true, false, H, H, rows, T(1), p.dHiddenGates + 2 * H, G, p.extra, H, T(0), grads.hiddenWeight + 2 * H * H, H);
-  } else {
-    gemm<T>(true, false, G, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
-  }
-  if (grads.inputBias) sumRows(p.dGates, rows, G, grads.inputBias);
-  if (grads.hiddenBias) sumRows(p.dHiddenGates, rows, G, grads.hiddenBias);
-  gemm<T>(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
-}
-
 // The reverse loop of one direction: dh and dc start at the final-state gradients and end at the
 // initial-state gradients; dLayerOutput [T, B, D*H] feeds each processed step.
 template <typename T>
@@ -289,7 +272,9 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
       std::copy_n(dh, B * H, a.dh0 + slot * B * H);
       if (s.hasCellState()) std::copy_n(dc, B * H, a.dc0 + slot * B * H);
     });
-    for (int64_t dir = 0; dir < D; ++dir) weightGradients(passFor(dir), a.weightGrads[layer * D + dir], dLayerInput.data());
+    for (int64_t dir = 0; dir < D; ++dir) {
+      weightGradients(passFor(dir), a.weightGrads[layer * D + dir], dLayerInput.data(), gemm<T>, sumRows<T>);
+    }
     if (layer > 0) {
       if (f.dropout.active()) {
         applyDropoutMask(f.dropout, static_cast<uint32_t>(layer - 1), dLayerInput.data(),

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "../core/reduce_math.h"
 #include "device_buffer.h"
 #include "gemm_cuda.h"
 #include "ops_api.h"
@@ -192,12 +193,7 @@ __global__ void maxAlongKernel(int64_t outer, int64_t n, int64_t inner, const T*
   GATED_GRID_LOOP(index, outer * inner) {
     const int64_t o = index / inner, i = index % inner;
     const T* column = input + o * n * inner + i;
-    int64_t best = 0;
-    for (int64_t k = 1; k < n; ++k) {
-      const T candidate = column[k * inner], current = column[best * inner];
-      if (current != current) break;  // NaN already chosen
-      if (candidate > current || candidate != candidate) best = k;
-    }
+    const int64_t best = firstMaxIndex(column, n, inner);
     values[index] = column[best * inner];
     indices[index] = best;
   }

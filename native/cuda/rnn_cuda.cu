@@ -156,21 +156,10 @@ PersistentPlan choosePlan(const RnnShape& s, bool keepsReserve) {
   return planPersistent(s);
 }
 
-// dW_ih, dW_hh, the biases, and dLayerInput [T*B, I_l] += dGates W_ih.
+// out [G] = column sums of m [rows, G] (fixed order: deterministic).
 template <typename T>
-void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T* dLayerInput) {
-  const int64_t rows = p.steps * p.batch, G = p.width, H = p.hidden, I = p.inputSize;
-  gemm<T>(true, false, G, I, rows, T(1), p.dGates, G, p.input, I, T(0), grads.inputWeight, I);
-  const T* statesBefore = p.statesBeforeInTimeOrder();
-  if (p.cell == Cell::GruResetBefore) {
-    gemm<T>(true, false, 2 * H, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
-    gemm<T>(true, false, H, H, rows, T(1), p.dHiddenGates + 2 * H, G, p.extra, H, T(0), grads.hiddenWeight + 2 * H * H, H);
-  } else {
-    gemm<T>(true, false, G, H, rows, T(1), p.dHiddenGates, G, statesBefore, H, T(0), grads.hiddenWeight, H);
-  }
-  if (grads.inputBias) launch("sumColumns", G, sumColumns<T>, p.dGates, rows, G, grads.inputBias);
-  if (grads.hiddenBias) launch("sumColumns", G, sumColumns<T>, p.dHiddenGates, rows, G, grads.hiddenBias);
-  gemm<T>(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
+void sumColumnsOnDevice(const T* m, int64_t rows, int64_t G, T* out) {
+  launch("sumColumns", G, sumColumns<T>, m, rows, G, out);
 }
 
 // The lengths on the device ([B] int32), or none.
@@ -270,7 +259,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
       }
       copyOnDevice(a.dh0 + slot * B * H, dh, sizeof(T) * B * H);
       if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
-      weightGradients(p, a.weightGrads[slot], dLayerInput);
+      weightGradients(p, a.weightGrads[slot], dLayerInput, gemm<T>, sumColumnsOnDevice<T>);
     }
     if (layer > 0) {
       const int64_t count = T_ * B * s.layerInputSize(layer);

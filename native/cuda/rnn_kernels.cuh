@@ -56,6 +56,17 @@ __device__ __forceinline__ T totalHiddenGrad(const StepGradArgs<T>& a, int64_t b
   return dh;
 }
 
+// A row past its sequence's end passes dh on to dh_{t-1}; its unit's gate gradients are zero.
+template <typename T>
+__device__ __forceinline__ void passInactiveBack(T dh, T* dhPrev, int gatesPerUnit, int64_t H, int64_t j, T* dRow,
+                                                 T* dOtherRow = nullptr) {
+  *dhPrev = dh;
+  for (int k = 0; k < gatesPerUnit; ++k) {
+    dRow[k * H + j] = T(0);
+    if (dOtherRow) dOtherRow[k * H + j] = T(0);
+  }
+}
+
 #define GATED_FOR_EACH_UNIT(s)                                                        \
   const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; \
   if (index >= (s).batch * (s).hidden) return;                                        \
@@ -87,11 +98,7 @@ __global__ void lstmBackwardStep(StepGradArgs<T> a) {
   const bool active = rowActive(s, b);
   const T dh = totalHiddenGrad(a, b, j, active);
   T* d = a.dGates + b * G;
-  if (!active) {
-    a.dhPrev[index] = dh;
-    for (int k = 0; k < 4; ++k) d[k * H + j] = T(0);
-    return;
-  }
+  if (!active) return passInactiveBack(dh, &a.dhPrev[index], 4, H, j, d);
   const T* act = s.gates + b * G;
   lstmBackward(act[j], act[H + j], act[2 * H + j], act[3 * H + j], s.cNext[index], s.cPrev[index], dh, a.dc[index],
                &d[j], &d[H + j], &d[2 * H + j], &d[3 * H + j], &a.dc[index]);
@@ -130,11 +137,7 @@ __global__ void gruBackwardStep(StepGradArgs<T> a) {
   const T dh = totalHiddenGrad(a, b, j, active);
   T* dx = a.dGates + b * G;
   T* dhg = a.dHiddenGates + b * G;
-  if (!active) {
-    a.dhPrev[index] = dh;
-    for (int k = 0; k < 3; ++k) dx[k * H + j] = dhg[k * H + j] = T(0);
-    return;
-  }
+  if (!active) return passInactiveBack(dh, &a.dhPrev[index], 3, H, j, dx, dhg);
   const T* act = s.gates + b * G;
   gruBackward(act[j], act[H + j], act[2 * H + j], s.extra[index], s.hPrev[index], dh, &dx[j], &dx[H + j],
               &dx[2 * H + j], &dhg[2 * H + j], &a.dhPrev[index]);
@@ -180,11 +183,7 @@ __global__ void gruResetBeforeBackwardZNStep(StepGradArgs<T> a) {
   const bool active = rowActive(s, b);
   const T dh = totalHiddenGrad(a, b, j, active);
   T* d = a.dGates + b * G;
-  if (!active) {
-    a.dhPrev[index] = dh;
-    for (int k = 0; k < 3; ++k) d[k * H + j] = T(0);
-    return;
-  }
+  if (!active) return passInactiveBack(dh, &a.dhPrev[index], 3, H, j, d);
   const T* act = s.gates + b * G;
   gruResetBeforeBackwardZN(act[H + j], act[2 * H + j], s.hPrev[index], dh, &d[H + j], &d[2 * H + j], &a.dhPrev[index]);
 }

@@ -198,24 +198,11 @@ Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
   newOutput(result, "dInput", s.seqLen * s.batch * s.inputSize, &a.dInput);
   newOutput(result, "dh0", stateCount, &a.dh0);
   if (s.hasCellState()) newOutput(result, "dc0", stateCount, &a.dc0);
-  Napi::Array dWeights = Napi::Array::New(env);
-  const int64_t G = s.gateWidth();
-  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
-    const uint32_t base = static_cast<uint32_t>(slot * s.tensorsPerLayerDirection());
-    Napi::Object grads = Napi::Object::New(env);
-    LayerWeightGrads<T> g;
-    newOutput(grads, "inputWeight", G * s.layerInputSize(slot / s.directions()), &g.inputWeight);
-    newOutput(grads, "hiddenWeight", G * s.hiddenSize, &g.hiddenWeight);
-    dWeights.Set(base, grads.Get("inputWeight"));
-    dWeights.Set(base + 1, grads.Get("hiddenWeight"));
-    if (s.hasBias) {
-      newOutput(grads, "inputBias", G, &g.inputBias);
-      newOutput(grads, "hiddenBias", G, &g.hiddenBias);
-      dWeights.Set(base + 2, grads.Get("inputBias"));
-      dWeights.Set(base + 3, grads.Get("hiddenBias"));
-    }
-    a.weightGrads.push_back(g);
-  }
+  Napi::Array dWeights = allocateWeightGrads<T>(env, s, &a.weightGrads, [&](int64_t length, T** data) {
+    Napi::Value buffer = newDeviceBuffer(env, kTypeOf<T>, length);
+    *data = dataOf<T>(buffer);
+    return buffer;
+  });
   cuda::rnnBackwardCuda(a);
   result.Set("dWeights", dWeights);
   return result;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "../core/rnn_shape.h"
 #include "../cpu/rnn_cpu.h"
@@ -90,6 +91,27 @@ RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
   a.dropout.probability = numberField(spec, "dropout", 0, 1);
   a.dropout.seed = bigintArgument(info[6], "seed");
   return a;
+}
+
+// The weight gradients of a backward call, one buffer per weight in the weights' order: points
+// each LayerWeightGrads at its buffers and returns them as an array. newBuffer(length, &data)
+// makes one (a typed array, or a CUDA buffer) and returns it.
+template <typename T, typename NewBuffer>
+Napi::Array allocateWeightGrads(Napi::Env env, const RnnShape& s, std::vector<LayerWeightGrads<T>>* grads, NewBuffer newBuffer) {
+  Napi::Array out = Napi::Array::New(env);
+  const int64_t G = s.gateWidth();
+  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
+    uint32_t index = static_cast<uint32_t>(slot * s.tensorsPerLayerDirection());
+    LayerWeightGrads<T> g;
+    out.Set(index++, newBuffer(G * s.layerInputSize(slot / s.directions()), &g.inputWeight));
+    out.Set(index++, newBuffer(G * s.hiddenSize, &g.hiddenWeight));
+    if (s.hasBias) {
+      out.Set(index++, newBuffer(G, &g.inputBias));
+      out.Set(index++, newBuffer(G, &g.hiddenBias));
+    }
+    grads->push_back(g);
+  }
+  return out;
 }
 
 }  // namespace gated::napi

@@ -141,26 +141,11 @@ Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
     a.dc0 = dc0.Data();
     result.Set("dc0", dc0);
   }
-  Napi::Array dWeights = Napi::Array::New(env);
-  const int64_t G = s.gateWidth();
-  for (int64_t slot = 0; slot < s.stateCount(); ++slot) {
-    const int64_t base = slot * s.tensorsPerLayerDirection();
-    LayerWeightGrads<T> g;
-    Array<T> inputWeight = newArray<T>(env, G * s.layerInputSize(slot / s.directions()));
-    Array<T> hiddenWeight = newArray<T>(env, G * s.hiddenSize);
-    g.inputWeight = inputWeight.Data();
-    g.hiddenWeight = hiddenWeight.Data();
-    dWeights.Set(static_cast<uint32_t>(base), inputWeight);
-    dWeights.Set(static_cast<uint32_t>(base + 1), hiddenWeight);
-    if (s.hasBias) {
-      Array<T> inputBias = newArray<T>(env, G), hiddenBias = newArray<T>(env, G);
-      g.inputBias = inputBias.Data();
-      g.hiddenBias = hiddenBias.Data();
-      dWeights.Set(static_cast<uint32_t>(base + 2), inputBias);
-      dWeights.Set(static_cast<uint32_t>(base + 3), hiddenBias);
-    }
-    a.weightGrads.push_back(g);
-  }
+  Napi::Array dWeights = allocateWeightGrads<T>(env, s, &a.weightGrads, [&](int64_t length, T** data) {
+    Array<T> array = newArray<T>(env, length);
+    *data = array.Data();
+    return array;
+  });
   rnnBackwardCpu(a);
   result.Set("dInput", dInput);
   result.Set("dh0", dh0);

@@ -59,6 +59,21 @@ export function checkSameDevice(call: RnnCall): Device {
   return device;
 }
 
+interface CallTensors {
+  input: Tensor | null;
+  weights: (Tensor | null)[];
+  h0: Tensor | null;
+  c0: Tensor | null;
+}
+
+/**
+ * The first seven arguments of rnnForward / rnnBackward and their CUDA twins: the spec, each tensor
+ * as `of` gives its native data (host arrays or device buffers), the lengths and the seed.
+ */
+function sharedArguments<A>(call: RnnCall, t: CallTensors, of: (t: Tensor | null, name: string) => A | null) {
+  return [call.spec, of(t.input, 'input') as A, t.weights.map((w, i) => of(w, `weights[${i}]`) as A), call.lengths, of(t.h0, 'h0'), of(t.c0, 'c0'), call.seed] as const;
+}
+
 class RnnNode implements GradNode {
   released = false;
   readonly name: string;
@@ -81,17 +96,18 @@ class RnnNode implements GradNode {
     return this.reserve instanceof CudaArray ? this.backwardCuda(grads, this.reserve) : this.backwardCpu(grads);
   }
 
-  private backwardCuda([dOutput, dh, dc]: (GradArray | null)[], reserve: CudaArray): (GradArray | null)[] {
+  /** The tensors saved at the forward pass. */
+  private savedTensors(): CallTensors {
     const [input, h0, c0, ...weights] = this.saved.map((s) => s?.tensor ?? null);
+    return { input, h0, c0, weights };
+  }
+
+  private backwardCuda([dOutput, dh, dc]: (GradArray | null)[], reserve: CudaArray): (GradArray | null)[] {
+    const saved = this.savedTensors();
+    const { input, h0, c0, weights } = saved;
     const c = this.call;
     const result = native.cudaRnnBackward(
-      c.spec,
-      bufferOf(input, 'input') as CudaBuffer,
-      weights.map((w) => bufferOf(w, 'weight') as CudaBuffer),
-      c.lengths,
-      bufferOf(h0, 'h0'),
-      bufferOf(c0, 'c0'),
-      c.seed,
+      ...sharedArguments(c, saved, bufferOf),
       reserve.buffer,
       cudaGrad(dOutput, 'output'),
       cudaGrad(dh, 'h'),
@@ -111,16 +127,10 @@ class RnnNode implements GradNode {
 
   private backwardCpu(grads: (GradArray | null)[]): (GradArray | null)[] {
     const [dOutput, dh, dc] = hostGrads(grads, this.name);
-    const [input, h0, c0, ...weights] = this.saved.map((s) => s?.tensor ?? null);
-    const c = this.call;
+    const saved = this.savedTensors();
+    const { h0, c0 } = saved;
     const result = native.rnnBackward(
-      c.spec,
-      arrayOf(input, 'input') as FloatArray,
-      weights.map((w) => arrayOf(w, 'weight') as FloatArray),
-      c.lengths,
-      arrayOf(h0, 'h0'),
-      arrayOf(c0, 'c0'),
-      c.seed,
+      ...sharedArguments(this.call, saved, arrayOf),
       this.reserve as FloatArray,
       dOutput ?? null,
       dh ?? null,
@@ -144,16 +154,7 @@ function inputsOf(call: RnnCall): (Tensor | null)[] {
 
 /** The native arguments of a call: every tensor as its contiguous data (no copy when contiguous). */
 function nativeArguments(call: RnnCall, keepReserve: boolean) {
-  return [
-    call.spec,
-    arrayOf(call.input, 'input') as FloatArray,
-    call.weights.map((w, i) => arrayOf(w, `weights[${i}]`) as FloatArray),
-    call.lengths,
-    arrayOf(call.h0, 'h0'),
-    arrayOf(call.c0, 'c0'),
-    call.seed,
-    keepReserve,
-  ] as const;
+  return [...sharedArguments(call, call, arrayOf), keepReserve] as const;
 }
 
 /** Tensors around the native results, recorded on the tape when gradients are wanted. */
@@ -177,16 +178,7 @@ function wrapResult(call: RnnCall, result: RnnForwardResult, recording: boolean)
 /** The CUDA forward: the same call on device buffers, the results as CUDA tensors. */
 function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
   const { spec } = call;
-  const result = native.cudaRnnForward(
-    spec,
-    bufferOf(call.input, 'input') as CudaBuffer,
-    call.weights.map((w, i) => bufferOf(w, `weights[${i}]`) as CudaBuffer),
-    call.lengths,
-    bufferOf(call.h0, 'h0'),
-    bufferOf(call.c0, 'c0'),
-    call.seed,
-    recording || call.returnGates === true,
-  );
+  const result = native.cudaRnnForward(...sharedArguments(call, call, bufferOf), recording || call.returnGates === true);
   const T = spec.seqLen, B = spec.batch, H = spec.hiddenSize, D = spec.bidirectional ? 2 : 1;
   const states = [spec.numLayers * D, B, H];
   const wrap = (buffer: CudaBuffer, shape: number[]) =>

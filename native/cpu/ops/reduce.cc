@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../../core/reduce_math.h"
 #include "strided.h"
 
 namespace gated {
@@ -34,12 +35,7 @@ void maxAlong(int64_t outer, int64_t n, int64_t inner, const T* input, T* values
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const T* column = input + o * n * inner + i;
-      int64_t best = 0;
-      for (int64_t k = 1; k < n; ++k) {
-        const T candidate = column[k * inner], current = column[best * inner];
-        if (current != current) break;  // NaN already chosen
-        if (candidate > current || candidate != candidate) best = k;
-      }
+      const int64_t best = firstMaxIndex(column, n, inner);
       values[o * inner + i] = column[best * inner];
       indices[o * inner + i] = best;
     }
