@@ -673,3 +673,34 @@ describe('non-finite values in the data', () => {
     expect(Array.from(lstm.forward(clean).output.dataSync() as Float32Array)).toEqual(before);
   });
 });
+
+describe('the native op boundary (every buffer sized against its shape, without overflow)', () => {
+  it('refuses strides whose reach wraps around 64 bits', () => {
+    const one = new Float32Array(1);
+    expectThrow(() => native.binary(0, [4097], one, [2 ** 52], 0, one, [0], 0, new Float32Array(4097)), RangeError, 'reach outside');
+  });
+
+  it('refuses sizes whose product overflows', () => {
+    expectThrow(() => native.softmax(false, 2 ** 32, 2 ** 32, 1, new Float32Array(0), new Float32Array(0)), RangeError, 'too many elements');
+    expectThrow(() => native.maxAlong(2 ** 40, 2 ** 30, 1, new Float32Array(0), new Float32Array(0), new BigInt64Array(0)), RangeError);
+    expectThrow(() => native.matmul(1, 2 ** 32, 2 ** 32, 1, false, false, new Float32Array(0), 0, new Float32Array(0), 0, new Float32Array(0)), RangeError);
+  });
+
+  it('refuses integer division (a zero divisor would trap)', () => {
+    const a = new Int32Array([1]);
+    expectThrow(() => native.binary(3, [1], a, [1], 0, new Int32Array([0]), [1], 0, new Int32Array(1)), TypeError, 'div');
+  });
+
+  it('refuses scatter positions outside the dimension', () => {
+    expectThrow(() => native.scatterAlong(1, 2, 1, new BigInt64Array([5n]), new Float32Array(1), new Float32Array(2)), RangeError, 'indices');
+  });
+});
+
+describe('dtype casts of special values (the same on CUDA)', () => {
+  it('makes NaN true and non-finite integers 0', () => {
+    const x = g.tensor([NaN, Infinity, -2.7, 0]);
+    expect(Array.from(x.to('bool').dataSync() as Uint8Array)).toEqual([1, 1, 1, 0]);
+    expect(Array.from(x.to('int64').dataSync() as BigInt64Array)).toEqual([0n, 0n, -2n, 0n]);
+    expect(Array.from(x.to('int32').dataSync() as Int32Array)).toEqual([0, 0, -2, 0]);
+  });
+});

@@ -59,6 +59,7 @@ void* allocate(size_t bytes) {
       freeCached(a);
       error = cudaMalloc(&block, size);
     }
+    if (error != cudaSuccess && error != cudaErrorMemoryAllocation) failCuda("cudaMalloc", error);
     if (error != cudaSuccess) {
       cudaGetLastError();
       size_t freeBytes = 0, totalBytes = 0;

@@ -116,7 +116,9 @@ __global__ void castKernel(const From* input, int64_t count, To* out) {
     if constexpr (std::is_same_v<To, uint8_t>) {
       out[i] = v != From(0) ? 1 : 0;
     } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
-      out[i] = isfinite(static_cast<double>(v)) ? static_cast<To>(v) : To(0);
+      // As the CPU (JavaScript) casts: truncate, wrap to the type's width, non-finite to 0.
+      const double truncated = trunc(static_cast<double>(v));
+      out[i] = isfinite(truncated) && fabs(truncated) < 9.2e18 ? static_cast<To>(static_cast<long long>(truncated)) : To(0);
     } else {
       out[i] = static_cast<To>(v);
     }

@@ -50,6 +50,15 @@ AnyArray anyArray(const Napi::Value& value, const std::string& name) {
   return out;
 }
 
+// The position of the first index outside [0, rows), or -1 (host indices).
+template <typename I>
+int64_t firstOutside(const I* indices, int64_t count, int64_t rows) {
+  for (int64_t i = 0; i < count; ++i) {
+    if (indices[i] < 0 || static_cast<int64_t>(indices[i]) >= rows) return i;
+  }
+  return -1;
+}
+
 // Whether the buffers are CUDA buffers; a TypeError when some are and some are not.
 bool onDevice(Napi::Env env, std::initializer_list<const AnyArray*> arrays) {
   const bool first = (*arrays.begin())->onDevice;
@@ -103,12 +112,13 @@ StridedOperand operand(Napi::Env env, const std::vector<int64_t>& shape, const N
   out.offset = integer(offset, name + " offset");
   if (out.strides.size() != shape.size()) throwRangeError(env, "expected " + name + " strides to match the shape's rank");
   if (countOf(env, shape) == 0) return out;
-  int64_t low = out.offset, high = out.offset;
+  // In double: a reach too large for int64 must not wrap around into range.
+  double low = static_cast<double>(out.offset), high = low;
   for (size_t d = 0; d < shape.size(); ++d) {
-    const int64_t reach = (shape[d] - 1) * out.strides[d];
+    const double reach = static_cast<double>(shape[d] - 1) * static_cast<double>(out.strides[d]);
     (reach < 0 ? low : high) += reach;
   }
-  if (low < 0 || high >= array.length) {
+  if (low < 0 || high >= static_cast<double>(array.length)) {
     throwRangeError(env, "the strides and offset of " + name + " reach outside its " + std::to_string(array.length) + " elements");
   }
   return out;
@@ -140,6 +150,9 @@ Napi::Value binary(const Napi::CallbackInfo& info) {
   const StridedOperand sa = operand(env, shape, info[3], info[4], a, "a");
   const StridedOperand sb = operand(env, shape, info[6], info[7], b, "b");
   const bool device = onDevice(env, {&a, &b, &out});
+  if (op == BinaryOp::Div && a.type != napi_float32_array && a.type != napi_float64_array) {
+    throwTypeError(env, "expected float operands for div (integer division by 0 would trap)");
+  }
   byType(env, a.type, false, "a", [&](auto zero) {
     using T = decltype(zero);
     const T* x = static_cast<T*>(a.data);
@@ -280,11 +293,11 @@ Napi::Value maxAlongBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t outer = integer(info[0], "outer"), n = integer(info[1], "n", 1), inner = integer(info[2], "inner");
   const AnyArray input = anyArray(info[3], "input"), values = anyArray(info[4], "values"), indices = anyArray(info[5], "indices");
-  expectLength(env, input, outer * n * inner, "input");
+  expectLength(env, input, countOf(env, {outer, n, inner}), "input");
   expectType(env, values, input.type, "values");
-  expectLength(env, values, outer * inner, "values");
+  expectLength(env, values, countOf(env, {outer, inner}), "values");
   expectType(env, indices, napi_bigint64_array, "indices");
-  expectLength(env, indices, outer * inner, "indices");
+  expectLength(env, indices, countOf(env, {outer, inner}), "indices");
   const bool device = onDevice(env, {&input, &values, &indices});
   byType(env, input.type, false, "input", [&](auto zero) {
     using T = decltype(zero);
@@ -305,16 +318,14 @@ Napi::Value scatterAlongBinding(const Napi::CallbackInfo& info) {
   const int64_t outer = integer(info[0], "outer"), n = integer(info[1], "n", 1), inner = integer(info[2], "inner");
   const AnyArray indices = anyArray(info[3], "indices"), values = anyArray(info[4], "values"), out = anyArray(info[5], "out");
   expectType(env, indices, napi_bigint64_array, "indices");
-  expectLength(env, indices, outer * inner, "indices");
-  expectLength(env, values, outer * inner, "values");
+  expectLength(env, indices, countOf(env, {outer, inner}), "indices");
+  expectLength(env, values, countOf(env, {outer, inner}), "values");
   expectType(env, out, values.type, "out");
-  expectLength(env, out, outer * n * inner, "out");
+  expectLength(env, out, countOf(env, {outer, n, inner}), "out");
   const bool device = onDevice(env, {&indices, &values, &out});
-  if (!device) {
-    const auto* idx = static_cast<const int64_t*>(indices.data);
-    for (int64_t i = 0; i < outer * inner; ++i) {
-      if (idx[i] < 0 || idx[i] >= n) throwRangeError(env, "expected indices in [0, n)");
-    }
+  const auto* picked = static_cast<const int64_t*>(indices.data);
+  if (device ? cuda::firstIndexOutside(picked, indices.length, n) >= 0 : firstOutside(picked, indices.length, n) >= 0) {
+    throwRangeError(env, "expected indices in [0, n)");
   }
   byType(env, values.type, false, "values", [&](auto zero) {
     using T = decltype(zero);
@@ -340,7 +351,7 @@ Napi::Value softmaxBinding(const Napi::CallbackInfo& info) {
   const AnyArray out = anyArray(info[backward ? 6 : 5], "out");
   for (const auto* array : {&input, &grad, &out}) {
     expectType(env, *array, input.type, "every buffer");
-    expectLength(env, *array, outer * n * inner, "every buffer");
+    expectLength(env, *array, countOf(env, {outer, n, inner}), "every buffer");
   }
   const bool device = onDevice(env, {&input, &grad, &out});
   byType(env, input.type, true, "input", [&](auto zero) {
@@ -365,13 +376,13 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
   const bool transA = info[4].ToBoolean().Value(), transB = info[5].ToBoolean().Value();
   const AnyArray a = anyArray(info[6], "a"), b = anyArray(info[8], "b"), out = anyArray(info[10], "out");
   const int64_t aStride = integer(info[7], "aBatchStride"), bStride = integer(info[9], "bBatchStride");
-  if (aStride != 0 && aStride != M * K) throwRangeError(env, "expected aBatchStride to be 0 or M*K");
-  if (bStride != 0 && bStride != K * N) throwRangeError(env, "expected bBatchStride to be 0 or K*N");
-  expectLength(env, a, aStride == 0 ? M * K : batch * M * K, "a");
-  expectLength(env, b, bStride == 0 ? K * N : batch * K * N, "b");
+  if (aStride != 0 && aStride != countOf(env, {M, K})) throwRangeError(env, "expected aBatchStride to be 0 or M*K");
+  if (bStride != 0 && bStride != countOf(env, {K, N})) throwRangeError(env, "expected bBatchStride to be 0 or K*N");
+  expectLength(env, a, countOf(env, {aStride == 0 ? 1 : batch, M, K}), "a");
+  expectLength(env, b, countOf(env, {bStride == 0 ? 1 : batch, K, N}), "b");
   expectType(env, b, a.type, "b");
   expectType(env, out, a.type, "out");
-  expectLength(env, out, batch * M * N, "out");
+  expectLength(env, out, countOf(env, {batch, M, N}), "out");
   const bool device = onDevice(env, {&a, &b, &out});
   byType(env, a.type, true, "a", [&](auto zero) {
     using T = decltype(zero);
@@ -456,9 +467,9 @@ Napi::Value embedding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const AnyArray table = anyArray(info[0], "table"), indices = anyArray(info[3], "indices"), out = anyArray(info[4], "out");
   const int64_t rows = integer(info[1], "rows"), width = integer(info[2], "width");
-  expectLength(env, table, rows * width, "table");
+  expectLength(env, table, countOf(env, {rows, width}), "table");
   expectType(env, out, table.type, "out");
-  expectLength(env, out, indices.length * width, "out");
+  expectLength(env, out, countOf(env, {indices.length, width}), "out");
   int64_t bad = -1;
   const bool device = onDevice(env, {&table, &indices, &out});
   byType(env, table.type, true, "table", [&](auto zero) {
@@ -485,9 +496,9 @@ Napi::Value embeddingBackwardBinding(const Napi::CallbackInfo& info) {
   const AnyArray grad = anyArray(info[0], "grad"), indices = anyArray(info[1], "indices"), out = anyArray(info[5], "out");
   const int64_t width = integer(info[2], "width"), rows = integer(info[3], "rows");
   const int64_t paddingIndex = integer(info[4], "paddingIndex", -1);
-  expectLength(env, grad, indices.length * width, "grad");
+  expectLength(env, grad, countOf(env, {indices.length, width}), "grad");
   expectType(env, out, grad.type, "out");
-  expectLength(env, out, rows * width, "out");
+  expectLength(env, out, countOf(env, {rows, width}), "out");
   const bool device = onDevice(env, {&grad, &indices, &out});
   byType(env, grad.type, true, "grad", [&](auto zero) {
     using T = decltype(zero);
@@ -501,9 +512,7 @@ Napi::Value embeddingBackwardBinding(const Napi::CallbackInfo& info) {
           if (cuda::firstIndexOutside(idx, indices.length, rows) >= 0) throwRangeError(env, "expected indices in [0, rows)");
           return cuda::embeddingBackward(g, idx, indices.length, width, rows, paddingIndex, result);
         }
-        for (int64_t i = 0; i < indices.length; ++i) {
-          if (idx[i] < 0 || static_cast<int64_t>(idx[i]) >= rows) throwRangeError(env, "expected indices in [0, rows)");
-        }
+        if (firstOutside(idx, indices.length, rows) >= 0) throwRangeError(env, "expected indices in [0, rows)");
         embeddingBackward(g, idx, indices.length, width, rows, paddingIndex, result);
       });
     }

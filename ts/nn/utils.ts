@@ -3,9 +3,8 @@ import { FloatArray, noGrad } from '../autograd';
 import { CudaArray } from '../cuda_array';
 import { native } from '../native';
 import { abs, exp, log, max, mul, square, sum } from '../ops';
-import { nativeArg } from '../ops/data';
-import { BINARY } from '../ops/raw';
-import { forEachPosition } from '../layout';
+import { binaryOperands, contiguousOperand, operandOf } from '../ops/raw';
+import { contiguousStrides, forEachPosition } from '../layout';
 import { Tensor } from '../tensor';
 import { rangeError, typeError } from '../validate';
 
@@ -59,11 +58,12 @@ function deviceNorm(t: Tensor, p: number): number {
 
 function scaleInPlace(t: Tensor, factor: number): void {
   if (t.device === 'cuda') {
-    // out = t * factor written over t itself (contiguous whole storage: a gradient).
-    const data = nativeArg(t.deviceData('grad'));
+    // t * factor into a contiguous array, then written back over t's elements (any layout).
     const scalar = CudaArray.filled(t.dtype, 1, factor);
-    native.binary(BINARY.mul, [...t.shape], data, [...t.strides], t.offset, scalar.buffer, t.shape.map(() => 0), 0, data);
+    const scaled = binaryOperands('mul', operandOf(t, 'grad'), contiguousOperand(scalar, []), t.shape) as CudaArray;
+    native.copyInto([...t.shape], scaled.buffer, contiguousStrides(t.shape), 0, t.liveStorage('grad').cudaData.buffer, [...t.strides], t.offset);
     scalar.free();
+    scaled.free();
   } else if (t.isContiguous) {
     const data = t.contiguousData('grad') as FloatArray;
     for (let i = 0; i < data.length; i++) data[i] *= factor;

@@ -75,8 +75,9 @@ function castOnHost(data: Data, dtype: DType): Data {
   const out = allocate(dtype, source.length);
   for (let i = 0; i < source.length; i++) {
     const v = source[i];
-    if (out instanceof BigInt64Array) out[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
-    else out[i] = dtype === 'bool' ? (v ? 1 : 0) : Number(v);
+    // Non-finite values become 0 in integer types, and NaN is true, as on CUDA (native cast).
+    if (out instanceof BigInt64Array) out[i] = typeof v === 'bigint' ? v : Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+    else out[i] = dtype === 'bool' ? (v || Number.isNaN(v) ? 1 : 0) : Number(v);
   }
   return out;
 }
