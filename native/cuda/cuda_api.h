@@ -43,7 +43,7 @@ struct AllocatorStats {
 AllocatorStats allocatorStats();
 void emptyCache();  // returns the free blocks to the driver
 
-void copyToDevice(void* device, const void* host, size_t bytes);
+void copyToDevice(void* device, const void* host, size_t bytes);  // host may change once it returns
 void copyToHost(void* host, const void* device, size_t bytes);  // waits for the stream
 void copyOnDevice(void* to, const void* from, size_t bytes);
 void fillZero(void* device, size_t bytes);

@@ -103,9 +103,9 @@ bool tf32() { return runtime().tf32; }
 
 void copyToDevice(void* device, const void* host, size_t bytes) {
   if (bytes == 0) return;
+  // From pageable memory (JavaScript's), cudaMemcpyAsync returns once the data is staged for the DMA,
+  // so the host buffer may change right after; the GPU is not waited for.
   checkCuda(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream()), "cudaMemcpyAsync (host to device)");
-  // The host buffer belongs to JavaScript and may change once this returns: wait for the copy.
-  checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
 }
 
 void copyToHost(void* host, const void* device, size_t bytes) {
