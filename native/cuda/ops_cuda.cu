@@ -165,13 +165,17 @@ __device__ __forceinline__ int64_t offsetOf(int64_t index, int rank, const int64
   return offset;
 }
 
+// Sums of the reduced positions [chunk * perChunk, ...) of output o, one block per (o, chunk) pair.
+// With one chunk the sum goes straight to out; else to partials [outCount, chunks] for finishSums.
 template <typename T>
-__global__ void sumToKernel(Reduction r, const T* input, T* out) {
+__global__ void sumToKernel(Reduction r, const T* input, int64_t perChunk, int chunks, T* out, double* partials) {
   __shared__ double partial[kThreads];
-  for (int64_t o = blockIdx.x; o < r.outCount; o += gridDim.x) {
+  for (int64_t pair = blockIdx.x; pair < r.outCount * chunks; pair += gridDim.x) {
+    const int64_t o = pair / chunks, begin = (pair % chunks) * perChunk;
+    const int64_t end = begin + perChunk < r.reducedCount ? begin + perChunk : r.reducedCount;
     const int64_t base = offsetOf(o, r.keptRank, r.keptShape, r.keptStrides);
     double sum = 0;
-    for (int64_t k = threadIdx.x; k < r.reducedCount; k += blockDim.x) {
+    for (int64_t k = begin + threadIdx.x; k < end; k += blockDim.x) {
       sum += static_cast<double>(input[base + offsetOf(k, r.reducedRank, r.reducedShape, r.reducedStrides)]);
     }
     partial[threadIdx.x] = sum;
@@ -180,8 +184,21 @@ __global__ void sumToKernel(Reduction r, const T* input, T* out) {
       if (threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
       __syncthreads();
     }
-    if (threadIdx.x == 0) out[o] = static_cast<T>(partial[0]);
+    if (threadIdx.x == 0) {
+      if (chunks == 1) out[o] = static_cast<T>(partial[0]);
+      else partials[pair] = partial[0];
+    }
     __syncthreads();
+  }
+}
+
+// out [outCount] = the chunks' partial sums of each output, added in chunk order.
+template <typename T>
+__global__ void finishSums(int64_t outCount, int chunks, const double* partials, T* out) {
+  GATED_GRID_LOOP(o, outCount) {
+    double sum = 0;
+    for (int c = 0; c < chunks; ++c) sum += partials[o * chunks + c];
+    out[o] = static_cast<T>(sum);
   }
 }
 
@@ -353,9 +370,18 @@ void sumTo(const std::vector<int64_t>& inShape, const T* input, const std::vecto
     fillZero(out, sizeof(T) * r.outCount);
     return;
   }
-  const int64_t blocks = r.outCount < 65536 ? r.outCount : 65536;
-  sumToKernel<T><<<static_cast<unsigned>(blocks), kThreads, 0, stream()>>>(r, input, out);
+  // Long reductions are split into chunks summed by separate blocks, then added in a fixed order.
+  constexpr int64_t kChunk = int64_t(1) << 14;
+  int64_t chunks = r.reducedCount >= 4 * kChunk ? (r.reducedCount + kChunk - 1) / kChunk : 1;
+  chunks = chunks < 1024 ? chunks : 1024;
+  while (chunks > 1 && r.outCount * chunks > (int64_t(1) << 24)) chunks /= 2;
+  const int64_t perChunk = (r.reducedCount + chunks - 1) / chunks;
+  DeviceScratch<double> partials(chunks > 1 ? r.outCount * chunks : 0);
+  const int64_t pairs = r.outCount * chunks;
+  sumToKernel<T><<<static_cast<unsigned>(pairs < 65536 ? pairs : 65536), kThreads, 0, stream()>>>(
+      r, input, perChunk, static_cast<int>(chunks), out, partials.get());
   checkLaunch("sumToKernel");
+  if (chunks > 1) launchOver("finishSums", r.outCount, finishSums<T>, r.outCount, static_cast<int>(chunks), static_cast<const double*>(partials.get()), out);
 }
 
 template <typename T>

@@ -401,6 +401,23 @@ async function main(): Promise<number> {
     for (const name of optimReplay.goldenNames()) check(`optimizers ${dtype}`, name, () => optimizerRun(name, dtype, device));
   }
   check('training', 'long-dependency task, LSTM, 150 Adam steps', () => trainingRun(device));
+  for (const dtype of ['float32', 'float64'] as const) {
+    check('long reductions', `sum, mean and norm of 3 x 1,000,003 (${dtype})`, () => {
+      g.manualSeed(9);
+      const x = g.randn([3, 1_000_003], { dtype });
+      const onDevice = x.to(device);
+      const worst = { error: 0, where: '' };
+      const compare = comparer(TOLERANCE[dtype], worst);
+      const pairs: [string, (t: Tensor) => Tensor][] = [
+        ['sum over dim 1', (t) => g.sum(t, 1)],
+        ['sum of all', (t) => g.sum(t)],
+        ['mean over dim 0', (t) => g.mean(t, 0)],
+        ['norm of all', (t) => g.norm(t)],
+      ];
+      for (const [what, fn] of pairs) compare(what, fn(onDevice), Array.from(fn(x).dataSync() as Float64Array));
+      return `worst ${worst.error.toExponential(2)} (${worst.where})`;
+    });
+  }
   check('gates', 'returnGates of a 2-layer bidirectional LSTM and GRU', () => {
     const worst = { error: 0, where: '' };
     for (const Module of [g.nn.LSTM, g.nn.GRU]) {
