@@ -193,7 +193,8 @@ export interface NativeAddon {
   scatterAlong(outer: number, n: number, inner: number, indices: NativeArray, values: NativeArray, out: NativeArray): void;
   softmax(log: boolean, outer: number, n: number, inner: number, input: NativeArray, out: NativeArray): void;
   softmax(log: boolean, outer: number, n: number, inner: number, y: NativeArray, grad: NativeArray, out: NativeArray): void;
-  matmul(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, a: NativeArray, aBatchStride: number, b: NativeArray, bBatchStride: number, out: NativeArray): void;
+  /** out [batch, M, N] = op(a) op(b), or += with accumulate. */
+  matmul(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, a: NativeArray, aBatchStride: number, b: NativeArray, bBatchStride: number, out: NativeArray, accumulate?: boolean): void;
   /** Returns the position of the first index outside [0, rows), or -1. */
   embedding(table: NativeArray, rows: number, width: number, indices: NativeArray, out: NativeArray): number;
   embeddingBackward(grad: NativeArray, indices: NativeArray, width: number, rows: number, paddingIndex: number, out: NativeArray): void;

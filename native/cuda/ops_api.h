@@ -44,10 +44,10 @@ template <typename T>
 void softmaxAlong(bool logarithm, int64_t outer, int64_t n, int64_t inner, const T* input, T* out);
 template <typename T>
 void softmaxBackward(bool logarithm, int64_t outer, int64_t n, int64_t inner, const T* y, const T* grad, T* out);
-// C [batch, M, N] = op(A) op(B) per batch entry; a batch stride of 0 reuses one matrix.
+// C [batch, M, N] = op(A) op(B) + beta C per batch entry; a batch stride of 0 reuses one matrix.
 template <typename T>
 void matmul(int64_t batch, int64_t M, int64_t N, int64_t K, bool transA, bool transB, const T* A, int64_t aStride,
-            const T* B, int64_t bStride, T* C);
+            const T* B, int64_t bStride, T beta, T* C);
 // Waits for the device: the position of the first index outside [0, rows), or -1.
 template <typename I>
 int64_t firstIndexOutside(const I* indices, int64_t count, int64_t rows);

@@ -401,13 +401,13 @@ void softmaxBackward(bool logarithm, int64_t outer, int64_t n, int64_t inner, co
 
 template <typename T>
 void matmul(int64_t batch, int64_t M, int64_t N, int64_t K, bool transA, bool transB, const T* A, int64_t aStride,
-            const T* B, int64_t bStride, T* C) {
+            const T* B, int64_t bStride, T beta, T* C) {
   if (K == 0) {
-    fillZero(C, sizeof(T) * batch * M * N);
+    if (beta == T(0)) fillZero(C, sizeof(T) * batch * M * N);
     return;
   }
   for (int64_t i = 0; i < batch; ++i) {
-    gemm<T>(transA, transB, M, N, K, T(1), A + i * aStride, transA ? M : K, B + i * bStride, transB ? K : N, T(0),
+    gemm<T>(transA, transB, M, N, K, T(1), A + i * aStride, transA ? M : K, B + i * bStride, transB ? K : N, beta,
             C + i * M * N, N);
   }
 }

@@ -35,7 +35,7 @@ void softmaxAlong(bool, int64_t, int64_t, int64_t, const T*, T*) { unavailable()
 template <typename T>
 void softmaxBackward(bool, int64_t, int64_t, int64_t, const T*, const T*, T*) { unavailable(); }
 template <typename T>
-void matmul(int64_t, int64_t, int64_t, int64_t, bool, bool, const T*, int64_t, const T*, int64_t, T*) { unavailable(); }
+void matmul(int64_t, int64_t, int64_t, int64_t, bool, bool, const T*, int64_t, const T*, int64_t, T, T*) { unavailable(); }
 template <typename I>
 int64_t firstIndexOutside(const I*, int64_t, int64_t) { unavailable(); }
 template <typename T, typename I>

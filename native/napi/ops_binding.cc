@@ -8,7 +8,7 @@
 //   scatterAlong(outer, n, inner, indices, values, out)
 //   sumTo(inShape, input, outShape, out)                   maxAlong(outer, n, inner, input, values, indices)
 //   softmax(log, outer, n, inner, input, out)              softmaxBackward(log, outer, n, inner, y, grad, out)
-//   matmul(batch, M, N, K, transA, transB, a, aBatchStride, b, bBatchStride, out)
+//   matmul(batch, M, N, K, transA, transB, a, aBatchStride, b, bBatchStride, out, accumulate?)
 //   optimizerStep(step, param, grad, a, b, c)            one SGD / Adam / RMSprop step in place
 //   embedding(table, rows, width, indices, out)            embeddingBackward(grad, indices, width, rows, paddingIndex, out)
 #include <napi.h>
@@ -376,6 +376,7 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
   const bool transA = info[4].ToBoolean().Value(), transB = info[5].ToBoolean().Value();
   const AnyArray a = anyArray(info[6], "a"), b = anyArray(info[8], "b"), out = anyArray(info[10], "out");
   const int64_t aStride = integer(info[7], "aBatchStride"), bStride = integer(info[9], "bBatchStride");
+  const bool accumulate = info.Length() > 11 && info[11].ToBoolean().Value();  // out += instead of out =
   if (aStride != 0 && aStride != countOf(env, {M, K})) throwRangeError(env, "expected aBatchStride to be 0 or M*K");
   if (bStride != 0 && bStride != countOf(env, {K, N})) throwRangeError(env, "expected bBatchStride to be 0 or K*N");
   expectLength(env, a, countOf(env, {aStride == 0 ? 1 : batch, M, K}), "a");
@@ -390,9 +391,10 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
       const T* A = static_cast<T*>(a.data);
       const T* B = static_cast<T*>(b.data);
       T* C = static_cast<T*>(out.data);
-      if (device) return cuda::matmul(batch, M, N, K, transA, transB, A, aStride, B, bStride, C);
+      const T beta = accumulate ? T(1) : T(0);
+      if (device) return cuda::matmul(batch, M, N, K, transA, transB, A, aStride, B, bStride, beta, C);
       for (int64_t i = 0; i < batch; ++i) {
-        gemm<T>(transA, transB, M, N, K, T(1), A + i * aStride, transA ? M : K, B + i * bStride, transB ? K : N, T(0),
+        gemm<T>(transA, transB, M, N, K, T(1), A + i * aStride, transA ? M : K, B + i * bStride, transB ? K : N, beta,
                 C + i * M * N, N);
       }
     }

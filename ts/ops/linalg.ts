@@ -1,13 +1,12 @@
 // Matrix products: matmul (1-D, 2-D and batched 3-D, with a 2-D side broadcast over the batch) and
 // linear (x W^T + b), each one native GEMM per batch.
 import { GradArray } from '../autograd';
-import { CudaArray } from '../cuda_array';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { rangeError, received, shapeString } from '../validate';
 import { Data, allocateOn, deviceOf, dtypeOf, nativeArg } from './data';
 import { floatArg } from './operands';
-import { binaryOperands, commonDevice, contiguousOperand, sumToShape, wrap } from './raw';
+import { commonDevice, expandTo, sumToShape, wrap } from './raw';
 import { record } from './record';
 
 interface Batched {
@@ -23,10 +22,10 @@ function batched(t: Tensor): Batched {
   return { batch: t.shape[0], rows: t.shape[1], cols: t.shape[2], data };
 }
 
-/** out [batch, M, N] = op(a) op(b) per batch; a 2-D operand (batch 1) is shared. */
-function product(batch: number, M: number, N: number, K: number, transA: boolean, a: Batched, transB: boolean, b: Batched): GradArray {
-  const out = allocateOn(deviceOf(a.data), dtypeOf(a.data), batch * M * N);
-  native.matmul(batch, M, N, K, transA, transB, nativeArg(a.data), a.batch === 1 ? 0 : M * K, nativeArg(b.data), b.batch === 1 ? 0 : K * N, nativeArg(out));
+/** out [batch, M, N] = op(a) op(b) per batch (added to addTo when given); a 2-D operand (batch 1) is shared. */
+function product(batch: number, M: number, N: number, K: number, transA: boolean, a: Batched, transB: boolean, b: Batched, addTo?: GradArray): GradArray {
+  const out = addTo ?? allocateOn(deviceOf(a.data), dtypeOf(a.data), batch * M * N);
+  native.matmul(batch, M, N, K, transA, transB, nativeArg(a.data), a.batch === 1 ? 0 : M * K, nativeArg(b.data), b.batch === 1 ? 0 : K * N, nativeArg(out), addTo !== undefined);
   return out as GradArray;
 }
 
@@ -86,10 +85,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = input.size / inFeatures;
   const X: Batched = { batch: 1, rows, cols: inFeatures, data: input.deviceData() };
   const W: Batched = { batch: 1, rows: outFeatures, cols: inFeatures, data: w.deviceData() };
-  const product0 = product(1, rows, outFeatures, inFeatures, false, X, true, W);
-  const y = b ? binaryOperands('add', contiguousOperand(product0, [rows, outFeatures]), contiguousOperand(b.deviceData(), [outFeatures]), [rows, outFeatures]) : product0;
-  if (b && product0 instanceof CudaArray) product0.free();
-  const out = wrap(y, [...input.shape.slice(0, -1), outFeatures]);
+  // y = the bias broadcast over the rows, then += x W^T in the same GEMM (beta = 1).
+  const y = b ? expandTo(b.deviceData() as GradArray, [outFeatures], [rows, outFeatures]) : null;
+  const out = wrap(y ? product(1, rows, outFeatures, inFeatures, false, X, true, W, y) : product(1, rows, outFeatures, inFeatures, false, X, true, W),
+    [...input.shape.slice(0, -1), outFeatures]);
   record('linear', [input, w, b], [out], [input, w], ([g], [xs, ws]) => {
     if (!g) return [null, null, null];
     const G: Batched = { batch: 1, rows, cols: outFeatures, data: g };
