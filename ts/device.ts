@@ -1,7 +1,6 @@
 // Moving tensors between the CPU and CUDA, and the default device of new tensors.
 import { GradArray, GradNode, attach, needsGrad } from './autograd';
 import { CudaArray } from './cuda_array';
-import { TypedArray } from './dtype';
 import { native } from './native';
 import { Device, Storage } from './storage';
 import { Tensor } from './tensor';
@@ -81,12 +80,4 @@ export function toDevice(t: Tensor, device: Device): Tensor {
   const out = new Tensor(copyToDevice(t, device), t.shape);
   if (needsGrad([t])) attach(new ToDeviceNode(t, t.device), [out]);
   return out;
-}
-
-/** `data` as a tensor on the default device. */
-export function onDefaultDevice(data: TypedArray, shape: readonly number[], t: Tensor): Tensor {
-  if (defaultDevice === 'cpu') return t;
-  const moved = new Tensor(new Storage(CudaArray.fromHost(data, t.dtype), t.dtype), shape);
-  t.dispose();
-  return moved;
 }
