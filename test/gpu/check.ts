@@ -401,6 +401,23 @@ async function main(): Promise<number> {
     for (const name of optimReplay.goldenNames()) check(`optimizers ${dtype}`, name, () => optimizerRun(name, dtype, device));
   }
   check('training', 'long-dependency task, LSTM, 150 Adam steps', () => trainingRun(device));
+  check('views', 'an LSTM reads a transposed, narrowed view of a CUDA tensor; gradients reach it', () => {
+    g.manualSeed(12);
+    const lstm = new g.nn.LSTM({ inputSize: 5, hiddenSize: 6 });
+    const base = g.randn([4, 9, 5], { requiresGrad: true }); // [B, T', I]
+    const viewOf = (t: Tensor) => t.transpose(0, 1).narrow(0, 2, 6); // [6, 4, 5], not contiguous
+    const expected = lstm.forward(viewOf(base)).output;
+    g.autograd.backward([expected], [g.ones(expected.shape as number[])]);
+    const expectedGrad = Array.from(base.grad!.dataSync() as Float32Array);
+    const onDevice = g.tensor(base.dataSync(), [4, 9, 5], { requiresGrad: true, device });
+    lstm.to(device);
+    const actual = lstm.forward(viewOf(onDevice)).output;
+    g.autograd.backward([actual], [g.ones(actual.shape as number[], { device })]);
+    const worst = { error: 0, where: '' };
+    comparer(1e-5, worst)('output', actual, Array.from(expected.dataSync() as Float32Array));
+    comparer(1e-5, worst)('input grad', onDevice.grad, expectedGrad);
+    return `worst ${worst.error.toExponential(2)} (${worst.where})`;
+  });
   for (const dtype of ['float32', 'float64'] as const) {
     check('long reductions', `sum, mean and norm of 3 x 1,000,003 (${dtype})`, () => {
       g.manualSeed(9);

@@ -1,9 +1,9 @@
 // The stacked, bidirectional recurrent op: one native forward call, and one tape node whose backward
 // is one native backward call.
 import { FloatArray, GradArray, GradNode, SavedTensor, attach, hostGrads, needsGrad } from '../autograd';
-import { CudaArray } from '../cuda_array';
+import { CudaArray, collectingInto } from '../cuda_array';
 import { FloatDType } from '../dtype';
-import { CudaBuffer, RnnForwardResult, RnnSpec, native } from '../native';
+import { CudaBuffer, CudaRnnForwardResult, RnnForwardResult, RnnSpec, native } from '../native';
 import { Device } from '../storage';
 import { Tensor } from '../tensor';
 
@@ -32,13 +32,9 @@ function arrayOf(t: Tensor | null, name: string): FloatArray | null {
   return t ? (t.contiguousData(name) as FloatArray) : null;
 }
 
-/** A CUDA tensor's device buffer (contiguous tensors only: the engine reads whole buffers). */
+/** A CUDA tensor's device buffer: its storage when it is exactly the tensor, else a contiguous copy. */
 function bufferOf(t: Tensor | null, name: string): CudaBuffer | null {
-  if (!t) return null;
-  if (!t.isContiguous || t.offset !== 0 || t.liveStorage(name).cudaData.length !== t.size) {
-    throw new TypeError(`gated: ${name} on cuda must be a whole contiguous tensor (not a view); pass a copy made with .contiguous() on the cpu`);
-  }
-  return t.liveStorage(name).cudaData.buffer;
+  return t ? (t.deviceData(name) as CudaArray).buffer : null;
 }
 
 function cudaGrad(grad: GradArray | null | undefined, name: string): CudaBuffer | null {
@@ -178,7 +174,15 @@ function wrapResult(call: RnnCall, result: RnnForwardResult, recording: boolean)
 /** The CUDA forward: the same call on device buffers, the results as CUDA tensors. */
 function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
   const { spec } = call;
-  const result = native.cudaRnnForward(...sharedArguments(call, call, bufferOf), recording || call.returnGates === true);
+  // Copies made of views are freed once the work is queued (one stream: the queue keeps the order).
+  const copies = new Set<CudaArray>();
+  const args = collectingInto(copies, () => sharedArguments(call, call, bufferOf));
+  let result: CudaRnnForwardResult;
+  try {
+    result = native.cudaRnnForward(...args, recording || call.returnGates === true);
+  } finally {
+    copies.forEach((copy) => copy.free());
+  }
   const T = spec.seqLen, B = spec.batch, H = spec.hiddenSize, D = spec.bidirectional ? 2 : 1;
   const states = [spec.numLayers * D, B, H];
   const wrap = (buffer: CudaBuffer, shape: number[]) =>
