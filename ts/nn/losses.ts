@@ -1,9 +1,9 @@
 // Loss functions, with PyTorch's semantics and argument names.
 import { FloatArray, GradArray, noGrad } from '../autograd';
-import { CudaArray } from '../cuda_array';
 import { allocate } from '../dtype';
 import { floatArg, tensorArg } from '../ops/operands';
-import { abs, add, div, exp, gt, log, logSoftmax, lt, maskedFill, mean, mul, relu, sigmoid, square, sub, sum } from '../ops';
+import { abs, add, div, embedding, exp, gt, log, logSoftmax, lt, maskedFill, mean, mul, relu, sigmoid, square, sub, sum } from '../ops';
+import { tensor } from '../creation';
 import { hostOf } from '../ops/data';
 import { commonDevice, wrap } from '../ops/raw';
 import { record } from '../ops/record';
@@ -67,48 +67,20 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
     rowWeight[i] = weights ? weights[t] : 1;
     totalWeight += rowWeight[i];
   }
-  if (logp.device === 'cuda') return nllLossOnDevice(logp, classes, rowWeight, totalWeight, reduction);
-  const values = logp.contiguousData() as FloatArray;
-  const losses = allocate(logp.dtype, N) as FloatArray;
-  for (let i = 0; i < N; i++) if (rowWeight[i] !== 0) losses[i] = -rowWeight[i] * values[i * C + Number(classes[i])];
-  const out = reducedOutput(losses, [N], reduction, totalWeight);
-  record('nllLoss', [logp], [out], [], ([g]) => {
-    if (!g) return [null];
-    const upstreams = g as FloatArray;
-    const grad = allocate(logp.dtype, N * C) as FloatArray;
-    for (let i = 0; i < N; i++) {
-      if (rowWeight[i] === 0) continue;
-      const upstream = reduction === 'none' ? upstreams[i] : reduction === 'sum' ? upstreams[0] : upstreams[0] / totalWeight;
-      grad[i * C + Number(classes[i])] = -rowWeight[i] * upstream;
-    }
-    return [grad];
-  });
-  return out;
+  // losses[i] = -rowWeight[i] * logp[i, target_i], on either device: the picked entries are rows of
+  // logp viewed as [N*C, 1], gathered by an embedding lookup, whose gradient scatters them back.
+  const picks = new Float64Array(N); // exact up to 2^53, converted to int32 or int64 below
+  const negatedWeights = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    picks[i] = i * C + (rowWeight[i] !== 0 ? Number(classes[i]) : 0);
+    negatedWeights[i] = -rowWeight[i];
+  }
+  const { device } = logp;
+  const picked = embedding(tensor(picks, [N], { dtype: N * C < 2 ** 31 ? 'int32' : 'int64', device }), logp.reshape([N * C, 1]));
+  const losses = mul(picked.reshape([N]), tensor(negatedWeights, [N], { dtype: logp.dtype, device }));
+  return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), totalWeight);
 }
 
-/**
- * nllLoss on CUDA: a pick matrix P [N, C] (-rowWeight at each row's class, 0 elsewhere) made on the
- * host and uploaded; losses = sum(P * logp, 1), and the gradient is P times the upstream gradient.
- */
-function nllLossOnDevice(logp: Tensor, classes: ArrayLike<number | bigint>, rowWeight: Float64Array, totalWeight: number, reduction: Reduction): Tensor {
-  const [N, C] = logp.shape;
-  const pickHost = allocate(logp.dtype, N * C) as FloatArray;
-  for (let i = 0; i < N; i++) if (rowWeight[i] !== 0) pickHost[i * C + Number(classes[i])] = -rowWeight[i];
-  const pick = Tensor.fromData(CudaArray.fromHost(pickHost, logp.dtype), [N, C], logp.dtype);
-  const out = noGrad(() => {
-    const losses = sum(mul(pick, logp), 1);
-    return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), totalWeight);
-  });
-  record('nllLoss', [logp], [out], [pick], ([g], [p]) => {
-    if (!g) return [null];
-    const upstream = wrap(g, reduction === 'none' ? [N, 1] : []);
-    const scale = reduction === 'mean' ? 1 / totalWeight : 1;
-    return [noGrad(() => mul(p, mul(upstream, scale))).deviceData() as GradArray];
-  });
-  return out;
-}
-
-/** Cross entropy of logits input [N, C] against class indices target [N]: nllLoss(logSoftmax(input)). */
 export function crossEntropy(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
   const logits = floatArg(input, 'input');
   if (logits.rank === 1) {

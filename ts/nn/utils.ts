@@ -2,7 +2,7 @@
 import { FloatArray, noGrad } from '../autograd';
 import { CudaArray } from '../cuda_array';
 import { native } from '../native';
-import { abs, exp, log, max, mul, square, sum } from '../ops';
+import { abs, cat, exp, log, max, mul, square, sum } from '../ops';
 import { binaryOperands, contiguousOperand, operandOf } from '../ops/raw';
 import { contiguousStrides, forEachPosition } from '../layout';
 import { Tensor } from '../tensor';
@@ -38,7 +38,10 @@ export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number
 
   const grads = list.flatMap((p) => (p.grad === null ? [] : [p.grad]));
   if (grads.length === 0) return 0;
-  const norms = grads.map((grad) => (grad.device === 'cuda' ? deviceNorm(grad, normType) : vectorNorm(grad.contiguousData('grad') as FloatArray, normType)));
+  const onCpu = grads.filter((grad) => grad.device === 'cpu');
+  const onCuda = grads.filter((grad) => grad.device === 'cuda');
+  const norms = onCpu.map((grad) => vectorNorm(grad.contiguousData('grad') as FloatArray, normType));
+  if (onCuda.length > 0) norms.push(deviceNorm(onCuda, normType));
   const total = vectorNorm(norms, normType);
   const coef = maxNorm / (total + 1e-6);
   // As in PyTorch, a NaN or infinite total also scales (giving NaN or zero gradients).
@@ -46,13 +49,17 @@ export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number
   return total;
 }
 
-/** The p-norm of a CUDA tensor, reduced on the device; reading it waits for the GPU. */
-function deviceNorm(t: Tensor, p: number): number {
+/** The p-norm of CUDA tensors taken as one vector, reduced on the device: one wait for the GPU. */
+function deviceNorm(tensors: Tensor[], p: number): number {
   return noGrad(() => {
-    const magnitudes = abs(t.reshape([t.size]));
-    if (p === Infinity) return t.size === 0 ? 0 : max(magnitudes, 0).values.item();
-    const powered = p === 1 ? magnitudes : p === 2 ? square(magnitudes) : exp(mul(log(magnitudes), p));
-    return sum(powered).item() ** (1 / p);
+    const parts = tensors.filter((t) => t.size > 0).map((t) => {
+      const magnitudes = abs(t.reshape([t.size]));
+      if (p === Infinity) return max(magnitudes, 0).values.reshape([1]);
+      return sum(p === 1 ? magnitudes : p === 2 ? square(magnitudes) : exp(mul(log(magnitudes), p))).reshape([1]);
+    });
+    if (parts.length === 0) return 0;
+    const all = cat(parts);
+    return p === Infinity ? max(all, 0).values.item() : sum(all).item() ** (1 / p);
   });
 }
 
