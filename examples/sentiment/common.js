@@ -54,6 +54,16 @@ function parseArgs(defaults, quick = {}, argv = process.argv.slice(2)) {
   return options;
 }
 
+/** 'cpu' or 'cuda' (--device); a GPU that is not usable stops the example with the reason. */
+function checkedDevice(device) {
+  if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda, not ${device}`);
+  if (device === 'cuda' && !g.cuda.isAvailable()) {
+    console.error(`CUDA is not usable here: ${g.cuda.info().reason}`);
+    process.exit(1);
+  }
+  return device;
+}
+
 /** Where a run writes its best model: a folder under the system's temporary directory. */
 function outputDir(name) {
   const dir = path.join(os.tmpdir(), 'gated-examples', name);
@@ -179,13 +189,14 @@ function trainEpoch(model, loader, optimizer, { clip = 5, label = '' } = {}) {
   const report = Math.max(1, Math.ceil(loader.length / 4));
   for (const batch of loader) {
     const { loss, hits } = g.tidy(() => {
-      const logits = model.forward(batch.x, batch.lengths);
-      const loss = g.nn.functional.bceWithLogits(logits, batch.y);
+      const y = batch.y.to(model.device);
+      const logits = model.forward(batch.x.to(model.device), batch.lengths);
+      const loss = g.nn.functional.bceWithLogits(logits, y);
       optimizer.zeroGrad();
       loss.backward();
       g.nn.utils.clipGradNorm(params, clip);
       optimizer.step();
-      const hits = logits.gt(0).float().eq(batch.y).float().sum().item();
+      const hits = logits.gt(0).float().eq(y).float().sum().item();
       return { loss: loss.item(), hits };
     });
     const n = batch.examples.length;
@@ -216,8 +227,8 @@ function evaluate(model, examples, { batchSize = 128, maxTokens }) {
   for (const batch of loader) {
     const { loss, probabilities } = g.tidy(() =>
       g.noGrad(() => {
-        const logits = model.forward(batch.x, batch.lengths);
-        const loss = g.nn.functional.bceWithLogits(logits, batch.y).item();
+        const logits = model.forward(batch.x.to(model.device), batch.lengths);
+        const loss = g.nn.functional.bceWithLogits(logits, batch.y.to(model.device)).item();
         return { loss, probabilities: logits.sigmoid().dataSync() };
       }),
     );
@@ -291,7 +302,7 @@ function makePredictor(model, vocab, { maxTokens, labels = ['negative', 'positiv
     model.eval();
     const ids = vocab.encode(g.data.tokenize(text).slice(0, maxTokens));
     const { tensor: x, lengths } = g.data.padSequences([ids], { maxLength: maxTokens });
-    const p = g.tidy(() => g.noGrad(() => model.forward(x, lengths).sigmoid().item()));
+    const p = g.tidy(() => g.noGrad(() => model.forward(x.to(model.device), lengths).sigmoid().item()));
     x.dispose();
     lengths.dispose();
     return p > 0.5 ? { label: labels[1], confidence: p } : { label: labels[0], confidence: 1 - p };
@@ -311,6 +322,7 @@ function setThreads(threads) {
 module.exports = {
   CATEGORIES,
   parseArgs,
+  checkedDevice,
   outputDir,
   messageText,
   loadSpamAssassin,

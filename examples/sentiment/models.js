@@ -58,14 +58,15 @@ class BestPracticeLSTM extends LSTMSentimentClassifier {
 }
 
 /**
- * [B, T] bool: true at the padding steps (t >= lengths[b]), the positions attention must not see.
+ * [B, T] bool on `device`: true at the padding steps (t >= lengths[b]), the positions attention
+ * must not see.
  */
-function paddingMask(lengths, T) {
+function paddingMask(lengths, T, device) {
   const values = lengths.dataSync();
   const B = values.length;
   const mask = new Uint8Array(B * T);
   for (let b = 0; b < B; b++) mask.fill(1, b * T + Number(values[b]), (b + 1) * T);
-  return g.tensor(mask, [B, T], { dtype: 'bool' });
+  return g.tensor(mask, [B, T], { dtype: 'bool', device });
 }
 
 /**
@@ -87,7 +88,7 @@ class AttentionLSTM extends LSTMSentimentClassifier {
   attend(output, lengths) {
     const [B, T] = output.shape;
     const scores = this.score.forward(this.attention.forward(output).tanh()).reshape([B, T]);
-    const weights = scores.maskedFill(paddingMask(lengths, T), -1e9).softmax(-1);
+    const weights = scores.maskedFill(paddingMask(lengths, T, scores.device), -1e9).softmax(-1);
     const pooled = g.matmul(weights.unsqueeze(1), output).reshape([B, -1]); // [B, 1, T] @ [B, T, 2H]
     return { weights, pooled };
   }

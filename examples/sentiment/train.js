@@ -29,6 +29,7 @@ const DEFAULTS = {
   threads: 0, // 0: gated's default (every core)
   limit: 1, // fraction of each part to use
   out: '',
+  device: 'cpu', // or 'cuda': train and evaluate on an NVIDIA GPU
 };
 const QUICK = { epochs: 1, hidden: 16, embed: 16, maxTokens: 40, limit: 0.05, batchSize: 32 };
 
@@ -51,7 +52,7 @@ function buildModel(name, vocabSize, options) {
  */
 async function trainAndTest(name, data, options, configure) {
   g.manualSeed(options.seed);
-  const model = buildModel(name, data.vocab.size, options);
+  const model = buildModel(name, data.vocab.size, options).to(common.checkedDevice(options.device));
   const dir = options.out || common.outputDir(`sentiment-${name}${options.quick ? '-quick' : ''}`); // a quick run keeps the full run's model
   const savePath = path.join(dir, 'best.safetensors');
   console.log(`\n== ${name}: ${countParameters(model).toLocaleString('en-US')} parameters, hidden ${options.hidden}, ${options.layers} layers, ` +
