@@ -401,6 +401,24 @@ async function main(): Promise<number> {
     for (const name of optimReplay.goldenNames()) check(`optimizers ${dtype}`, name, () => optimizerRun(name, dtype, device));
   }
   check('training', 'long-dependency task, LSTM, 150 Adam steps', () => trainingRun(device));
+  check('optimizers', 'Adam state follows a module moved after the optimizer was made', () => {
+    const run = (moveAfterFirst: boolean) => {
+      g.manualSeed(21);
+      const linear = new g.nn.Linear(7, 5);
+      const opt = new g.optim.Adam(linear.parameters(), { lr: 0.1, amsgrad: true });
+      for (let step = 0; step < 3; step++) {
+        if (moveAfterFirst && step === 1) linear.to(device);
+        g.manualSeed(100 + step);
+        linear.parameters().forEach((p) => (p.grad = g.randn(p.shape as number[]).to(p.device)));
+        opt.step();
+      }
+      return Array.from(linear.weight.dataSync() as Float32Array);
+    };
+    const worst = { error: 0, where: '' };
+    const expected = run(false);
+    comparer(1e-6, worst)('weight after 3 steps', g.tensor(run(true), [35]), expected);
+    return `worst ${worst.error.toExponential(2)}`;
+  });
   check('views', 'an LSTM reads a transposed, narrowed view of a CUDA tensor; gradients reach it', () => {
     g.manualSeed(12);
     const lstm = new g.nn.LSTM({ inputSize: 5, hiddenSize: 6 });

@@ -136,6 +136,7 @@ export abstract class Optimizer<H extends Hyperparameters, S extends ParamState>
         const param = p.deviceData(`paramGroups[${i}].params[${j}]`) as StateArray;
         let state = this.state.get(p);
         if (!state) this.state.set(p, (state = this.initState(param)));
+        followDevice(state, param);
         this.update(param, grad, state, group);
       });
     });
@@ -228,6 +229,16 @@ function checkGrad(p: Tensor, grad: Tensor, name: string): StateArray {
   }
   if (grad.device !== p.device) throw new TypeError(`gated: expected ${name} on ${p.device} (the parameter's device) but it is on ${grad.device}`);
   return grad.deviceData(name) as StateArray;
+}
+
+/** Moves a state's arrays to the device of `param` (a module moved after its optimizer was made). */
+function followDevice(state: ParamState, param: StateArray): void {
+  const onCuda = param instanceof CudaArray;
+  for (const [key, value] of Object.entries(state)) {
+    if (value === null || typeof value === 'number' || value instanceof CudaArray === onCuda) continue;
+    state[key] = value instanceof CudaArray ? (value.toHost() as FloatArray) : CudaArray.fromHost(value, value instanceof Float32Array ? 'float32' : 'float64');
+    if (value instanceof CudaArray) value.free();
+  }
 }
 
 function copyState(state: ParamState): ParamState {
