@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as g from '../../ts/index';
+import { native } from '../../ts/native';
 import { Tensor } from '../../ts/tensor';
 
 interface Case {
@@ -27,6 +28,47 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** GEMM FLOPs of one call: forward 2 * T * B * G * (I_l + H) per layer and direction; training 3x. */
+function flopsOf(c: Case): number {
+  const G = (c.cell === 'lstm' ? 4 : 3) * c.hidden;
+  const D = c.bidirectional ? 2 : 1;
+  let forward = 0;
+  for (let layer = 0; layer < c.layers; layer++) {
+    const inputSize = layer === 0 ? c.input : D * c.hidden;
+    forward += D * 2 * c.seq * c.batch * G * (inputSize + c.hidden);
+  }
+  return c.kind === 'train' ? 3 * forward : forward;
+}
+
+/** The card's ceilings, measured: device-to-device copy bandwidth (bytes read + written) and float32 SGEMM. */
+function ceilings(): { copyGBs: number; sgemmTflops: number } {
+  const bytes = 1 << 30;
+  const from = g.zeros([bytes / 4], { device: 'cuda' });
+  const to = g.zeros([bytes / 4], { device: 'cuda' });
+  const copy = () => native.cudaCopy(to.liveStorage().cudaData.buffer, from.liveStorage().cudaData.buffer);
+  const copyMs = medianMs(copy, 10);
+  const n = 8192;
+  const a = g.randn([n, n], { device: 'cuda' });
+  const b = g.randn([n, n], { device: 'cuda' });
+  const sgemmMs = medianMs(() => g.tidy(() => void g.matmul(a, b)), 5);
+  [from, to, a, b].forEach((t) => t.dispose());
+  return { copyGBs: (2 * bytes) / (copyMs / 1e3) / 1e9, sgemmTflops: (2 * n ** 3) / (sgemmMs / 1e3) / 1e12 };
+}
+
+/** Median milliseconds of fn on the GPU (synchronised around each run, after a warm-up). */
+function medianMs(fn: () => void, runs: number): number {
+  fn();
+  g.cuda.synchronize();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    g.cuda.synchronize();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(times);
 }
 
 function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; runs: number } {
@@ -83,18 +125,22 @@ function main(): void {
       console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${persistent[c.id].ms.toFixed(3).padStart(9)} ms persistent`);
     }
   }
+  const ceiling = ceilings();
+  console.log(`\nCeilings measured on this card: device-to-device copy ${ceiling.copyGBs.toFixed(0)} GB/s (read + written), float32 SGEMM 8192^3 ${ceiling.sgemmTflops.toFixed(1)} TFLOP/s (TF32 off)`);
   console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
-  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated ms (persistent) | cuDNN / persistent |');
-  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const ratio = (theirs: number | undefined, ours: number | undefined) => (theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
   for (const c of cases) {
     const ours = results[c.id].ms;
     const fused = persistent[c.id]?.ms;
     const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
     const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
-    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} |`);
+    const tflops = flopsOf(c) / (ours / 1e3) / 1e12;
+    const rate = `${tflops.toFixed(2)} (${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%)`;
+    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} |`);
   }
-  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, gated: results, persistent, cudnn }, null, 1));
+  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, cudnn }, null, 1));
 }
 
 main();
