@@ -470,3 +470,18 @@ describe('fixes found by review', () => {
     expect(() => new g.nn.BatchNorm1d(3).forward(g.randn([2, 3], { dtype: 'float64' }))).toThrow(/BatchNorm1d's dtype/);
   });
 });
+
+describe('nllLoss with ignored rows', () => {
+  it('gives those rows 0 even where their log-probabilities are -Infinity, and no gradient', () => {
+    const logp = g.tensor([[-Infinity, -1], [-0.5, -2], [-Infinity, -Infinity]], undefined, { requiresGrad: true });
+    const target = g.tensor([-100, 1, -100], undefined, { dtype: 'int64' });
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      const loss = g.nn.functional.nllLoss(logp, target, { reduction });
+      const expected = reduction === 'none' ? [0, 2, 0] : [2];
+      expect(Array.from(loss.dataSync() as Float32Array)).toEqual(expected);
+      logp.grad = null;
+      loss.sum().backward();
+      expect(Array.from(logp.grad!.dataSync() as Float32Array)).toEqual([0, 0, 0, -1, 0, 0]);
+    }
+  });
+});

@@ -174,6 +174,7 @@ export interface NativeAddon {
   cudaGetTf32(): boolean;
   cudaReadiness(): { reason: string; cublasPath: string };
   cudaPersistentLaunches(): number;
+  cudaPersistentFits(spec: RnnSpec): boolean;
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.
   // Every buffer of one call is a typed array (the CPU runs it) or every one a CUDA buffer.

@@ -62,6 +62,8 @@ void setRecurrenceKernel(RecurrenceKernel kernel);
 RecurrenceKernel recurrenceKernel();
 void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
+// Whether the persistent kernel can run a layer of this shape on this GPU (false without CUDA).
+bool persistentFits(const RnnShape& shape);
 
 // The recurrent network on device buffers: every pointer in the arguments is a device pointer,
 // except lengths, which is read on the host ([B]) and copied over. keepsReserve: the caller keeps

@@ -53,6 +53,8 @@ PersistentPlan planPersistent(const RnnShape& s) {
   return plan;
 }
 
+bool persistentFits(const RnnShape& shape) { return planPersistent(shape).blocks > 0; }
+
 void runPersistent(const PersistentPlan& plan, const LayerPass<float>& p, const int32_t* lengths) {
   PersistentArgs a;
   a.cell = p.cell;

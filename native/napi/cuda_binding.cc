@@ -13,6 +13,7 @@
 //   cudaEmptyCache()   cudaSynchronize()   cudaSetTf32(on)   cudaGetTf32()
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
 //   cudaPersistentLaunches() -> launches of the persistent recurrence so far
+//   cudaPersistentFits(spec) -> whether the persistent recurrence can run such a layer on this GPU
 #include <napi.h>
 
 #include <string>
@@ -249,6 +250,10 @@ Napi::Value persistentLaunches(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::persistentLaunchCount()));
 }
 
+Napi::Value persistentFits(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), cuda::persistentFits(parseShape(objectArgument(info[0], "spec"))));
+}
+
 Napi::Value readiness(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("reason", cuda::unusableReason());
@@ -276,6 +281,7 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
   set("cudaGetTf32", guarded<getTf32>);
   set("cudaReadiness", guarded<readiness>);
   set("cudaPersistentLaunches", guarded<persistentLaunches>);
+  set("cudaPersistentFits", guarded<persistentFits>);
 }
 
 }  // namespace gated::napi

@@ -69,15 +69,19 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
   }
   // losses[i] = -rowWeight[i] * logp[i, target_i], on either device: the picked entries are rows of
   // logp viewed as [N*C, 1], gathered by an embedding lookup, whose gradient scatters them back.
+  // Ignored rows pick column 0 and are then set to 0 (not -0 * logp, which is NaN at -inf).
   const picks = new Float64Array(N); // exact up to 2^53, converted to int32 or int64 below
   const negatedWeights = new Float64Array(N);
+  const ignored = new Uint8Array(N);
   for (let i = 0; i < N; i++) {
-    picks[i] = i * C + (rowWeight[i] !== 0 ? Number(classes[i]) : 0);
+    ignored[i] = Number(classes[i]) === ignoreIndex ? 1 : 0;
+    picks[i] = i * C + (ignored[i] ? 0 : Number(classes[i]));
     negatedWeights[i] = -rowWeight[i];
   }
   const { device } = logp;
   const picked = embedding(tensor(picks, [N], { dtype: N * C < 2 ** 31 ? 'int32' : 'int64', device }), logp.reshape([N * C, 1]));
-  const losses = mul(picked.reshape([N]), tensor(negatedWeights, [N], { dtype: logp.dtype, device }));
+  const weighted = mul(picked.reshape([N]), tensor(negatedWeights, [N], { dtype: logp.dtype, device }));
+  const losses = ignored.includes(1) ? maskedFill(weighted, tensor(ignored, [N], { dtype: 'bool', device }), 0) : weighted;
   return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), totalWeight);
 }
 

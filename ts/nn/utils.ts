@@ -54,8 +54,9 @@ function deviceNorm(tensors: Tensor[], p: number): number {
   return noGrad(() => {
     const parts = tensors.filter((t) => t.size > 0).map((t) => {
       const magnitudes = abs(t.reshape([t.size]));
-      if (p === Infinity) return max(magnitudes, 0).values.reshape([1]);
-      return sum(p === 1 ? magnitudes : p === 2 ? square(magnitudes) : exp(mul(log(magnitudes), p))).reshape([1]);
+      // float64 parts, so that float32 and float64 gradients join in one vector.
+      if (p === Infinity) return max(magnitudes, 0).values.reshape([1]).to('float64');
+      return sum(p === 1 ? magnitudes : p === 2 ? square(magnitudes) : exp(mul(log(magnitudes), p))).reshape([1]).to('float64');
     });
     if (parts.length === 0) return 0;
     const all = cat(parts);
