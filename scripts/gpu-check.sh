@@ -7,7 +7,8 @@
 #
 # Stages, each time-capped and logged as it goes: environment, addon (the prebuilt one, else a
 # build there), the GPU tests (golden files, CUDA against CPU, memory, errors, async), PyTorch's
-# cuDNN timings, gated's timings and the table of both. Exit status: that of the GPU tests.
+# cuDNN timings, gated's timings and the table of both, then a quick run of the tests under
+# compute-sanitizer. Exit status: that of the GPU tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$(mktemp -d)}
@@ -58,6 +59,13 @@ run tests 150 node .gpu/build/test/gpu/check.js --device cuda --out "$OUT/check.
 tests=$?
 run cudnn 90 python3 bench/gpu/cudnn_bench.py "$OUT/cudnn.json"
 run gated 90 node .gpu/build/bench/gpu/gated_bench.js "$OUT/cudnn.json" "$OUT/bench.json"
+# Last, as time allows: a few cases of every group under compute-sanitizer's memcheck, which finds
+# out-of-bounds and misaligned device accesses (it runs where the machine's runtime supports it).
+if command -v compute-sanitizer > /dev/null; then
+  run memcheck 90 compute-sanitizer --tool memcheck --leak-check no --error-exitcode 3 \
+    node .gpu/build/test/gpu/check.js --device cuda --quick --out "$OUT/memcheck.json"
+fi
 say "done; tests exit $tests; results in $OUT"
-grep -E '^\| |^GPU' "$OUT/tests.log" "$OUT/gated.log" 2>/dev/null | sed 's/^[^:]*://'
+grep -E '^\| |^GPU|^Ceilings' "$OUT/tests.log" "$OUT/gated.log" 2>/dev/null | sed 's/^[^:]*://'
+grep -E 'ERROR SUMMARY|^GPU check' "$OUT/memcheck.log" 2>/dev/null
 exit $tests
