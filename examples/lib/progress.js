@@ -2,7 +2,6 @@
 // the step, the recent training loss, steps per second and the last test accuracy. Otherwise (piped
 // output, tests, --quick) it prints one line per accuracy check instead, so logs stay readable.
 'use strict';
-const cliProgress = require('cli-progress');
 
 /**
  * @param {{ label: string, total: number, quick?: boolean, live?: boolean }} options live defaults to
@@ -19,6 +18,9 @@ function trainingProgress({ label, total, quick = false, live = Boolean(process.
   const stepsPerSecond = (step) => step / (Number(process.hrtime.bigint() - started) / 1e9);
 
   if (live) {
+    // Required here, not at the top: the training loop that imports this file runs without
+    // cli-progress installed (the GPU check runs it on a machine with no node_modules).
+    const cliProgress = require('cli-progress');
     const bar = new cliProgress.SingleBar(
       {
         format: `${label.padEnd(30)} {bar} {value}/{total} | loss {loss} | {rate} steps/s | test acc {accuracy}`,
