@@ -1,5 +1,9 @@
 #include "persistent_rnn.h"
 
+#include <map>
+#include <mutex>
+#include <tuple>
+
 #include "persistent_rnn.cuh"
 #include "runtime.h"
 
@@ -27,11 +31,9 @@ const DeviceLimits& limits() {
   return cached;
 }
 
-}  // namespace
-
-PersistentPlan planPersistent(const RnnShape& s) {
+// The plan for one (gates, batch, hidden): the attribute set and the occupancy query run once.
+PersistentPlan computePlan(const RnnShape& s) {
   PersistentPlan plan;
-  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20)) return plan;
   const DeviceLimits& l = limits();
   if (!l.cooperative) return plan;
   const int H = static_cast<int>(s.hiddenSize), gates = static_cast<int>(s.gateCount()), B = static_cast<int>(s.batch);
@@ -40,7 +42,9 @@ PersistentPlan planPersistent(const RnnShape& s) {
   blocks = (H + units - 1) / units;
   const size_t bytes = persistentSharedBytes(gates, units, B, H);
   if (bytes > l.sharedPerBlock) return plan;
-  checkCuda(cudaFuncSetAttribute(persistentRecurrence, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
+  // The kernel may take up to the device's opt-in maximum (one setting, whatever the plans).
+  checkCuda(cudaFuncSetAttribute(persistentRecurrence, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 static_cast<int>(l.sharedPerBlock)),
             "cudaFuncSetAttribute");
   int perMultiprocessor = 0;
   checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perMultiprocessor, persistentRecurrence, kPersistentThreads, bytes),
@@ -53,7 +57,20 @@ PersistentPlan planPersistent(const RnnShape& s) {
   return plan;
 }
 
+}  // namespace
+
 bool persistentFits(const RnnShape& shape) { return planPersistent(shape).blocks > 0; }
+
+PersistentPlan planPersistent(const RnnShape& s) {
+  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20)) return {};
+  static std::mutex mutex;
+  static std::map<std::tuple<int64_t, int64_t, int64_t>, PersistentPlan> plans;
+  const std::tuple<int64_t, int64_t, int64_t> key{s.gateCount(), s.batch, s.hiddenSize};
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = plans.find(key);
+  if (found == plans.end()) found = plans.emplace(key, computePlan(s)).first;
+  return found->second;
+}
 
 void runPersistent(const PersistentPlan& plan, const LayerPass<float>& p, const int32_t* lengths) {
   PersistentArgs a;

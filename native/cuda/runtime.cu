@@ -1,6 +1,5 @@
 #include "runtime.h"
 
-#include <mutex>
 #include <string>
 
 #include "device_query.h"
@@ -17,18 +16,13 @@ struct Runtime {
   bool tf32 = false;
 };
 
-std::mutex mutex;
-
 void applyMathMode(Runtime& r) {
   checkCublas(r.api->setMathMode(r.handle, r.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
 }
 
-Runtime& runtime() {
-  static Runtime r;
-  static bool started = false;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (started) return r;
-  started = true;
+// Starts CUDA and cuBLAS once; on failure, `reason` says why.
+Runtime start() {
+  Runtime r;
   const CudaStatus status = queryCuda();
   if (!status.usable) {
     r.reason = status.reason;
@@ -50,6 +44,13 @@ Runtime& runtime() {
   } catch (const CudaError& error) {
     r.reason = error.what();
   }
+  return r;
+}
+
+// The process's runtime, started on first use (a function-local static: thread-safe, and no lock
+// on the launches that ask for the stream afterwards).
+Runtime& runtime() {
+  static Runtime r = start();
   return r;
 }
 
