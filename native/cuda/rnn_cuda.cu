@@ -289,13 +289,6 @@ void addArrays(const T* x, const T* y, T* out, int64_t count) {
   launch("addKernel", count, addKernel<T>, x, y, out, count);
 }
 
-template void rnnForwardCuda<float>(const RnnForwardArgs<float>&, bool);
-template void rnnForwardCuda<double>(const RnnForwardArgs<double>&, bool);
-template void rnnBackwardCuda<float>(const RnnBackwardArgs<float>&);
-template void rnnBackwardCuda<double>(const RnnBackwardArgs<double>&);
-template void applyDropoutMask<float>(const DropoutSpec&, uint32_t, float*, int64_t);
-template void applyDropoutMask<double>(const DropoutSpec&, uint32_t, double*, int64_t);
-template void addArrays<float>(const float*, const float*, float*, int64_t);
-template void addArrays<double>(const double*, const double*, double*, int64_t);
+#include "rnn_instances.h"
 
 }  // namespace gated::cuda

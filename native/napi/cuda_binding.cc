@@ -19,6 +19,7 @@
 #include <string>
 
 #include "../cuda/cuda_api.h"
+#include "../cuda/device_buffer.h"
 #include "args.h"
 #include "bindings.h"
 #include "cuda_buffer.h"
@@ -168,33 +169,20 @@ Napi::Value rnnForward(const Napi::CallbackInfo& info) {
   newOutput(result, "h", stateCount, &a.hN);
   if (s.hasCellState()) newOutput(result, "c", stateCount, &a.cN);
   const int64_t reserveCount = ReserveLayout(s).total();
-  if (info[7].ToBoolean().Value()) {
-    newOutput(result, "reserve", reserveCount, &a.reserve);
-    cuda::rnnForwardCuda(a, true);
-  } else {
-    a.reserve = static_cast<T*>(cuda::allocate(sizeof(T) * static_cast<size_t>(reserveCount > 0 ? reserveCount : 1)));
-    try {
-      cuda::rnnForwardCuda(a, false);
-    } catch (...) {
-      cuda::release(a.reserve);
-      throw;
-    }
-    cuda::release(a.reserve);
-  }
+  const bool keepReserve = info[7].ToBoolean().Value();
+  cuda::DeviceScratch<T> scratchReserve(keepReserve ? 0 : reserveCount);  // released once the work is queued
+  if (keepReserve) newOutput(result, "reserve", reserveCount, &a.reserve);
+  else a.reserve = scratchReserve.get();
+  cuda::rnnForwardCuda(a, keepReserve);
   return result;
 }
 
 template <typename T>
 Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RnnBackwardArgs<T> a;
-  a.forward = parseForwardArgs<T, DeviceMemory>(info);
+  RnnBackwardArgs<T> a = parseBackwardArgs<T, DeviceMemory>(info);
   const RnnShape& s = a.forward.shape;
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
-  a.forward.reserve = DeviceMemory::data<T>(info[7], "reserve", ReserveLayout(s).total());
-  a.dOutput = DeviceMemory::optionalData<T>(info[8], "dOutput", s.seqLen * s.batch * s.layerOutputSize());
-  a.dhN = DeviceMemory::optionalData<T>(info[9], "dh", stateCount);
-  a.dcN = s.hasCellState() ? DeviceMemory::optionalData<T>(info[10], "dc", stateCount) : nullptr;
   Napi::Object result = Napi::Object::New(env);
   newOutput(result, "dInput", s.seqLen * s.batch * s.inputSize, &a.dInput);
   newOutput(result, "dh0", stateCount, &a.dh0);

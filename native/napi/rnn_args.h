@@ -93,6 +93,21 @@ RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
   return a;
 }
 
+// Reads rnnBackward's arguments (info[0..10]): those of the forward call, its reserve, and the
+// gradients reaching output, h and c (each may be null).
+template <typename T, typename Memory>
+RnnBackwardArgs<T> parseBackwardArgs(const Napi::CallbackInfo& info) {
+  RnnBackwardArgs<T> a;
+  a.forward = parseForwardArgs<T, Memory>(info);
+  const RnnShape& s = a.forward.shape;
+  const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
+  a.forward.reserve = Memory::template data<T>(info[7], "reserve", ReserveLayout(s).total());
+  a.dOutput = Memory::template optionalData<T>(info[8], "dOutput", s.seqLen * s.batch * s.layerOutputSize());
+  a.dhN = Memory::template optionalData<T>(info[9], "dh", stateCount);
+  a.dcN = s.hasCellState() ? Memory::template optionalData<T>(info[10], "dc", stateCount) : nullptr;
+  return a;
+}
+
 // The weight gradients of a backward call, one buffer per weight in the weights' order: points
 // each LayerWeightGrads at its buffers and returns them as an array. newBuffer(length, &data)
 // makes one (a typed array, or a CUDA buffer) and returns it.

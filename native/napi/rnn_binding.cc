@@ -122,14 +122,9 @@ Napi::Value rnnForwardAsync(const Napi::CallbackInfo& info) {
 template <typename T>
 Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RnnBackwardArgs<T> a;
-  a.forward = parseForwardArgs<T, HostMemory>(info);
+  RnnBackwardArgs<T> a = parseBackwardArgs<T, HostMemory>(info);
   const RnnShape& s = a.forward.shape;
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
-  a.forward.reserve = typedArrayData<T>(info[7], "reserve", ReserveLayout(s).total());
-  a.dOutput = optionalTypedArrayData<T>(info[8], "dOutput", s.seqLen * s.batch * s.layerOutputSize());
-  a.dhN = optionalTypedArrayData<T>(info[9], "dh", stateCount);
-  a.dcN = s.hasCellState() ? optionalTypedArrayData<T>(info[10], "dc", stateCount) : nullptr;
 
   Napi::Object result = Napi::Object::New(env);
   Array<T> dInput = newArray<T>(env, s.seqLen * s.batch * s.inputSize);
