@@ -94,17 +94,20 @@ export interface NativeOptimizerStep {
   centered: boolean;
 }
 
-/** rnnForward's arguments (rnnBackward takes the same first seven). */
-export type RnnForwardArguments = readonly [
+/** The arguments rnnForward / rnnBackward and their CUDA twins share; A is the buffer type. */
+type RnnCallArguments<A> = readonly [
   spec: RnnSpec,
-  input: FloatArray, // [T, B, I] or [B, T, I]
-  weights: FloatArray[], // per layer and direction: w_ih [G, I_l], w_hh [G, H], (b_ih [G], b_hh [G])
-  lengths: Int32Array | null, // [B]
-  h0: FloatArray | null, // [L*D, B, H]
-  c0: FloatArray | null, // [L*D, B, H]
+  input: A, // [T, B, I] or [B, T, I]
+  weights: A[], // per layer and direction: w_ih [G, I_l], w_hh [G, H], (b_ih [G], b_hh [G])
+  lengths: Int32Array | null, // [B], on the host for either device
+  h0: A | null, // [L*D, B, H]
+  c0: A | null, // [L*D, B, H]
   seed: bigint,
-  keepReserve: boolean,
 ];
+/** rnnForward's arguments (A: FloatArray, or CudaBuffer for cudaRnnForward). */
+export type RnnForwardArguments<A = FloatArray> = readonly [...RnnCallArguments<A>, keepReserve: boolean];
+/** rnnBackward's arguments: the forward call's, its reserve, and the gradients of output [like output], h and c [L*D, B, H]. */
+type RnnBackwardArguments<A> = readonly [...RnnCallArguments<A>, reserve: A, dOutput: A | null, dh: A | null, dc: A | null];
 
 export interface NativeAddon {
   rnnForward(...args: RnnForwardArguments): RnnForwardResult;
@@ -112,19 +115,7 @@ export interface NativeAddon {
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
   rnnGates(spec: RnnSpec, reserve: FloatArray): FloatArray;
   rnnReserveLength(spec: RnnSpec): number;
-  rnnBackward(
-    spec: RnnSpec,
-    input: FloatArray,
-    weights: FloatArray[],
-    lengths: Int32Array | null,
-    h0: FloatArray | null,
-    c0: FloatArray | null,
-    seed: bigint,
-    reserve: FloatArray,
-    dOutput: FloatArray | null, // like output
-    dh: FloatArray | null, // [L*D, B, H]
-    dc: FloatArray | null, // [L*D, B, H]
-  ): RnnBackwardResult;
+  rnnBackward(...args: RnnBackwardArguments<FloatArray>): RnnBackwardResult;
   fillUniform(array: FloatArray, seed: bigint, stream: number, offset: bigint, low: number, high: number): void;
   fillNormal(array: FloatArray, seed: bigint, stream: number, offset: bigint, mean: number, std: number): void;
   applyDropout(array: FloatArray | CudaBuffer, seed: bigint, stream: number, probability: number): void;
@@ -144,29 +135,8 @@ export interface NativeAddon {
   cudaDownloadAsync(buffer: CudaBuffer, out: TypedArray): Promise<void>;
   cudaCopy(to: CudaBuffer, from: CudaBuffer): void;
   cudaAdd(a: CudaBuffer, b: CudaBuffer, out: CudaBuffer): void;
-  cudaRnnForward(
-    spec: RnnSpec,
-    input: CudaBuffer,
-    weights: CudaBuffer[],
-    lengths: Int32Array | null,
-    h0: CudaBuffer | null,
-    c0: CudaBuffer | null,
-    seed: bigint,
-    keepReserve: boolean,
-  ): CudaRnnForwardResult;
-  cudaRnnBackward(
-    spec: RnnSpec,
-    input: CudaBuffer,
-    weights: CudaBuffer[],
-    lengths: Int32Array | null,
-    h0: CudaBuffer | null,
-    c0: CudaBuffer | null,
-    seed: bigint,
-    reserve: CudaBuffer,
-    dOutput: CudaBuffer | null,
-    dh: CudaBuffer | null,
-    dc: CudaBuffer | null,
-  ): CudaRnnBackwardResult;
+  cudaRnnForward(...args: RnnForwardArguments<CudaBuffer>): CudaRnnForwardResult;
+  cudaRnnBackward(...args: RnnBackwardArguments<CudaBuffer>): CudaRnnBackwardResult;
   cudaMemory(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; deviceAllocations: number };
   cudaEmptyCache(): void;
   cudaSynchronize(): void;

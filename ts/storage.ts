@@ -30,7 +30,7 @@ export class Storage {
     if (buffer instanceof CudaArray) {
       throw new TypeError(
         'gated: expected a tensor on the cpu but received one on cuda: this operation runs on CPU tensors only ' +
-          '(on CUDA so far: the recurrent modules LSTM, GRU and RNN). Move it with .cpu() first.',
+          '(docs/cuda.md lists what runs on CUDA). Move it with .cpu() first.',
       );
     }
     return buffer;

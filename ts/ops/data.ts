@@ -2,11 +2,10 @@
 // CudaArray on CUDA. Native ops take both (all of one call's buffers on one device).
 import { CudaArray } from '../cuda_array';
 import { DType, TypedArray, allocate, dtypeOfArray } from '../dtype';
-import { NativeArray } from '../native';
+import type { NativeArray } from '../native';
 import type { Device } from '../storage';
 
 export type Data = TypedArray | CudaArray;
-export type { NativeArray };
 
 /** What a native op takes for `data`. */
 export function nativeArg(data: Data): NativeArray {

@@ -37,7 +37,7 @@ export function sum(x: Tensor, dims?: number | readonly number[], keepdim = fals
   const reduced = reductionDims(input, dims);
   const kept = keptShape(input, reduced);
   const dtype: DType = input.dtype === 'float32' || input.dtype === 'float64' ? input.dtype : 'int64';
-  const source = dtype === input.dtype ? input : castForSum(input);
+  const source = dtype === input.dtype ? input : toDType(input, dtype);
   const data = allocateOn(input.device, dtype, elementCount(kept));
   native.sumTo([...input.shape], nativeArg(source.deviceData()), kept, nativeArg(data));
   const out = wrap(data, keepdim ? kept : dropDims(kept, reduced));
@@ -45,13 +45,6 @@ export function sum(x: Tensor, dims?: number | readonly number[], keepdim = fals
   return out;
 }
 
-function castForSum(x: Tensor): Tensor {
-  if (x.device === 'cuda') return toDType(x, 'int64');
-  const values = x.contiguousData();
-  const data = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
-  return wrap(data, x.shape);
-}
 
 /** Mean over `dims` (all by default). */
 export function mean(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
