@@ -606,7 +606,7 @@ describe('native layer', () => {
   it('rnnBackward rejects bad reserve and gradient buffers', () => {
     const fwd = good();
     const args = (reserve: unknown, dOutput: unknown, dh: unknown, dc: unknown) =>
-      [spec(), input, weights(), new Int32Array([5, 3]), state, state, 0n, reserve, dOutput, dh, dc] as const;
+      [spec(), input, weights(), new Int32Array([5, 3]), state, state, 0n, reserve, dOutput, dh, dc, true] as const;
     const dOut = filled(T * B * H, 7);
     const reference = backward(...args(fwd.reserve, dOut, null, null));
     expectThrow(() => backward(...args(null, dOut, null, null)), TypeError, 'reserve');
@@ -616,11 +616,16 @@ describe('native layer', () => {
     expectThrow(() => backward(...args(fwd.reserve, dOut, new Float32Array(1), null)), RangeError, 'dh');
     expectThrow(() => backward(...args(fwd.reserve, dOut, null, new Int32Array(B * H))), TypeError, 'dc');
     expectThrow(
-      () => backward(spec(), input, weights(), new Int32Array([9, 3]), state, state, 0n, fwd.reserve, dOut, null, null),
+      () => backward(spec(), input, weights(), new Int32Array([9, 3]), state, state, 0n, fwd.reserve, dOut, null, null, true),
       RangeError,
       'lengths[0]',
     );
-    expect(Array.from(backward(...args(fwd.reserve, dOut, null, null)).dInput)).toEqual(Array.from(reference.dInput));
+    expect(Array.from(backward(...args(fwd.reserve, dOut, null, null)).dInput!)).toEqual(Array.from(reference.dInput!));
+    // Without inputGrad the input's gradient is skipped; every other gradient is the same.
+    const withoutInput = backward(...args(fwd.reserve, dOut, null, null).slice(0, 11), false);
+    expect(withoutInput.dInput).toBeNull();
+    expect(withoutInput.dWeights.map((w) => Array.from(w))).toEqual(reference.dWeights.map((w) => Array.from(w)));
+    expect(Array.from(withoutInput.dh0)).toEqual(Array.from(reference.dh0));
   });
 
   it('random fills and kernel switches reject bad arguments', () => {

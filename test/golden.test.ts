@@ -1,6 +1,6 @@
 // Outputs, final states and every gradient against PyTorch (float64, CPU), for every cell, layer
 // count, direction, lengths, initial states and layout, in both dtypes, with every GEMM algorithm and
-// every instruction set this CPU has.
+// every instruction set this CPU has, and each way of splitting a layer's steps over the threads.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
@@ -44,24 +44,31 @@ function runCase(name: string, dtype: FloatDType): Map<string, number> {
 const names = goldenNames();
 const isas = g.backend.kernelVariants('isa').filter((v) => v !== 'auto');
 const best = isas[isas.length - 1];
-const variants: [string, string, string][] = [
-  ['reference', 'baseline', 'scalar'],
-  ['auto', best, 'scalar'],
-  ...isas.flatMap((isa) => ['auto', 'packed', 'rows'].map((gemm): [string, string, string] => [gemm, isa, 'vector'])),
+// The golden layers are small (H = 6 in most), so 'auto' runs each direction on one thread;
+// 'units' splits even those over the threads.
+const variants: [string, string, string, string][] = [
+  ['reference', 'baseline', 'scalar', 'auto'],
+  ['reference', 'baseline', 'scalar', 'units'],
+  ['auto', best, 'scalar', 'units'],
+  ['auto', best, 'vector', 'serial'],
+  ...isas.flatMap((isa) =>
+    ['auto', 'packed', 'rows'].flatMap((gemm) => ['auto', 'units'].map((split): [string, string, string, string] => [gemm, isa, 'vector', split])),
+  ),
 ];
 
-describe.each(variants)('gemm %s, isa %s, %s activations', (gemm, isa, activations) => {
+describe.each(variants)('gemm %s, isa %s, %s activations, recurrence %s', (gemm, isa, activations, split) => {
   describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
     it.each(names)('%s', (name) => {
       const previousIsa = g.backend.getKernel('isa');
       g.backend.setKernel('gemm', gemm);
       g.backend.setKernel('isa', isa);
       g.backend.setKernel('activations', activations);
+      g.backend.setKernel('recurrence', split);
       try {
         const errors = runCase(name, dtype);
         for (const [key, error] of errors) {
           const slot = (worst[dtype] ??= { error: 0, where: '' });
-          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${gemm}, ${isa}, ${activations} activations)` });
+          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${gemm}, ${isa}, ${activations} activations, recurrence ${split})` });
           expect(error, `${name} ${key}`).toBeLessThanOrEqual(TOLERANCE[dtype]);
         }
         expect(errors.size).toBeGreaterThanOrEqual(5);
@@ -69,6 +76,7 @@ describe.each(variants)('gemm %s, isa %s, %s activations', (gemm, isa, activatio
         g.backend.setKernel('gemm', 'auto');
         g.backend.setKernel('isa', previousIsa);
         g.backend.setKernel('activations', 'vector');
+        g.backend.setKernel('recurrence', 'auto');
       }
     });
   });

@@ -8,13 +8,18 @@ import { checkInteger, checkOneOf } from './validate';
  * - isa:  'auto' | 'baseline' | 'avx2' | 'avx512': the instruction set of the GEMM and activation
  *         kernels (those this CPU has)
  * - activations: 'vector' | 'scalar': float32 gate activations as vectorised polynomials, or libm
+ * - recurrence: 'auto' | 'units' | 'serial': how a recurrent layer's steps use the CPU threads.
+ *         Each direction's hidden units are split over the threads for the whole sequence, so each
+ *         thread keeps its part of the recurrent weights in its core's cache and the threads meet
+ *         once per step. 'auto' splits when every thread gets at least 16 units; 'units' whenever
+ *         there are units enough (for testing small layers); 'serial' runs a direction on one thread
  * - cudaRecurrence: 'auto' | 'gemm' | 'persistent': how a recurrent layer's steps run on CUDA: a
  *         cuBLAS product and a fused kernel per step, or one persistent kernel for all steps with
  *         W_hh on chip (float32 inference at batch up to 16; other calls take the GEMM path).
  *         'auto' takes the GEMM path until the persistent kernel has passed the GPU check
  */
-export type KernelName = 'gemm' | 'isa' | 'activations' | 'cudaRecurrence';
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations', 'cudaRecurrence'];
+export type KernelName = 'gemm' | 'isa' | 'activations' | 'recurrence' | 'cudaRecurrence';
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence'];
 
 /** The variants of a kernel this machine accepts. */
 export function kernelVariants(name: KernelName): string[] {

@@ -27,7 +27,7 @@ export interface RnnForwardResult {
 }
 
 export interface RnnBackwardResult {
-  dInput: FloatArray;
+  dInput: FloatArray | null; // null when inputGrad was false
   dh0: FloatArray;
   dc0?: FloatArray;
   dWeights: FloatArray[];
@@ -115,7 +115,8 @@ export interface NativeAddon {
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
   rnnGates(spec: RnnSpec, reserve: FloatArray): FloatArray;
   rnnReserveLength(spec: RnnSpec): number;
-  rnnBackward(...args: RnnBackwardArguments<FloatArray>): RnnBackwardResult;
+  /** inputGrad false: the input needs no gradient, so none is computed (dInput null). */
+  rnnBackward(...args: [...RnnBackwardArguments<FloatArray>, inputGrad: boolean]): RnnBackwardResult;
   fillUniform(array: FloatArray, seed: bigint, stream: number, offset: bigint, low: number, high: number): void;
   fillNormal(array: FloatArray, seed: bigint, stream: number, offset: bigint, mean: number, std: number): void;
   applyDropout(array: FloatArray | CudaBuffer, seed: bigint, stream: number, probability: number): void;

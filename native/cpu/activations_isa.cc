@@ -4,16 +4,17 @@
 namespace gated::activation_detail {
 namespace {
 
-#define GATED_ACTIVATION_KERNELS(NAME, TARGET)                                                   \
-  namespace NAME {                                                                               \
-  TARGET void sigmoid(const float* in, float* out, int64_t n) { mapArray<sigmoidV>(in, out, n); } \
-  TARGET void tanh(const float* in, float* out, int64_t n) { mapArray<tanhV>(in, out, n); }       \
+// LANES: 8 for the 32-byte vectors of AVX2 (and the baseline, as pairs of SSE registers), 16 for AVX-512.
+#define GATED_ACTIVATION_KERNELS(NAME, TARGET, LANES)                                                                  \
+  namespace NAME {                                                                                                     \
+  TARGET void sigmoid(const float* in, float* out, int64_t n) { mapArray<LANES, sigmoidV<LANES>>(in, out, n); }        \
+  TARGET void tanh(const float* in, float* out, int64_t n) { mapArray<LANES, tanhV<LANES>>(in, out, n); }              \
   }
 
-GATED_ACTIVATION_KERNELS(baseline, )
+GATED_ACTIVATION_KERNELS(baseline, , 8)
 #if defined(__x86_64__) && defined(__GNUC__)
-GATED_ACTIVATION_KERNELS(avx2, __attribute__((target("arch=x86-64-v3"))))
-GATED_ACTIVATION_KERNELS(avx512, __attribute__((target("arch=x86-64-v4"))))
+GATED_ACTIVATION_KERNELS(avx2, __attribute__((target("arch=x86-64-v3"))), 8)
+GATED_ACTIVATION_KERNELS(avx512, __attribute__((target("arch=x86-64-v4"))), 16)
 #endif
 
 }  // namespace

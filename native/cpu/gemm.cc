@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <vector>
 
 #include "gemm_kernels.h"
@@ -23,8 +24,9 @@ constexpr int64_t kNC = 2048;
 constexpr int64_t kSmallRows = 4;
 // Products of at least this many multiply-adds are split over the compute pool ...
 constexpr double kParallelWork = 1 << 16;
-// ... the row path into column ranges of this many.
+// ... the row path into column ranges of this many; a block of op(B) is packed in parts of this many panels.
 constexpr int64_t kSplitColumns = 64;
+constexpr int64_t kPanelsPerPackPart = 4;
 
 bool cpuHas(GemmIsa isa) {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -79,76 +81,90 @@ void gemmReference(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T 
   }
 }
 
-// packedA: [ceil(mc / MR), kc, MR], zero-padded rows.
-template <typename T>
-void packA(bool transA, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* packedA) {
-  for (int64_t ir = 0; ir < mc; ir += kMR) {
-    const int64_t rows = std::min(kMR, mc - ir);
-    for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t r = 0; r < kMR; ++r) {
-        *packedA++ = r < rows ? elementA(transA, A, lda, i0 + ir + r, p0 + p) : T(0);
+// Panels [ceil(cols / Width), depth, Width] of the matrix X (d, c) = X[d * strideD + c * strideC],
+// d < depth, c < cols, zero-padded to whole panels. The loops read X along its contiguous axis;
+// the width is a constant so that the short copies compile to vector moves, not library calls.
+template <int64_t Width, typename T>
+void packPanels(const T* X, int64_t strideD, int64_t strideC, int64_t depth, int64_t cols, T* out) {
+  for (int64_t c0 = 0; c0 < cols; c0 += Width, out += depth * Width) {
+    const int64_t used = std::min(Width, cols - c0);
+    if (strideC == 1 && used == Width) {
+      for (int64_t d = 0; d < depth; ++d) {
+        const T* from = X + d * strideD + c0;
+        for (int64_t c = 0; c < Width; ++c) out[d * Width + c] = from[c];
       }
+      continue;
+    }
+    for (int64_t c = 0; c < Width; ++c) {
+      const T* from = X + (c0 + c) * strideC;
+      for (int64_t d = 0; d < depth; ++d) out[d * Width + c] = c < used ? from[d * strideD] : T(0);
     }
   }
 }
 
-// packedB: [ceil(nc / nr), kc, nr], zero-padded columns.
+// The same for the panel widths of the kernels (kMR, and NR of each instruction set).
+template <typename T>
+void packPanels(const T* X, int64_t strideD, int64_t strideC, int64_t depth, int64_t cols, int64_t width, T* out) {
+  switch (width) {
+    case kMR: return packPanels<kMR>(X, strideD, strideC, depth, cols, out);
+    case 8: return packPanels<8>(X, strideD, strideC, depth, cols, out);
+    case 16: return packPanels<16>(X, strideD, strideC, depth, cols, out);
+    case 32: return packPanels<32>(X, strideD, strideC, depth, cols, out);
+    default: throw std::logic_error("gemm: no packing for this panel width");
+  }
+}
+
+// packedA: [ceil(mc / MR), kc, MR] of op(A)'s rows [i0, i0 + mc) and columns [p0, p0 + kc).
+template <typename T>
+void packA(bool transA, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* packedA) {
+  if (transA) packPanels<kMR>(A + p0 * lda + i0, lda, 1, kc, mc, packedA);
+  else packPanels<kMR>(A + i0 * lda + p0, 1, lda, kc, mc, packedA);
+}
+
+// packedB: [ceil(nc / nr), kc, nr] of op(B)'s rows [p0, p0 + kc) and columns [j0, j0 + nc).
 template <typename T>
 void packB(bool transB, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t nr, T* packedB) {
-  for (int64_t jr = 0; jr < nc; jr += nr) {
-    const int64_t cols = std::min(nr, nc - jr);
-    for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t c = 0; c < nr; ++c) {
-        *packedB++ = c < cols ? elementB(transB, B, ldb, p0 + p, j0 + jr + c) : T(0);
-      }
-    }
-  }
+  if (transB) packPanels(B + j0 * ldb + p0, 1, ldb, kc, nc, nr, packedB);
+  else packPanels(B + p0 * ldb + j0, ldb, 1, kc, nc, nr, packedB);
 }
 
 int64_t roundUp(int64_t value, int64_t step) { return (value + step - 1) / step * step; }
 
-// Where block (jc, pc) of a fully packed op(B) starts: every column block before jc holds
-// NC (a multiple of nr) columns times all K rows.
-int64_t packedBlockOffset(int64_t K, int64_t N, int64_t nr, int64_t jc, int64_t pc) {
-  return jc * K + pc * roundUp(std::min(kNC, N - jc), nr);
-}
-
-// The whole of op(B) in panels of nr columns, block after block (see packedBlockOffset).
-template <typename T>
-std::vector<T> packWhole(bool transB, const T* B, int64_t ldb, int64_t K, int64_t N, int64_t nr) {
-  std::vector<T> out(static_cast<size_t>(roundUp(N, nr) * K));
-  for (int64_t jc = 0; jc < N; jc += kNC) {
-    for (int64_t pc = 0; pc < K; pc += kKC) {
-      packB(transB, B, ldb, pc, std::min(kKC, K - pc), jc, std::min(kNC, N - jc), nr, out.data() + packedBlockOffset(K, N, nr, jc, pc));
-    }
-  }
-  return out;
-}
-
-// Packs op(B) block by block as it goes, or reads the blocks of `prepacked` (from packWhole).
+// Blocks of op(B) are packed once and shared: with `parallel`, the compute pool packs each block's
+// panels, then splits the block's product by rows of C (each part packing its own rows of A).
 template <typename T>
 void gemmPacked(const IsaKernels<T>& kernels, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
-                const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, const T* prepacked = nullptr) {
+                const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, bool parallel) {
   const int64_t nr = kernels.nr;
-  thread_local std::vector<T> packedA, packedB;
-  packedA.resize(static_cast<size_t>(((kMC + kMR - 1) / kMR) * kMR * kKC));
-  if (!prepacked) packedB.resize(static_cast<size_t>(roundUp(kNC, kMaxNR<T>) * kKC));
+  thread_local std::vector<T> packedB;  // the caller's; the parts read it
+  packedB.resize(static_cast<size_t>(roundUp(kNC, kMaxNR<T>) * kKC));
+  T* panels = packedB.data();
   for (int64_t jc = 0; jc < N; jc += kNC) {
     const int64_t nc = std::min(kNC, N - jc);
+    const int64_t panelCount = (nc + nr - 1) / nr;
     for (int64_t pc = 0; pc < K; pc += kKC) {
       const int64_t kc = std::min(kKC, K - pc);
-      const T* panels = prepacked ? prepacked + packedBlockOffset(K, N, nr, jc, pc) : packedB.data();
-      if (!prepacked) packB(transB, B, ldb, pc, kc, jc, nc, nr, packedB.data());
-      for (int64_t ic = 0; ic < M; ic += kMC) {
-        const int64_t mc = std::min(kMC, M - ic);
-        packA(transA, A, lda, ic, mc, pc, kc, packedA.data());
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          for (int64_t ir = 0; ir < mc; ir += kMR) {
-            kernels.micro(kc, packedA.data() + ir * kc, panels + jr * kc, alpha, C + (ic + ir) * ldc + jc + jr, ldc,
-                          std::min(kMR, mc - ir), std::min(nr, nc - jr));
+      parallelRun(parallel ? static_cast<int>(panelCount / kPanelsPerPackPart) : 1, [&](int part, int parts) {
+        int64_t q0, q1;
+        partRange(panelCount, part, parts, 1, &q0, &q1);
+        if (q0 < q1) packB(transB, B, ldb, pc, kc, jc + q0 * nr, std::min(nc, q1 * nr) - q0 * nr, nr, panels + q0 * nr * kc);
+      });
+      parallelRun(parallel ? static_cast<int>(M / (2 * kMR)) : 1, [&](int part, int parts) {
+        thread_local std::vector<T> packedA;
+        packedA.resize(static_cast<size_t>(roundUp(kMC, kMR) * kKC));
+        int64_t m0, m1;
+        partRange(M, part, parts, kMR, &m0, &m1);
+        for (int64_t ic = m0; ic < m1; ic += kMC) {
+          const int64_t mc = std::min(kMC, m1 - ic);
+          packA(transA, A, lda, ic, mc, pc, kc, packedA.data());
+          for (int64_t jr = 0; jr < nc; jr += nr) {
+            for (int64_t ir = 0; ir < mc; ir += kMR) {
+              kernels.micro(kc, packedA.data() + ir * kc, panels + jr * kc, alpha, C + (ic + ir) * ldc + jc + jr, ldc,
+                            std::min(kMR, mc - ir), std::min(nr, nc - jr));
+            }
           }
         }
-      }
+      });
     }
   }
 }
@@ -189,13 +205,12 @@ Algorithm algorithmFor(bool transA, int64_t M) {
   return rows ? Algorithm::Rows : Algorithm::Packed;
 }
 
-// C = alpha * op(A) op(B) + C by the chosen algorithm; prepacked is op(B) from packWhole, or null.
+// C = alpha * op(A) op(B) + C by the chosen algorithm.
 // Large products are split over the compute pool: the packed path by rows of C (every part reads
-// the same op(B)), the row path by columns of C.
+// the same packed op(B)), the row path by columns of C.
 template <typename T>
 void accumulateProduct(const IsaKernels<T>& kernels, Algorithm algorithm, bool transA, bool transB, int64_t M, int64_t N,
-                       int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc,
-                       const T* prepacked) {
+                       int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc) {
   const bool large = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= kParallelWork;
   switch (algorithm) {
     case Algorithm::Reference:
@@ -208,15 +223,8 @@ void accumulateProduct(const IsaKernels<T>& kernels, Algorithm algorithm, bool t
         gemmRows(kernels, transB, M, n1 - n0, K, alpha, A, lda, transB ? B + n0 * ldb : B + n0, ldb, C + n0, ldc);
       });
     }
-    case Algorithm::Packed: {
-      const int maxParts = large && !prepacked ? static_cast<int>(M / (2 * kMR)) : large ? static_cast<int>(M / kMR) : 1;
-      return parallelRun(maxParts, [&](int part, int parts) {
-        int64_t m0, m1;
-        partRange(M, part, parts, kMR, &m0, &m1);
-        gemmPacked(kernels, transA, transB, m1 - m0, N, K, alpha, transA ? A + m0 : A + m0 * lda, lda, B, ldb,
-                   C + m0 * ldc, ldc, prepacked);
-      });
-    }
+    case Algorithm::Packed:
+      return gemmPacked(kernels, transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc, large);
   }
 }
 
@@ -227,31 +235,35 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
   scaleC(M, N, beta, C, ldc);
   if (K <= 0 || alpha == T(0)) return;
   accumulateProduct(kernelsFor<T>(static_cast<int>(gemmIsa())), algorithmFor(transA, M), transA, transB, M, N, K, alpha, A,
-                    lda, B, ldb, C, ldc, static_cast<const T*>(nullptr));
+                    lda, B, ldb, C, ldc);
 }
 
 template <typename T>
-PreparedRhs<T>::PreparedRhs(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, int64_t rows)
+int64_t PanelMatrix<T>::storageSize(int64_t K, int64_t N) {
+  return K > 0 && N > 0 ? roundUp(N, kMaxNR<T>) * K : 0;
+}
+
+template <typename T>
+PanelMatrix<T>::PanelMatrix(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* storage)
     : transB_(transB), K_(K), N_(N), B_(B), ldb_(ldb), isa_(static_cast<int>(gemmIsa())) {
-  if (K > 0 && N > 0 && algorithmFor(false, rows) == Algorithm::Packed) {
-    packed_ = packWhole(transB, B, ldb, K, N, kernelsFor<T>(isa_).nr);
-  }
+  if (K <= 0 || N <= 0 || gemmPath() == GemmPath::Reference) return;
+  packB(transB, B, ldb, 0, K, 0, N, kernelsFor<T>(isa_).nr, storage);
+  panels_ = storage;
 }
 
 template <typename T>
-void PreparedRhs<T>::multiply(int64_t M, T alpha, const T* A, int64_t lda, T beta, T* C, int64_t ldc) const {
+void PanelMatrix<T>::multiply(int64_t M, const T* A, int64_t lda, T* C, int64_t ldc, bool accumulate) const {
   if (M <= 0 || N_ <= 0) return;
-  scaleC(M, N_, beta, C, ldc);
-  if (K_ <= 0 || alpha == T(0)) return;
-  const Algorithm algorithm = algorithmFor(false, M);
-  const T* prepacked = algorithm == Algorithm::Packed && !packed_.empty() ? packed_.data() : nullptr;
-  // The panels were laid out for the instruction set in use when they were packed.
-  accumulateProduct(kernelsFor<T>(prepacked ? isa_ : static_cast<int>(gemmIsa())), algorithm, false, transB_, M, N_, K_,
-                    alpha, A, lda, B_, ldb_, C, ldc, prepacked);
+  if (!panels_) {
+    scaleC(M, N_, accumulate ? T(1) : T(0), C, ldc);
+    if (K_ > 0) gemmReference(false, transB_, M, N_, K_, T(1), A, lda, B_, ldb_, C, ldc);
+    return;
+  }
+  kernelsFor<T>(isa_).panelProduct(M, N_, K_, A, lda, panels_, C, ldc, accumulate);
 }
 
-template class PreparedRhs<float>;
-template class PreparedRhs<double>;
+template class PanelMatrix<float>;
+template class PanelMatrix<double>;
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
                           const float*, int64_t, float, float*, int64_t);

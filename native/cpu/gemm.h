@@ -29,24 +29,28 @@ template <typename T>
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
 
-// A right-hand operand op(B) [K, N] used in many products, such as a recurrent weight matrix that
-// multiplies every step's state: packed once into the micro-kernel's panels when the products
-// will take the packed path. B must outlive this object and stay unchanged.
+// A right-hand operand op(B) [K, N] that multiplies many small left-hand sides, such as a block of
+// a recurrent weight matrix that multiplies every step's state: packed once into column panels
+// that then stream from the cache of the core using them. B and the panels' storage must outlive
+// this object and stay unchanged. The reference path (GemmPath::Reference) multiplies B itself.
 template <typename T>
-class PreparedRhs {
+class PanelMatrix {
  public:
-  // B is [K, ldb] when !transB, [N, ldb] when transB; `rows` is the M of the products to come.
-  PreparedRhs(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, int64_t rows);
-  // C [M, N] (ldc) = alpha * A [M, K] (lda) * op(B) + beta * C.
-  void multiply(int64_t M, T alpha, const T* A, int64_t lda, T beta, T* C, int64_t ldc) const;
+  // Elements of storage the panels of a [K, N] operand take.
+  static int64_t storageSize(int64_t K, int64_t N);
+  // B is [K, ldb] when !transB, [N, ldb] when transB; storage [storageSize(K, N)].
+  PanelMatrix(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* storage);
+  // C [M, N] (ldc) = A [M, K] (lda) op(B), or C += A op(B) when accumulate.
+  void multiply(int64_t M, const T* A, int64_t lda, T* C, int64_t ldc, bool accumulate) const;
+  int64_t columns() const { return N_; }
 
  private:
   bool transB_;
   int64_t K_, N_;
   const T* B_;
   int64_t ldb_;
-  int isa_;                // the instruction set whose panel width packed_ uses
-  std::vector<T> packed_;  // [ceil(N / NC)] blocks of [ceil(K / KC)] panels, see gemm.cc
+  int isa_;                    // the instruction set whose panel width the panels use
+  const T* panels_ = nullptr;  // [ceil(N / NR), K, NR] (see gemm_kernels.h), or null on the reference path
 };
 
 }  // namespace gated

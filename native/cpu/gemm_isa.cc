@@ -20,8 +20,13 @@ namespace {
     rowTimesMatrixBody(transB, N, K, alpha, a, B, ldb, c);                                                  \
   }                                                                                                         \
   template <typename T>                                                                                     \
+  TARGET void panelProduct(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* panels, T* C,  \
+                           int64_t ldc, bool accumulate) {                                                  \
+    panelProductBody<T, BYTES>(M, N, K, A, lda, panels, C, ldc, accumulate);                                \
+  }                                                                                                         \
+  template <typename T>                                                                                     \
   IsaKernels<T> table() {                                                                                   \
-    return IsaKernels<T>{kNR<T, BYTES>, &micro<T>, &rowTimesMatrix<T>};                                     \
+    return IsaKernels<T>{kNR<T, BYTES>, &micro<T>, &rowTimesMatrix<T>, &panelProduct<T>};                   \
   }                                                                                                         \
   }
 

@@ -42,6 +42,17 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
       acc[r][1] += b1 * a[r];
     }
   }
+  if (rows == kMR && cols == nr) {  // a whole tile: vector updates
+    for (int64_t r = 0; r < kMR; ++r) {
+      for (int64_t h = 0; h < 2; ++h) {
+        Vec<T, Bytes> c;
+        __builtin_memcpy(&c, C + r * ldc + h * half, sizeof(c));
+        c += acc[r][h] * alpha;
+        __builtin_memcpy(C + r * ldc + h * half, &c, sizeof(c));
+      }
+    }
+    return;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < cols; ++c) C[r * ldc + c] += alpha * acc[r][c / half][c % half];
   }
@@ -78,12 +89,105 @@ inline __attribute__((always_inline)) void rowTimesMatrixBody(bool transB, int64
   }
 }
 
+// The panels of a recurrent product (recurrent_product.h): op(B) [K, N] as [ceil(N / NR), K, NR],
+// zero-padded columns. Rows of A are read in place (a step's state, already in cache), so there is
+// nothing to pack per step.
+
+// How many panels one pass of `rows` rows of A covers: enough accumulators to hide the FMA latency
+// at one or two rows, and no more than the vector registers hold.
+template <int Bytes>
+constexpr int panelsPerPass(int rows) {
+  if (Bytes == 64) return rows <= 2 ? 4 : 2;
+  return rows == 1 ? 4 : rows == 2 ? 2 : 1;
+}
+
+// C [R, cols] (=|+=) A [R, K] (lda) x P panels [K, NR] spaced panelStride apart; cols <= P * NR.
+template <typename T, int Bytes, int R, int P>
+inline __attribute__((always_inline)) void panelPass(int64_t K, const T* __restrict A, int64_t lda,
+                                                     const T* __restrict panels, int64_t panelStride, T* C,
+                                                     int64_t ldc, int64_t cols, bool accumulate) {
+  typedef Vec<T, Bytes> V;
+  constexpr int64_t lanes = Bytes / static_cast<int64_t>(sizeof(T));
+  constexpr int64_t nr = 2 * lanes;
+  V acc[R][P][2] = {};
+  for (int64_t k = 0; k < K; ++k) {
+    V b[P][2];
+    for (int q = 0; q < P; ++q) {
+      __builtin_memcpy(&b[q][0], panels + q * panelStride + k * nr, sizeof(V));
+      __builtin_memcpy(&b[q][1], panels + q * panelStride + k * nr + lanes, sizeof(V));
+    }
+    for (int r = 0; r < R; ++r) {
+      const T a = A[r * lda + k];
+      for (int q = 0; q < P; ++q) {
+        acc[r][q][0] += b[q][0] * a;
+        acc[r][q][1] += b[q][1] * a;
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int64_t v = 0; v < 2 * P; ++v) {
+      const int64_t column = v * lanes;
+      if (column >= cols) break;
+      T* out = C + r * ldc + column;
+      const V& sum = acc[r][v / 2][v % 2];
+      if (column + lanes <= cols) {
+        V value = sum;
+        if (accumulate) {
+          V old;
+          __builtin_memcpy(&old, out, sizeof(V));
+          value += old;
+        }
+        __builtin_memcpy(out, &value, sizeof(V));
+      } else {
+        for (int64_t c = 0; c < cols - column; ++c) out[c] = accumulate ? out[c] + sum[c] : sum[c];
+      }
+    }
+  }
+}
+
+// Every panel group for R rows: P panels at a time, then the leftover panels one by one.
+template <typename T, int Bytes, int R>
+inline __attribute__((always_inline)) void panelRows(int64_t N, int64_t K, const T* A, int64_t lda, const T* panels,
+                                                     T* C, int64_t ldc, bool accumulate) {
+  constexpr int64_t nr = kNR<T, Bytes>;
+  constexpr int P = panelsPerPass<Bytes>(R);
+  const int64_t panelStride = K * nr;
+  int64_t j = 0;
+  for (; j + P * nr <= N; j += P * nr) {
+    panelPass<T, Bytes, R, P>(K, A, lda, panels + (j / nr) * panelStride, panelStride, C + j, ldc, P * nr, accumulate);
+  }
+  for (; j < N; j += nr) {
+    const int64_t cols = N - j < nr ? N - j : nr;
+    panelPass<T, Bytes, R, 1>(K, A, lda, panels + (j / nr) * panelStride, panelStride, C + j, ldc, cols, accumulate);
+  }
+}
+
+// C [M, N] (=|+=) A [M, K] (lda) x op(B) from its panels, six rows of A per pass.
+template <typename T, int Bytes>
+inline __attribute__((always_inline)) void panelProductBody(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+                                                            const T* panels, T* C, int64_t ldc, bool accumulate) {
+  int64_t i = 0;
+  for (; i + 6 <= M; i += 6) panelRows<T, Bytes, 6>(N, K, A + i * lda, lda, panels, C + i * ldc, ldc, accumulate);
+  const T* a = A + i * lda;
+  T* c = C + i * ldc;
+  switch (M - i) {
+    case 5: return panelRows<T, Bytes, 5>(N, K, a, lda, panels, c, ldc, accumulate);
+    case 4: return panelRows<T, Bytes, 4>(N, K, a, lda, panels, c, ldc, accumulate);
+    case 3: return panelRows<T, Bytes, 3>(N, K, a, lda, panels, c, ldc, accumulate);
+    case 2: return panelRows<T, Bytes, 2>(N, K, a, lda, panels, c, ldc, accumulate);
+    case 1: return panelRows<T, Bytes, 1>(N, K, a, lda, panels, c, ldc, accumulate);
+    default: return;
+  }
+}
+
 template <typename T>
 struct IsaKernels {
   int64_t nr;  // columns of the micro-kernel's panels
   void (*micro)(int64_t kc, const T* packedA, const T* packedB, T alpha, T* C, int64_t ldc, int64_t rows,
                 int64_t cols);
   void (*rowTimesMatrix)(bool transB, int64_t N, int64_t K, T alpha, const T* a, const T* B, int64_t ldb, T* c);
+  void (*panelProduct)(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* panels, T* C, int64_t ldc,
+                       bool accumulate);
 };
 
 // The kernels compiled for one instruction set (0 baseline, 1 AVX2+FMA, 2 AVX-512).

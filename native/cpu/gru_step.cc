@@ -3,48 +3,61 @@
 #include "activations.h"
 #include "gemm.h"
 #include "layer_pass.h"
+#include "row_kernel.h"
 
 namespace gated {
 
-// One row of the GRU update on arrays: act [3H] (r z n), hiddenN / hPrev / hNext [H].
+// The GRU update of units u of one row on arrays: x, hg, act [3H] (gates r z n, H apart);
+// hiddenN, hPrev, hNext [H].
 template <typename T>
-void gruRowVector(int64_t H, const T* x, const T* hg, const T* hPrev, T* act, T* hiddenN, T* hNext) {
-  for (int64_t k = 0; k < 2 * H; ++k) act[k] = x[k] + hg[k];
-  sigmoidArray(act, act, 2 * H);
-  for (int64_t j = 0; j < H; ++j) {
+GATED_ROW_KERNEL void gruRowVector(Units u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict hPrev,
+                                   T* __restrict act, T* __restrict hiddenN, T* __restrict hNext) {
+  const int64_t n = u.count();
+  for (int64_t g = 0; g < 2; ++g) {
+    const int64_t at = g * H + u.begin;
+    for (int64_t j = 0; j < n; ++j) act[at + j] = x[at + j] + hg[at + j];
+  }
+  sigmoidArray(act + u.begin, act + u.begin, n);
+  sigmoidArray(act + H + u.begin, act + H + u.begin, n);
+  for (int64_t j = u.begin; j < u.end; ++j) {
     hiddenN[j] = hg[2 * H + j];
     act[2 * H + j] = x[2 * H + j] + act[j] * hiddenN[j];
   }
-  tanhArray(act + 2 * H, act + 2 * H, H);
-  for (int64_t j = 0; j < H; ++j) hNext[j] = gruBlend(act[H + j], act[2 * H + j], hPrev[j]);
+  tanhArray(act + 2 * H + u.begin, act + 2 * H + u.begin, n);
+  for (int64_t j = u.begin; j < u.end; ++j) hNext[j] = gruBlend(act[H + j], act[2 * H + j], hPrev[j]);
 }
 
 template <typename T>
-void gruStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
+void gruStepForward(const LayerPass<T>& p, int64_t t) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const Units u = p.units;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
   // hiddenGates = b_hh + hPrev W_hh^T: the hidden bias stays inside r * (...).
-  for (int64_t b = b0; b < b1; ++b) {
-    for (int64_t k = 0; k < G; ++k) p.hiddenGates[b * G + k] = p.weights.hiddenBias ? p.weights.hiddenBias[k] : T(0);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t g = 0; g < 3; ++g) {
+      for (int64_t j = g * H + u.begin; j < g * H + u.end; ++j) {
+        p.hiddenGates[b * G + j] = p.weights.hiddenBias ? p.weights.hiddenBias[j] : T(0);
+      }
+    }
   }
-  p.recurrent[0]->multiply(b1 - b0, T(1), hPrev + b0 * H, H, T(1), p.hiddenGates + b0 * G, G);
-  for (int64_t b = b0; b < b1; ++b) {
+  multiplyGates(p, 0, 3, hPrev, true);
+  for (int64_t b = 0; b < B; ++b) {
     T* act = p.gates + (t * B + b) * G;
     T* hiddenN = p.extra + (t * B + b) * H;
     if (!p.active(b, t)) {
-      carryInactiveRow(H, hPrev + b * H, hNext + b * H);
-      for (int64_t k = 0; k < G; ++k) act[k] = T(0);
-      for (int64_t j = 0; j < H; ++j) hiddenN[j] = T(0);
+      carryInactiveRow(u, hPrev + b * H, hNext + b * H);
+      zeroGateColumns(u, H, 3, act);
+      zeroGateColumns(u, H, 1, hiddenN);
       continue;
     }
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
     if (vectorActivations<T>()) {
-      gruRowVector(H, x, hg, hPrev + b * H, act, hiddenN, hNext + b * H);
+      gruRowVector(u, H, x, hg, hPrev + b * H, act, hiddenN, hNext + b * H);
       continue;
     }
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = u.begin; j < u.end; ++j) {
       hiddenN[j] = hg[2 * H + j];
       gruForward(x[j], x[H + j], x[2 * H + j], hg[j], hg[H + j], hg[2 * H + j], hPrev[b * H + j], &act[j],
                  &act[H + j], &act[2 * H + j], &hNext[b * H + j]);
@@ -52,34 +65,44 @@ void gruStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
   }
 }
 
+// Gradients of n units of one row (every pointer at the first unit): act, dx, dhg [3H] (gates H
+// apart); hiddenN, hPrev, dh [n]; dhPrev [n] receives the part of the gradient that skips W_hh.
 template <typename T>
-void gruStepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev) {
+GATED_ROW_KERNEL void gruGateGradients(int64_t n, int64_t H, const T* __restrict act, const T* __restrict hiddenN,
+                                       const T* __restrict hPrev, const T* __restrict dh, T* __restrict dx, T* __restrict dhg,
+                                       T* __restrict dhPrev) {
+  for (int64_t j = 0; j < n; ++j) {
+    gruBackward(act[j], act[H + j], act[2 * H + j], hiddenN[j], hPrev[j], dh[j], &dx[j], &dx[H + j], &dx[2 * H + j],
+                &dhg[2 * H + j], &dhPrev[j]);
+    dhg[j] = dx[j];
+    dhg[H + j] = dx[H + j];
+  }
+}
+
+template <typename T>
+void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const Units u = p.units;
   const T* hPrev = p.stateBefore(t);
   T* dInput = p.dGates + t * B * G;
   T* dHidden = p.dHiddenGates + t * B * G;
-  for (int64_t b = b0; b < b1; ++b) {
+  for (int64_t b = 0; b < B; ++b) {
     T* dx = dInput + b * G;
     T* dhg = dHidden + b * G;
     if (!p.active(b, t)) {
-      passInactiveRowBack(H, G, dh + b * H, dhPrev + b * H, {dx, dhg});
+      passInactiveRowBack(u, H, 3, dh + b * H, dhPrev + b * H, {dx, dhg});
       continue;
     }
-    const T* act = p.gates + (t * B + b) * G;
-    const T* hiddenN = p.extra + (t * B + b) * H;
-    for (int64_t j = 0; j < H; ++j) {
-      gruBackward(act[j], act[H + j], act[2 * H + j], hiddenN[j], hPrev[b * H + j], dh[b * H + j], &dx[j],
-                  &dx[H + j], &dx[2 * H + j], &dhg[2 * H + j], &dhPrev[b * H + j]);
-      dhg[j] = dx[j];
-      dhg[H + j] = dx[H + j];
-    }
+    const int64_t at = b * H + u.begin;
+    gruGateGradients(u.count(), H, p.gates + (t * B + b) * G + u.begin, p.extra + t * B * H + at, hPrev + at, dh + at,
+                     dx + u.begin, dhg + u.begin, dhPrev + at);
   }
-  p.recurrent[0]->multiply(b1 - b0, T(1), dHidden + b0 * G, G, T(1), dhPrev + b0 * H, H);
+  backPropagateState(p, 0, dHidden, dhPrev, true);
 }
 
-template void gruStepForward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t);
-template void gruStepForward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t);
-template void gruStepBackward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t, const float*, float*);
-template void gruStepBackward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t, const double*, double*);
+template void gruStepForward<float>(const LayerPass<float>&, int64_t);
+template void gruStepForward<double>(const LayerPass<double>&, int64_t);
+template void gruStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*);
+template void gruStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*);
 
 }  // namespace gated

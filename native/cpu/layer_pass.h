@@ -5,9 +5,16 @@
 
 #include "../core/rnn_shape.h"
 #include "gemm.h"
+#include "pool.h"
 #include "rnn_cpu.h"
 
 namespace gated {
+
+// The hidden units [begin, end) that one member of a team computes, for every sequence in the batch.
+struct Units {
+  int64_t begin = 0, end = 0;
+  int64_t count() const { return end - begin; }
+};
 
 template <typename T>
 struct LayerPass {
@@ -21,10 +28,18 @@ struct LayerPass {
   const int32_t* lengths = nullptr;  // [B] or null
   const T* input = nullptr;          // [T, B, I_l]
   LayerWeights<T> weights;
-  // The per-step products with W_hh, prepared once per pass (see prepareRecurrent in rnn_cpu.cc):
-  //   forward:  [0] h W_hh^T (reset-before GRU: h W_h{r,z}^T), [1] (r * h) W_hn^T (reset-before GRU)
-  //   backward: [0] dGates W_hh (reset-before GRU: [dPreR, dPreZ] W_h{r,z}), [1] dPreN W_hn (reset-before GRU)
-  const PreparedRhs<T>* recurrent[2] = {nullptr, nullptr};
+  // On the CPU, a pass is split over a team by hidden units (see rnn_cpu.cc): this member's units,
+  // the barrier of its team, and its blocks of W_hh, packed once per pass (packRecurrent):
+  //   forward:  [g] for each gate g: W_hh[g*H + units, :]^T [H, units]; hiddenGates[:, g*H + units]
+  //             = h W_g (reset-before GRU: gate n multiplies r * h)
+  //   backward: [0] W_hh[:, units] [G, units]: dhPrev[:, units] += dGates W_0 (reset-before GRU:
+  //             [dPreR, dPreZ] W_h{r,z}[:, units]); [1] W_hn[:, units]: d(r * h) = dPreN W_1
+  Units units;
+  SpinBarrier* team = nullptr;
+  int teamMembers = 1;
+  const PanelMatrix<T>* recurrent = nullptr;
+
+  void waitForTeam() const { team->arriveAndWait(teamMembers); }
 
   // Reserve parts (see ReserveLayout).
   T* states = nullptr;  // [T+1, B, H]
@@ -80,8 +95,8 @@ inline LayerPass<T> makePass(const RnnShape& s, const ReserveLayout& layout, T* 
   return p;
 }
 
-// dW_ih, dW_hh, the biases, and dLayerInput [T*B, I_l] += dGates W_ih, from the gradients the
-// reverse loop stored: the same products on either device. gemm has the CPU gemm's signature;
+// dW_ih, dW_hh, the biases, and dLayerInput [T*B, I_l] += dGates W_ih (unless null), from the
+// gradients the reverse loop stored: the same products on either device. gemm has the CPU gemm's signature;
 // sumColumns(m [rows, G], rows, G, out [G]) writes column sums.
 template <typename T, typename Gemm, typename SumColumns>
 void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T* dLayerInput, Gemm gemm, SumColumns sumColumns) {
@@ -96,35 +111,60 @@ void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T*
   }
   if (grads.inputBias) sumColumns(p.dGates, rows, G, grads.inputBias);
   if (grads.hiddenBias) sumColumns(p.dHiddenGates, rows, G, grads.hiddenBias);
-  gemm(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
+  if (dLayerInput) gemm(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
 }
 
-// Per-step forward and backward of each cell, for the sequences [b0, b1) of the batch (rows are
-// independent, so parts of the batch run in parallel). Backward: dh [B, H] is the gradient reaching
-// the state after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before
-// t; dhPrev [B, H] receives the gradient reaching the state before t.
-template <typename T> void lstmStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
-template <typename T> void lstmStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dc, T* dhPrev);
-template <typename T> void gruStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
-template <typename T> void gruStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev);
-template <typename T> void gruResetBeforeStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
-template <typename T> void gruResetBeforeStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev);
-template <typename T> void rnnStepForward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1);
-template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev);
+// Per-step forward and backward of each cell, for the member's units of every sequence. The
+// members' columns of hiddenGates are disjoint; the driver waits for the team after each forward
+// step (the next reads every unit of the state), and a backward step waits after its gate gradients
+// (its product with W_hh reads all of them; see backPropagateState). Backward: dh [B, H] is the gradient reaching the state
+// after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before t;
+// dhPrev [B, H] receives the gradient reaching the state before t. Each reads and writes only the
+// member's units of dh, dc and dhPrev.
+template <typename T> void lstmStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void lstmStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dc, T* dhPrev);
+template <typename T> void gruStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void gruStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
+template <typename T> void gruResetBeforeStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void gruResetBeforeStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
+template <typename T> void rnnStepForward(const LayerPass<T>& pass, int64_t t);
+template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
 
-// A row of a sequence past its length keeps its state and passes gradients through unchanged.
+// hiddenGates[:, g*H + units] (=|+=) state [B, H] W_g for the member's forward blocks g in [first, last).
 template <typename T>
-inline void carryInactiveRow(int64_t hidden, const T* from, T* to) {
-  for (int64_t j = 0; j < hidden; ++j) to[j] = from[j];
-}
-
-// Backward of such a row: dhPrev [H] = dh [H], and each gate-gradient row [width] is zero.
-template <typename T>
-inline void passInactiveRowBack(int64_t hidden, int64_t width, const T* dh, T* dhPrev, std::initializer_list<T*> gateRows) {
-  carryInactiveRow(hidden, dh, dhPrev);
-  for (T* row : gateRows) {
-    for (int64_t k = 0; k < width; ++k) row[k] = T(0);
+inline void multiplyGates(const LayerPass<T>& p, int first, int last, const T* state, bool accumulate) {
+  for (int g = first; g < last; ++g) {
+    p.recurrent[g].multiply(p.batch, state, p.hidden, p.hiddenGates + g * p.hidden + p.units.begin, p.width, accumulate);
   }
+}
+
+// out[:, units] (=|+=) gateGrads [B, K] (rows G apart) W_block, once the whole team has written
+// its gate gradients (K = G, or 2H and H for the reset-before GRU's blocks); out is [B, H].
+template <typename T>
+inline void backPropagateState(const LayerPass<T>& p, int block, const T* gateGrads, T* out, bool accumulate) {
+  p.waitForTeam();
+  p.recurrent[block].multiply(p.batch, gateGrads, p.width, out + p.units.begin, p.hidden, accumulate);
+}
+
+// A row of a sequence past its length keeps its state: to[units] = from[units] of rows [H].
+template <typename T>
+inline void carryInactiveRow(Units u, const T* from, T* to) {
+  for (int64_t j = u.begin; j < u.end; ++j) to[j] = from[j];
+}
+
+// Zeroes the member's columns of each of `gates` gate blocks [H] in a row [gates * H].
+template <typename T>
+inline void zeroGateColumns(Units u, int64_t hidden, int64_t gates, T* row) {
+  for (int64_t g = 0; g < gates; ++g) {
+    for (int64_t j = u.begin; j < u.end; ++j) row[g * hidden + j] = T(0);
+  }
+}
+
+// Backward of an inactive row: dhPrev = dh, and the gate gradients are zero (rows [gates * H]).
+template <typename T>
+inline void passInactiveRowBack(Units u, int64_t hidden, int64_t gates, const T* dh, T* dhPrev, std::initializer_list<T*> gateRows) {
+  carryInactiveRow(u, dh, dhPrev);
+  for (T* row : gateRows) zeroGateColumns(u, hidden, gates, row);
 }
 
 }  // namespace gated

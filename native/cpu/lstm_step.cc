@@ -1,45 +1,57 @@
+#include <algorithm>
+
 #include "../core/cell_math.h"
 #include "activations.h"
 #include "gemm.h"
 #include "layer_pass.h"
+#include "row_kernel.h"
 
 namespace gated {
 
-// One row of the LSTM update on arrays: act [4H] (i f g o), cPrev/cNext/hNext [H].
+// The LSTM update of units u of one row on arrays: x, hg, act [4H] (gates i f g o, H apart);
+// cPrev, cNext, hNext [H].
 template <typename T>
-void lstmRowVector(int64_t H, const T* x, const T* hg, const T* cPrev, T* act, T* cNext, T* hNext) {
-  for (int64_t k = 0; k < 4 * H; ++k) act[k] = x[k] + hg[k];
-  sigmoidArray(act, act, 2 * H);
-  tanhArray(act + 2 * H, act + 2 * H, H);
-  sigmoidArray(act + 3 * H, act + 3 * H, H);
-  for (int64_t j = 0; j < H; ++j) cNext[j] = act[H + j] * cPrev[j] + act[j] * act[2 * H + j];
-  tanhArray(cNext, hNext, H);
-  for (int64_t j = 0; j < H; ++j) hNext[j] *= act[3 * H + j];
+GATED_ROW_KERNEL void lstmRowVector(Units u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict cPrev,
+                                    T* __restrict act, T* __restrict cNext, T* __restrict hNext) {
+  const int64_t n = u.count();
+  for (int64_t g = 0; g < 4; ++g) {
+    const int64_t at = g * H + u.begin;
+    for (int64_t j = 0; j < n; ++j) act[at + j] = x[at + j] + hg[at + j];
+  }
+  T* i = act + u.begin;
+  sigmoidArray(i, i, n);
+  sigmoidArray(i + H, i + H, n);
+  tanhArray(i + 2 * H, i + 2 * H, n);
+  sigmoidArray(i + 3 * H, i + 3 * H, n);
+  for (int64_t j = u.begin; j < u.end; ++j) cNext[j] = act[H + j] * cPrev[j] + act[j] * act[2 * H + j];
+  tanhArray(cNext + u.begin, hNext + u.begin, n);
+  for (int64_t j = u.begin; j < u.end; ++j) hNext[j] *= act[3 * H + j];
 }
 
 template <typename T>
-void lstmStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
+void lstmStepForward(const LayerPass<T>& p, int64_t t) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const Units u = p.units;
   const T* hPrev = p.stateBefore(t);
   const T* cPrev = p.cellBefore(t);
   T* hNext = p.stateAfter(t);
   T* cNext = p.cellAfter(t);
-  p.recurrent[0]->multiply(b1 - b0, T(1), hPrev + b0 * H, H, T(0), p.hiddenGates + b0 * G, G);
-  for (int64_t b = b0; b < b1; ++b) {
+  multiplyGates(p, 0, 4, hPrev, false);
+  for (int64_t b = 0; b < B; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
-      carryInactiveRow(H, hPrev + b * H, hNext + b * H);
-      carryInactiveRow(H, cPrev + b * H, cNext + b * H);
-      for (int64_t k = 0; k < G; ++k) act[k] = T(0);
+      carryInactiveRow(u, hPrev + b * H, hNext + b * H);
+      carryInactiveRow(u, cPrev + b * H, cNext + b * H);
+      zeroGateColumns(u, H, 4, act);
       continue;
     }
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
     if (vectorActivations<T>()) {
-      lstmRowVector(H, x, hg, cPrev + b * H, act, cNext + b * H, hNext + b * H);
+      lstmRowVector(u, H, x, hg, cPrev + b * H, act, cNext + b * H, hNext + b * H);
       continue;
     }
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = u.begin; j < u.end; ++j) {
       lstmForward(x[j] + hg[j], x[H + j] + hg[H + j], x[2 * H + j] + hg[2 * H + j], x[3 * H + j] + hg[3 * H + j],
                   cPrev[b * H + j], &act[j], &act[H + j], &act[2 * H + j], &act[3 * H + j], &cNext[b * H + j],
                   &hNext[b * H + j]);
@@ -47,42 +59,43 @@ void lstmStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
   }
 }
 
+// Gate gradients of n units of one row (every pointer at the first unit): act, dRow [4H] (gates
+// H apart); tc = tanh(c_t), cPrev, dh [n]; dc [n], the gradient reaching c_t, becomes that reaching c_{t-1}.
 template <typename T>
-void lstmStepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dc, T* dhPrev) {
+GATED_ROW_KERNEL void lstmGateGradients(int64_t n, int64_t H, const T* __restrict act, const T* __restrict tc,
+                                        const T* __restrict cPrev, const T* __restrict dh, T* __restrict dc, T* __restrict dRow) {
+  for (int64_t j = 0; j < n; ++j) {
+    lstmBackwardWithTanh(act[j], act[H + j], act[2 * H + j], act[3 * H + j], tc[j], cPrev[j], dh[j], dc[j], &dRow[j],
+                         &dRow[H + j], &dRow[2 * H + j], &dRow[3 * H + j], &dc[j]);
+  }
+}
+
+template <typename T>
+void lstmStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
+  const Units u = p.units;
   const T* cPrev = p.cellBefore(t);
   const T* cNext = p.cellAfter(t);
   T* dg = p.dGates + t * B * G;
-  for (int64_t b = b0; b < b1; ++b) {
+  for (int64_t b = 0; b < B; ++b) {
     T* dRow = dg + b * G;
     if (!p.active(b, t)) {
-      passInactiveRowBack(H, G, dh + b * H, dhPrev + b * H, {dRow});
+      passInactiveRowBack(u, H, 4, dh + b * H, dhPrev + b * H, {dRow});
       continue;
     }
-    const T* act = p.gates + (t * B + b) * G;
-    if (vectorActivations<T>()) {
-      T* tc = dhPrev + b * H;  // tanh(c_t), in the row that is zeroed for the product below
-      tanhArray(cNext + b * H, tc, H);
-      for (int64_t j = 0; j < H; ++j) {
-        lstmBackwardWithTanh(act[j], act[H + j], act[2 * H + j], act[3 * H + j], tc[j], cPrev[b * H + j], dh[b * H + j],
-                             dc[b * H + j], &dRow[j], &dRow[H + j], &dRow[2 * H + j], &dRow[3 * H + j], &dc[b * H + j]);
-        tc[j] = T(0);
-      }
-      continue;
-    }
-    for (int64_t j = 0; j < H; ++j) {
-      lstmBackward(act[j], act[H + j], act[2 * H + j], act[3 * H + j], cNext[b * H + j], cPrev[b * H + j],
-                   dh[b * H + j], dc[b * H + j], &dRow[j], &dRow[H + j], &dRow[2 * H + j], &dRow[3 * H + j],
-                   &dc[b * H + j]);
-      dhPrev[b * H + j] = T(0);
-    }
+    const int64_t at = b * H + u.begin;
+    T* tc = dhPrev + at;  // tanh(c_t), in the row that is zeroed for the product below
+    if (vectorActivations<T>()) tanhArray(cNext + at, tc, u.count());
+    else for (int64_t j = 0; j < u.count(); ++j) tc[j] = tanhOf(cNext[at + j]);
+    lstmGateGradients(u.count(), H, p.gates + (t * B + b) * G + u.begin, tc, cPrev + at, dh + at, dc + at, dRow + u.begin);
+    std::fill_n(tc, u.count(), T(0));
   }
-  p.recurrent[0]->multiply(b1 - b0, T(1), dg + b0 * G, G, T(1), dhPrev + b0 * H, H);
+  backPropagateState(p, 0, dg, dhPrev, true);
 }
 
-template void lstmStepForward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t);
-template void lstmStepForward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t);
-template void lstmStepBackward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t, const float*, float*, float*);
-template void lstmStepBackward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t, const double*, double*, double*);
+template void lstmStepForward<float>(const LayerPass<float>&, int64_t);
+template void lstmStepForward<double>(const LayerPass<double>&, int64_t);
+template void lstmStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*, float*);
+template void lstmStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*, double*);
 
 }  // namespace gated

@@ -32,7 +32,10 @@ class ComputePool {
     stopWorkers();
     threads_ = std::max(1, threads);
     stopping_ = false;
-    for (int index = 1; index < threads_; ++index) workers_.emplace_back([this] { workerLoop(); });
+    // Each worker starts from the job current now, so it takes part in every later job even when
+    // its thread starts running only after one was posted (a team needs every worker).
+    const uint64_t current = claims_.load(std::memory_order_acquire) >> 32;
+    for (int index = 1; index < threads_; ++index) workers_.emplace_back([this, current] { workerLoop(current); });
   }
 
   int threads() const { return threads_; }
@@ -43,6 +46,19 @@ class ComputePool {
       for (int part = 0; part < parts; ++part) task(part, parts);
       return;
     }
+    runParts(parts, task);
+  }
+
+  // As many parts as threads at most, so every part is claimed by a thread of its own: a thread
+  // runs one part at a time, and the caller and every worker claim until none is left.
+  void team(int maxMembers, const std::function<void(int, int)>& member) {
+    const int members = insideJob ? 1 : std::max(1, std::min(maxMembers, threads_));
+    if (members == 1) return member(0, 1);
+    runParts(members, member);
+  }
+
+ private:
+  void runParts(int parts, const std::function<void(int, int)>& task) {
     std::lock_guard<std::mutex> jobLock(jobMutex_);
     task_ = &task;
     parts_ = parts;
@@ -62,7 +78,6 @@ class ComputePool {
     }
   }
 
- private:
   // Claims and runs parts of `job` until none is left (or another job has replaced it).
   void work(uint64_t job) {
     for (;;) {
@@ -74,9 +89,8 @@ class ComputePool {
     }
   }
 
-  void workerLoop() {
+  void workerLoop(uint64_t seen) {
     insideJob = true;
-    uint64_t seen = claims_.load(std::memory_order_acquire) >> 32;
     for (;;) {
       auto posted = [&] { return (claims_.load(std::memory_order_acquire) >> 32) != seen || stopping_.load(); };
       for (int spins = 0; !posted(); ++spins) {
@@ -138,5 +152,20 @@ ComputePool& pool() {
 void setComputeThreads(int threads) { pool().resize(threads); }
 int computeThreads() { return pool().threads(); }
 void parallelRun(int maxParts, const std::function<void(int part, int parts)>& task) { pool().run(maxParts, task); }
+void parallelTeam(int maxMembers, const std::function<void(int rank, int size)>& member) { pool().team(maxMembers, member); }
+
+void SpinBarrier::arriveAndWait(int members) {
+  if (members <= 1) return;
+  const uint32_t phase = phase_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == members) {
+    arrived_.store(0, std::memory_order_relaxed);
+    phase_.store(phase + 1, std::memory_order_release);
+    return;
+  }
+  for (int spins = 0; phase_.load(std::memory_order_acquire) == phase; ++spins) {
+    if (spins < kSpins) relax();
+    else std::this_thread::yield();
+  }
+}
 
 }  // namespace gated

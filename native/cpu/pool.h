@@ -1,6 +1,7 @@
 // One process-wide compute pool sized to the cores: sync and async calls share it, so the cores
 // are never oversubscribed. Work is split into parts run by the pool's threads and the caller.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -14,6 +15,22 @@ int computeThreads();
 // thread), and returns when all are done; the calling thread takes parts too. Jobs from several
 // threads run one after another; a job started from inside a part runs serially on that thread.
 void parallelRun(int maxParts, const std::function<void(int part, int parts)>& task);
+
+// Runs member(rank, size) for every rank in [0, size) at the same time, one thread each, with
+// size = min(maxMembers, computeThreads()), or 1 inside another job. For work whose members wait
+// for each other (SpinBarrier); a member never waits for a part that no thread has claimed.
+void parallelTeam(int maxMembers, const std::function<void(int rank, int size)>& member);
+
+// Members of a team (parallelTeam) wait here for each other: spinning briefly, then yielding the
+// core, since a step of a recurrence is shorter than a wake-up. Every member passes the same count.
+class SpinBarrier {
+ public:
+  void arriveAndWait(int members);
+
+ private:
+  std::atomic<int> arrived_{0};
+  std::atomic<uint32_t> phase_{0};
+};
 
 // [begin, end) of part `part` of `parts` over `count` items, in multiples of `grain` (but the last).
 inline void partRange(int64_t count, int part, int parts, int64_t grain, int64_t* begin, int64_t* end) {

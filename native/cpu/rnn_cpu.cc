@@ -4,6 +4,8 @@
 #include "rnn_cpu.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <utility>
 
 #include "../core/philox.h"
@@ -52,57 +54,92 @@ void projectInputs(const LayerPass<T>& p) {
           p.inputGates, G);
 }
 
-// The per-step products with W_hh [G, H] (see LayerPass::recurrent), for the forward or backward loop.
+// The member's blocks of W_hh [G, H] for its units (see LayerPass::recurrent), packed for the
+// forward or backward loop into the calling thread's scratch (each member runs on a thread of its own).
 template <typename T>
-std::vector<PreparedRhs<T>> prepareRecurrent(const LayerPass<T>& p, bool forward) {
-  const int64_t B = p.batch, H = p.hidden, G = p.width;
+std::vector<PanelMatrix<T>> packRecurrent(const LayerPass<T>& p, bool forward) {
+  const int64_t H = p.hidden, G = p.width, u0 = p.units.begin, n = p.units.count();
   const T* W = p.weights.hiddenWeight;
-  std::vector<PreparedRhs<T>> out;
-  out.reserve(2);
-  if (p.cell == Cell::GruResetBefore) {
-    out.emplace_back(forward, forward ? H : 2 * H, forward ? 2 * H : H, W, H, B);  // W_h{r,z} [2H, H]
-    out.emplace_back(forward, H, H, W + 2 * H * H, H, B);                          // W_hn [H, H]
+  T* storage = scratch<T>(Scratch::Panels, static_cast<size_t>(PanelMatrix<T>::storageSize(G, n)));
+  std::vector<PanelMatrix<T>> blocks;
+  auto add = [&](bool transB, int64_t K, const T* B) {
+    blocks.emplace_back(transB, K, n, B, H, storage);
+    storage += PanelMatrix<T>::storageSize(K, n);
+  };
+  if (forward) {
+    for (int64_t g = 0; g < G / H; ++g) add(true, H, W + (g * H + u0) * H);
+  } else if (p.cell == Cell::GruResetBefore) {
+    add(false, 2 * H, W + u0);          // W_h{r,z}[:, units]
+    add(false, H, W + 2 * H * H + u0);  // W_hn[:, units]
   } else {
-    out.emplace_back(forward, forward ? H : G, forward ? G : H, W, H, B);
+    add(false, G, W + u0);
   }
-  return out;
+  return blocks;
 }
 
 template <typename T>
-void usePrepared(LayerPass<T>& p, const std::vector<PreparedRhs<T>>& products) {
-  for (size_t i = 0; i < products.size(); ++i) p.recurrent[i] = &products[i];
-}
-
-template <typename T>
-void stepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
+void stepForward(const LayerPass<T>& p, int64_t t) {
   switch (p.cell) {
-    case Cell::Lstm: return lstmStepForward(p, t, b0, b1);
-    case Cell::Gru: return gruStepForward(p, t, b0, b1);
-    case Cell::GruResetBefore: return gruResetBeforeStepForward(p, t, b0, b1);
-    default: return rnnStepForward(p, t, b0, b1);
+    case Cell::Lstm: return lstmStepForward(p, t);
+    case Cell::Gru: return gruStepForward(p, t);
+    case Cell::GruResetBefore: return gruResetBeforeStepForward(p, t);
+    default: return rnnStepForward(p, t);
   }
 }
 
 template <typename T>
-void stepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dc, T* dhPrev) {
+void stepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPrev) {
   switch (p.cell) {
-    case Cell::Lstm: return lstmStepBackward(p, t, b0, b1, dh, dc, dhPrev);
-    case Cell::Gru: return gruStepBackward(p, t, b0, b1, dh, dhPrev);
-    case Cell::GruResetBefore: return gruResetBeforeStepBackward(p, t, b0, b1, dh, dhPrev);
-    default: return rnnStepBackward(p, t, b0, b1, dh, dhPrev);
+    case Cell::Lstm: return lstmStepBackward(p, t, dh, dc, dhPrev);
+    case Cell::Gru: return gruStepBackward(p, t, dh, dhPrev);
+    case Cell::GruResetBefore: return gruResetBeforeStepBackward(p, t, dh, dhPrev);
+    default: return rnnStepBackward(p, t, dh, dhPrev);
   }
 }
 
-// Sequences per part when a step is split over the compute pool: enough rows for the packed GEMM.
-constexpr int64_t kRowsPerPart = 8;
+std::atomic<RecurrenceSplit> selectedSplit{RecurrenceSplit::Auto};
 
-// Runs body(b0, b1) over the batch's rows, split over the compute pool when the batch is large.
-template <typename Body>
-void forEachRowRange(int64_t batch, const Body& body) {
-  parallelRun(static_cast<int>(batch / kRowsPerPart), [&](int part, int parts) {
-    int64_t b0, b1;
-    partRange(batch, part, parts, 1, &b0, &b1);
-    if (b0 < b1) body(b0, b1);
+// Below this many hidden units per member, waiting for each other every step costs more than
+// splitting gains.
+constexpr int64_t kMinUnitsPerMember = 16;
+
+// Members per direction wanted for `hidden` units.
+int unitMembersWanted(int64_t hidden) {
+  switch (recurrenceSplit()) {
+    case RecurrenceSplit::Serial: return 1;
+    case RecurrenceSplit::Units: return static_cast<int>(std::min<int64_t>(hidden, 1 << 20));
+    default: return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(hidden / kMinUnitsPerMember, 1 << 20)));
+  }
+}
+
+// Runs one layer's recurrence on a team from the compute pool: each direction gets an equal share
+// of the members, which split its hidden units between them (each member owns its units of every
+// sequence, so its blocks of W_hh stay in its core's cache) and wait for each other every step.
+// With fewer members than directions, a member runs directions one after the other.
+// body(pass) gets the direction's pass with its units and team set.
+template <typename T, typename Body>
+void forEachMember(const std::vector<LayerPass<T>>& passes, const Body& body) {
+  const int directions = static_cast<int>(passes.size());
+  const int64_t H = passes[0].hidden;
+  std::unique_ptr<SpinBarrier[]> barriers(new SpinBarrier[directions]);
+  const int64_t grain = recurrenceSplit() == RecurrenceSplit::Units ? 1 : kMinUnitsPerMember;
+  parallelTeam(directions * unitMembersWanted(H), [&](int rank, int size) {
+    if (size < directions) {
+      for (int dir = rank; dir < directions; dir += size) {
+        LayerPass<T> p = passes[dir];
+        p.units = Units{0, H};
+        p.team = &barriers[dir];
+        body(p);
+      }
+      return;
+    }
+    const int members = size / directions, dir = rank / members;
+    if (dir >= directions) return;
+    LayerPass<T> p = passes[dir];
+    partRange(H, rank % members, members, grain, &p.units.begin, &p.units.end);
+    p.team = &barriers[dir];
+    p.teamMembers = members;
+    body(p);
   });
 }
 
@@ -113,19 +150,14 @@ void copyOrZero(const T* src, T* dst, int64_t count) {
   else std::fill_n(dst, count, T(0));
 }
 
-// Runs one direction of one layer from h0 and c0 ([B, H] each, or null for zeros).
+// One member's forward loop over every step of its direction.
 template <typename T>
-void forwardDirection(const LayerPass<T>& p, const T* h0, const T* c0) {
-  const int64_t B = p.batch, H = p.hidden;
-  projectInputs(p);
-  copyOrZero(h0, p.states + p.initialRow() * B * H, B * H);
-  if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * B * H, B * H);
-  const std::vector<PreparedRhs<T>> products = prepareRecurrent(p, true);
-  LayerPass<T> pass = p;
-  usePrepared(pass, products);
+void forwardMember(LayerPass<T> p) {
+  const std::vector<PanelMatrix<T>> blocks = packRecurrent(p, true);
+  p.recurrent = blocks.data();
   for (int64_t step = 0; step < p.steps; ++step) {
-    const int64_t t = pass.timeAt(step);
-    forEachRowRange(B, [&](int64_t b0, int64_t b1) { stepForward(pass, t, b0, b1); });
+    stepForward(p, p.timeAt(step));
+    p.waitForTeam();
   }
 }
 
@@ -152,32 +184,34 @@ void sumRows(const T* m, int64_t rows, int64_t G, T* out) {
   }
 }
 
-// The reverse loop of one direction: dh and dc start at the final-state gradients and end at the
-// initial-state gradients; dLayerOutput [T, B, D*H] feeds each processed step.
+// One member's reverse loop over its direction: dh and dc [B, H] start at the final-state gradients
+// and end at the initial-state gradients (the member's units of them); dLayerOutput [T, B, D*H]
+// feeds each processed step; dhScratch [B, H].
 template <typename T>
-void backwardDirection(const LayerPass<T>& p, int64_t dir, int64_t directions, const T* dLayerOutput, T* dh,
-                       T* dc, T* dhScratch) {
+void backwardMember(LayerPass<T> p, int64_t dir, int64_t directions, const T* dLayerOutput, T* dh, T* dc,
+                    T* dhScratch) {
   const int64_t B = p.batch, H = p.hidden;
-  const std::vector<PreparedRhs<T>> products = prepareRecurrent(p, false);
-  LayerPass<T> pass = p;
-  usePrepared(pass, products);
+  const Units u = p.units;
+  const std::vector<PanelMatrix<T>> blocks = packRecurrent(p, false);
+  p.recurrent = blocks.data();
   for (int64_t step = p.steps - 1; step >= 0; --step) {
     const int64_t t = p.timeAt(step);
-    forEachRowRange(B, [&](int64_t b0, int64_t b1) {
-      if (dLayerOutput) {
-        for (int64_t b = b0; b < b1; ++b) {
-          if (!p.active(b, t)) continue;
-          const T* g = dLayerOutput + ((t * B + b) * directions + dir) * H;
-          for (int64_t j = 0; j < H; ++j) dh[b * H + j] += g[j];
-        }
+    if (dLayerOutput) {
+      for (int64_t b = 0; b < B; ++b) {
+        if (!p.active(b, t)) continue;
+        const T* g = dLayerOutput + ((t * B + b) * directions + dir) * H;
+        for (int64_t j = u.begin; j < u.end; ++j) dh[b * H + j] += g[j];
       }
-      stepBackward(pass, t, b0, b1, dh, dc, dhScratch);
-      std::copy_n(dhScratch + b0 * H, (b1 - b0) * H, dh + b0 * H);
-    });
+    }
+    stepBackward(p, t, dh, dc, dhScratch);
+    for (int64_t b = 0; b < B; ++b) std::copy(dhScratch + b * H + u.begin, dhScratch + b * H + u.end, dh + b * H + u.begin);
   }
 }
 
 }  // namespace
+
+void setRecurrenceSplit(RecurrenceSplit split) { selectedSplit.store(split); }
+RecurrenceSplit recurrenceSplit() { return selectedSplit.load(); }
 
 template <typename T>
 void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t count) {
@@ -186,18 +220,6 @@ void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t
   for (int64_t i = 0; i < count; ++i) {
     data[i] *= philoxUniform(spec.seed, stream, static_cast<uint64_t>(i)) >= p ? keepScale : T(0);
   }
-}
-
-// Runs body(dir) for every direction of a layer. The two directions of a bidirectional layer are
-// independent, so they run side by side on the compute pool: each is then a serial stream with no
-// per-step synchronisation, instead of both splitting every step by rows.
-template <typename Body>
-void forEachDirection(int64_t directions, const Body& body) {
-  parallelRun(static_cast<int>(directions), [&](int part, int parts) {
-    int64_t first, last;
-    partRange(directions, part, parts, 1, &first, &last);
-    for (int64_t dir = first; dir < last; ++dir) body(dir);
-  });
 }
 
 template <typename T>
@@ -212,16 +234,25 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   const T* input = timeMajor(s, a.input, s.inputSize, Scratch::TimeMajorInput);
   for (int64_t layer = 0; layer < L; ++layer) {
     const T* layerInput = layer == 0 ? input : a.reserve + layout.layerInput(layer);
-    forEachDirection(D, [&](int64_t dir) {
+    std::vector<LayerPass<T>> passes;
+    for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
       LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
       p.inputGates = inputGates + dir * T_ * B * G;
       p.hiddenGates = hiddenGates + dir * B * G;
-      forwardDirection(p, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+      projectInputs(p);
+      copyOrZero(a.h0 ? a.h0 + slot * B * H : nullptr, p.states + p.initialRow() * B * H, B * H);
+      if (s.hasCellState()) copyOrZero(a.c0 ? a.c0 + slot * B * H : nullptr, p.cells + p.initialRow() * B * H, B * H);
+      passes.push_back(p);
+    }
+    forEachMember(passes, [](const LayerPass<T>& member) { forwardMember(member); });
+    for (int64_t dir = 0; dir < D; ++dir) {
+      const LayerPass<T>& p = passes[dir];
+      const int64_t slot = layer * D + dir;
       writeLayerOutput(p, dir, D, layerOutput);
       std::copy_n(p.states + p.finalRow() * B * H, B * H, a.hN + slot * B * H);
       if (s.hasCellState()) std::copy_n(p.cells + p.finalRow() * B * H, B * H, a.cN + slot * B * H);
-    });
+    }
     if (layer + 1 < L) {
       T* nextInput = a.reserve + layout.layerInput(layer + 1);
       std::copy_n(layerOutput, outputCount, nextInput);
@@ -251,7 +282,8 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
   std::vector<T> dLayerInput;
   for (int64_t layer = L - 1; layer >= 0; --layer) {
     const T* layerInput = layer == 0 ? input : f.reserve + layout.layerInput(layer);
-    dLayerInput.assign(static_cast<size_t>(T_ * B * s.layerInputSize(layer)), T(0));
+    const bool wantLayerInputGrad = layer > 0 || a.dInput;
+    dLayerInput.assign(wantLayerInputGrad ? static_cast<size_t>(T_ * B * s.layerInputSize(layer)) : 0, T(0));
     auto passFor = [&](int64_t dir) {
       LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[layer * D + dir], layer, dir, layerInput);
       p.dGates = dGates + dir * T_ * B * G;
@@ -259,21 +291,28 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
       p.dResetHidden = directionRows(dir, 0);
       return p;
     };
-    // The reverse loops, the directions side by side; then the weight gradients, which add into
+    // The reverse loops of the directions on one team; then the weight gradients, which add into
     // one dLayerInput, one direction after the other.
-    forEachDirection(D, [&](int64_t dir) {
+    std::vector<LayerPass<T>> passes;
+    for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
-      T* dh = directionRows(dir, 1);
-      T* dc = directionRows(dir, 2);
-      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
-      copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc, B * H);
-      backwardDirection(passFor(dir), dir, D, haveLayerOutputGrad ? dLayerOutput.data() : nullptr, dh, dc,
-                        directionRows(dir, 3));
-      std::copy_n(dh, B * H, a.dh0 + slot * B * H);
-      if (s.hasCellState()) std::copy_n(dc, B * H, a.dc0 + slot * B * H);
+      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, directionRows(dir, 1), B * H);
+      copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, directionRows(dir, 2), B * H);
+      passes.push_back(passFor(dir));
+    }
+    const T* layerOutputGrad = haveLayerOutputGrad ? dLayerOutput.data() : nullptr;
+    forEachMember(passes, [&](const LayerPass<T>& member) {
+      const int64_t dir = member.reverse ? 1 : 0;
+      backwardMember(member, dir, D, layerOutputGrad, directionRows(dir, 1), directionRows(dir, 2), directionRows(dir, 3));
     });
     for (int64_t dir = 0; dir < D; ++dir) {
-      weightGradients(passFor(dir), a.weightGrads[layer * D + dir], dLayerInput.data(), gemm<T>, sumRows<T>);
+      const int64_t slot = layer * D + dir;
+      std::copy_n(directionRows(dir, 1), B * H, a.dh0 + slot * B * H);
+      if (s.hasCellState()) std::copy_n(directionRows(dir, 2), B * H, a.dc0 + slot * B * H);
+    }
+    for (int64_t dir = 0; dir < D; ++dir) {
+      weightGradients(passFor(dir), a.weightGrads[layer * D + dir], wantLayerInputGrad ? dLayerInput.data() : nullptr,
+                      gemm<T>, sumRows<T>);
     }
     if (layer > 0) {
       if (f.dropout.active()) {
@@ -284,6 +323,7 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
       haveLayerOutputGrad = true;
     }
   }
+  if (!a.dInput) return;
   if (s.batchFirst) swapLeadingAxes(dLayerInput.data(), a.dInput, T_, B, s.inputSize);
   else std::copy(dLayerInput.begin(), dLayerInput.end(), a.dInput);
 }

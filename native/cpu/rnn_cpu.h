@@ -52,11 +52,18 @@ struct RnnBackwardArgs {
   const T* dOutput = nullptr;          // like output, or null for zeros
   const T* dhN = nullptr;              // like hN, or null
   const T* dcN = nullptr;              // like cN, or null
-  T* dInput = nullptr;                 // like input
+  T* dInput = nullptr;                 // like input, or null when not wanted (CPU)
   T* dh0 = nullptr;                    // like hN
   T* dc0 = nullptr;                    // like cN (LSTM only)
   std::vector<LayerWeightGrads<T>> weightGrads;  // [L*D]
 };
+
+// How each layer's recurrence is split over the compute pool. Auto: each direction's hidden units
+// over the threads when every thread gets at least 16; Units: over every thread whenever there are
+// units enough (the tests' variant for small layers); Serial: one thread per direction.
+enum class RecurrenceSplit { Auto = 0, Units = 1, Serial = 2 };
+void setRecurrenceSplit(RecurrenceSplit split);
+RecurrenceSplit recurrenceSplit();
 
 template <typename T> void rnnForwardCpu(const RnnForwardArgs<T>& args);
 template <typename T> void rnnBackwardCpu(const RnnBackwardArgs<T>& args);

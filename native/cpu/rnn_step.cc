@@ -7,50 +7,53 @@
 namespace gated {
 
 template <typename T>
-void rnnStepForward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1) {
+void rnnStepForward(const LayerPass<T>& p, int64_t t) {
   const int64_t B = p.batch, H = p.hidden;
+  const Units u = p.units;
   const bool relu = p.cell == Cell::RnnRelu;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
-  p.recurrent[0]->multiply(b1 - b0, T(1), hPrev + b0 * H, H, T(0), p.hiddenGates + b0 * H, H);
-  for (int64_t b = b0; b < b1; ++b) {
+  multiplyGates(p, 0, 1, hPrev, false);
+  for (int64_t b = 0; b < B; ++b) {
     if (!p.active(b, t)) {
-      carryInactiveRow(H, hPrev + b * H, hNext + b * H);
+      carryInactiveRow(u, hPrev + b * H, hNext + b * H);
       continue;
     }
     const T* x = p.inputGates + (t * B + b) * H;
+    const T* hg = p.hiddenGates + b * H;
     T* h = hNext + b * H;
     if (!relu && vectorActivations<T>()) {
-      for (int64_t j = 0; j < H; ++j) h[j] = x[j] + p.hiddenGates[b * H + j];
-      tanhArray(h, h, H);
+      for (int64_t j = u.begin; j < u.end; ++j) h[j] = x[j] + hg[j];
+      tanhArray(h + u.begin, h + u.begin, u.count());
       continue;
     }
-    for (int64_t j = 0; j < H; ++j) h[j] = rnnActivate(relu, x[j] + p.hiddenGates[b * H + j]);
+    for (int64_t j = u.begin; j < u.end; ++j) h[j] = rnnActivate(relu, x[j] + hg[j]);
   }
 }
 
 template <typename T>
-void rnnStepBackward(const LayerPass<T>& p, int64_t t, int64_t b0, int64_t b1, const T* dh, T* dhPrev) {
+void rnnStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden;
+  const Units u = p.units;
   const bool relu = p.cell == Cell::RnnRelu;
   const T* hNext = p.stateAfter(t);
   T* dg = p.dGates + t * B * H;
-  for (int64_t b = b0; b < b1; ++b) {
+  for (int64_t b = 0; b < B; ++b) {
     if (!p.active(b, t)) {
-      passInactiveRowBack(H, H, dh + b * H, dhPrev + b * H, {dg + b * H});
+      passInactiveRowBack(u, H, 1, dh + b * H, dhPrev + b * H, {dg + b * H});
       continue;
     }
-    for (int64_t j = 0; j < H; ++j) {
+    for (int64_t j = u.begin; j < u.end; ++j) {
       dg[b * H + j] = dh[b * H + j] * rnnActivationSlope(relu, hNext[b * H + j]);
       dhPrev[b * H + j] = T(0);
     }
   }
-  p.recurrent[0]->multiply(b1 - b0, T(1), dg + b0 * H, H, T(1), dhPrev + b0 * H, H);
+  backPropagateState(p, 0, dg, dhPrev, true);
 }
 
-template void rnnStepForward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t);
-template void rnnStepForward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t);
-template void rnnStepBackward<float>(const LayerPass<float>&, int64_t, int64_t, int64_t, const float*, float*);
-template void rnnStepBackward<double>(const LayerPass<double>&, int64_t, int64_t, int64_t, const double*, double*);
+template void rnnStepForward<float>(const LayerPass<float>&, int64_t);
+template void rnnStepForward<double>(const LayerPass<double>&, int64_t);
+template void rnnStepBackward<float>(const LayerPass<float>&, int64_t, const float*, float*);
+template void rnnStepBackward<double>(const LayerPass<double>&, int64_t, const double*, double*);
 
 }  // namespace gated

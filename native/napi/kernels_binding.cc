@@ -2,6 +2,7 @@
 //   setKernel('gemm', 'auto' | 'packed' | 'rows' | 'reference')
 //   setKernel('isa', 'auto' | 'baseline' | 'avx2' | 'avx512')   (only those this CPU has)
 //   setKernel('activations', 'vector' | 'scalar')                 (float32 gate activations)
+//   setKernel('recurrence', 'auto' | 'units' | 'serial')          (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
@@ -15,6 +16,7 @@
 #include "../cpu/activations.h"
 #include "../cpu/gemm.h"
 #include "../cpu/pool.h"
+#include "../cpu/rnn_cpu.h"
 #include "../cuda/cuda_api.h"
 #include "args.h"
 #include "bindings.h"
@@ -24,6 +26,8 @@ namespace {
 
 const std::vector<std::pair<std::string, GemmPath>> kGemmPaths = {
     {"auto", GemmPath::Auto}, {"packed", GemmPath::Packed}, {"rows", GemmPath::Rows}, {"reference", GemmPath::Reference}};
+const std::vector<std::pair<std::string, RecurrenceSplit>> kSplits = {
+    {"auto", RecurrenceSplit::Auto}, {"units", RecurrenceSplit::Units}, {"serial", RecurrenceSplit::Serial}};
 const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences = {
     {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
 const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
@@ -50,10 +54,13 @@ std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
     for (GemmIsa isa : supportedGemmIsas()) out.push_back(isaName(isa));
   } else if (kernel == "activations") {
     out = {"vector", "scalar"};
+  } else if (kernel == "recurrence") {
+    for (const auto& entry : kSplits) out.push_back(entry.first);
   } else if (kernel == "cudaRecurrence") {
     for (const auto& entry : kRecurrences) out.push_back(entry.first);
   } else {
-    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations' or 'cudaRecurrence' but received '" + kernel + "'");
+    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence' or 'cudaRecurrence' but received '" +
+                             kernel + "'");
   }
   return out;
 }
@@ -81,6 +88,10 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
     }
   } else if (kernel == "activations") {
     setActivationKernel(variant == "vector" ? ActivationKernel::Vector : ActivationKernel::Scalar);
+  } else if (kernel == "recurrence") {
+    for (const auto& [name, value] : kSplits) {
+      if (name == variant) setRecurrenceSplit(value);
+    }
   } else if (kernel == "cudaRecurrence") {
     for (const auto& [name, value] : kRecurrences) {
       if (name == variant) cuda::setRecurrenceKernel(value);
@@ -101,6 +112,11 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   variants(env, kernel);  // validates the name
   if (kernel == "isa") return Napi::String::New(env, isaName(gemmIsa()));
   if (kernel == "activations") return Napi::String::New(env, activationKernel() == ActivationKernel::Vector ? "vector" : "scalar");
+  if (kernel == "recurrence") {
+    for (const auto& [name, value] : kSplits) {
+      if (value == recurrenceSplit()) return Napi::String::New(env, name);
+    }
+  }
   if (kernel == "cudaRecurrence") {
     for (const auto& [name, value] : kRecurrences) {
       if (value == cuda::recurrenceKernel()) return Napi::String::New(env, name);

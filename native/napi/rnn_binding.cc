@@ -22,6 +22,7 @@
 #include "args.h"
 #include "rnn_args.h"
 #include "bindings.h"
+#include "huge_pages.h"
 
 namespace gated::napi {
 namespace {
@@ -31,7 +32,9 @@ using Array = typename std::conditional<std::is_same<T, float>::value, Napi::Flo
 
 template <typename T>
 Array<T> newArray(Napi::Env env, int64_t length) {
-  return Array<T>::New(env, static_cast<size_t>(length));
+  Array<T> out = Array<T>::New(env, static_cast<size_t>(length));
+  adviseHugePages(out.Data(), static_cast<size_t>(length) * sizeof(T));
+  return out;
 }
 
 // Allocates the outputs (owned by JavaScript), points `a` at them, and returns the result object.
@@ -127,9 +130,14 @@ Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
 
   Napi::Object result = Napi::Object::New(env);
-  Array<T> dInput = newArray<T>(env, s.seqLen * s.batch * s.inputSize);
+  const bool inputGrad = info[11].ToBoolean().Value();
+  Napi::Value dInput = env.Null();
+  if (inputGrad) {
+    Array<T> array = newArray<T>(env, s.seqLen * s.batch * s.inputSize);
+    a.dInput = array.Data();
+    dInput = array;
+  }
   Array<T> dh0 = newArray<T>(env, stateCount);
-  a.dInput = dInput.Data();
   a.dh0 = dh0.Data();
   if (s.hasCellState()) {
     Array<T> dc0 = newArray<T>(env, stateCount);

@@ -131,6 +131,7 @@ class RnnNode implements GradNode {
       dOutput ?? null,
       dh ?? null,
       dc ?? null,
+      this.call.input.requiresGrad,
     );
     return [result.dInput, h0 ? result.dh0 : null, c0 ? (result.dc0 ?? null) : null, ...result.dWeights];
   }
