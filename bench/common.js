@@ -7,8 +7,11 @@ const path = require('node:path');
 
 const WORKLOADS_FILE = path.join(__dirname, 'workloads.json');
 
-/** Practical sgemm peak of the development machine (../shared/CPU-NOTES.md: PyTorch 4096³ sgemm). */
-const PEAK_GFLOPS = { 1: 125, 2: 280 };
+/**
+ * The float32 FMA peak of the development machine (2 cores of an AMD EPYC, Zen 5, AVX-512), measured
+ * with bench/fma_peak.cc on 2026-11-28: used only when that program cannot be built here.
+ */
+const PEAK_GFLOPS = { 1: 200, 2: 411 };
 
 function loadWorkloads() {
   return JSON.parse(fs.readFileSync(WORKLOADS_FILE, 'utf8')).workloads;

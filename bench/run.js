@@ -33,7 +33,12 @@ const MAX_SAMPLES = Number(args['max-samples'] ?? (QUICK ? 15 : 30));
 const MIN_SAMPLES = 3;
 const TOLERANCE = 1e-4;
 const THREADS = Number(args.threads ?? os.cpus().length);
-const PEAK = Number(args.peak ?? C.PEAK_GFLOPS[THREADS] ?? C.PEAK_GFLOPS[2]);
+const MEASURED_PEAK = args.peak ? null : measuredFmaPeak(THREADS);
+const PEAK = Number(args.peak ?? MEASURED_PEAK ?? C.PEAK_GFLOPS[THREADS] ?? C.PEAK_GFLOPS[2]);
+const peakSource = () =>
+  args.peak ? 'given with --peak'
+    : MEASURED_PEAK ? 'measured now by bench/fma_peak.cc (override with --peak N)'
+      : "the development machine's, as no C++ compiler could build bench/fma_peak.cc here (override with --peak N)";
 const PYTHON = process.env.PYTHON ?? 'python3';
 const MODELS_DIR = path.join(__dirname, 'models');
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -41,6 +46,20 @@ const list = (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).f
 
 const workloads = C.loadWorkloads().filter((w) => (list(args.workloads) ?? (QUICK ? ['W1', 'W5'] : null) ?? [w.id]).includes(w.id));
 if (!workloads.length) throw new Error(`no workload matches --workloads ${args.workloads}`);
+
+/**
+ * This machine's float32 FMA peak on `threads` threads, from bench/fma_peak.cc built with the local
+ * C++ compiler (-march=native), or null (and the development machine's figure) without one.
+ */
+function measuredFmaPeak(threads) {
+  const binary = path.join(os.tmpdir(), `gated-fma-peak-${process.pid}`);
+  const build = spawnSync('c++', ['-O3', '-march=native', '-pthread', path.join(__dirname, 'fma_peak.cc'), '-o', binary], { encoding: 'utf8' });
+  if (build.status !== 0) return null;
+  const run = spawnSync(binary, [String(threads)], { encoding: 'utf8' });
+  fs.rmSync(binary, { force: true });
+  const gflops = Number(/GFLOPS (\S+)/.exec(run.stdout ?? '')?.[1]);
+  return Number.isFinite(gflops) && gflops > 0 ? Math.round(gflops) : null;
+}
 
 // ------------------------------------------------------------------------------ libraries
 
@@ -392,7 +411,7 @@ async function main() {
   console.log(`machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}; Node ${process.version}; PyTorch ${torchVersion ?? 'missing'}; load average ${load.map((x) => x.toFixed(2)).join(' ')}`);
   if (load[0] > 0.5) console.log(`note: the machine is busy (1-minute load ${load[0].toFixed(2)}): expect noisy numbers`);
   console.log(`float32; threads asked of each library: ${THREADS}; cap ${CAP_S} s per library per workload; up to ${ROUNDS} interleaved rounds and ${MAX_SAMPLES} samples`);
-  console.log(args.peak ? `peak: ${PEAK} GFLOP/s (--peak); % of peak uses it for every library` : `peak: ${PEAK} GFLOP/s, the practical ${THREADS}-thread sgemm peak of the development machine from shared/CPU-NOTES.md (1 thread: ${C.PEAK_GFLOPS[1]}); % of peak uses it for every library (override with --peak N)`);
+  console.log(`peak: ${PEAK} GFLOP/s, ${peakSource()}; % of peak uses it for every library`);
   for (const n of notices) console.log(n);
   pytorchBanner();
 
@@ -405,7 +424,7 @@ async function main() {
     const results = [];
     for (const w of workloads) results.push(await runWorkload(w, dataFiles[w.id], tmp));
 
-    console.log(`\n## Results (median per call; float32; peak ${PEAK} GFLOP/s = ${THREADS}-core practical sgemm peak, 1 core ≈ ${C.PEAK_GFLOPS[1]})\n`);
+    console.log(`\n## Results (median per call; float32; peak ${PEAK} GFLOP/s = ${THREADS}-thread FMA peak, ${peakSource()})\n`);
     console.log(table(results));
     const notes = results.flatMap((r) => r.rows.flatMap((row) => row.notes.map((n) => `- ${r.id} ${row.label}: ${n}`)));
     if (notes.length) console.log(`\n${notes.join('\n')}`);

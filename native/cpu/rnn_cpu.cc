@@ -36,23 +36,40 @@ const T* timeMajor(const RnnShape& s, const T* data, int64_t features, Scratch s
   return out;
 }
 
+// Rows of inputGates per part when the compute pool fills in the biases.
+constexpr int64_t kBiasRowsPerPart = 64;
+
 // inputGates [T*B, G] = folded biases + input [T*B, I] W_ih^T. The hidden bias is folded in too,
 // except for the reset-after GRU, whose b_hn must stay inside r * (...).
 template <typename T>
 void projectInputs(const LayerPass<T>& p) {
   const int64_t rows = p.steps * p.batch, G = p.width;
   const bool foldHiddenBias = p.cell != Cell::Gru;
-  for (int64_t row = 0; row < rows; ++row) {
-    T* out = p.inputGates + row * G;
-    for (int64_t k = 0; k < G; ++k) {
-      T bias = p.weights.inputBias ? p.weights.inputBias[k] : T(0);
-      if (foldHiddenBias && p.weights.hiddenBias) bias += p.weights.hiddenBias[k];
-      out[k] = bias;
+  parallelRun(static_cast<int>(rows / kBiasRowsPerPart), [&](int part, int parts) {
+    int64_t first, last;
+    partRange(rows, part, parts, kBiasRowsPerPart, &first, &last);
+    for (int64_t row = first; row < last; ++row) {
+      T* out = p.inputGates + row * G;
+      for (int64_t k = 0; k < G; ++k) {
+        T bias = p.weights.inputBias ? p.weights.inputBias[k] : T(0);
+        if (foldHiddenBias && p.weights.hiddenBias) bias += p.weights.hiddenBias[k];
+        out[k] = bias;
+      }
     }
-  }
+  });
   gemm<T>(false, true, rows, G, p.inputSize, T(1), p.input, p.inputSize, p.weights.inputWeight, p.inputSize, T(1),
           p.inputGates, G);
 }
+
+// A layer's output, or its gradient, as a row per (step, sequence): the forward members write each
+// step's state into the next layer's input or the output, the backward members read the gradient.
+template <typename T>
+struct LayerRows {
+  T* data;          // [T, B, D*H], or [B, T, D*H] when batchFirst
+  bool batchFirst;
+  int64_t steps, batch, width;  // width D*H
+  T* row(int64_t t, int64_t b) const { return data + (batchFirst ? b * steps + t : t * batch + b) * width; }
+};
 
 // The member's blocks of W_hh [G, H] for its units (see LayerPass::recurrent), packed for the
 // forward or backward loop into the calling thread's scratch (each member runs on a thread of its own).
@@ -150,28 +167,23 @@ void copyOrZero(const T* src, T* dst, int64_t count) {
   else std::fill_n(dst, count, T(0));
 }
 
-// One member's forward loop over every step of its direction.
+// One member's forward loop over every step of its direction. After each step it writes its units
+// of the new state into this direction's columns of `out` (zero past a sequence's end).
 template <typename T>
-void forwardMember(LayerPass<T> p) {
+void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
+  const int64_t H = p.hidden, column = (p.reverse ? H : 0) + p.units.begin, n = p.units.count();
   const std::vector<PanelMatrix<T>> blocks = packRecurrent(p, true);
   p.recurrent = blocks.data();
   for (int64_t step = 0; step < p.steps; ++step) {
-    stepForward(p, p.timeAt(step));
-    p.waitForTeam();
-  }
-}
-
-// Copies each step's state into this direction's columns of layerOutput [T, B, D*H]; zero past ends.
-template <typename T>
-void writeLayerOutput(const LayerPass<T>& p, int64_t dir, int64_t directions, T* layerOutput) {
-  const int64_t B = p.batch, H = p.hidden;
-  for (int64_t t = 0; t < p.steps; ++t) {
-    const T* h = p.stateAfter(t);
-    for (int64_t b = 0; b < B; ++b) {
-      T* out = layerOutput + ((t * B + b) * directions + dir) * H;
-      if (p.active(b, t)) std::copy_n(h + b * H, H, out);
-      else std::fill_n(out, H, T(0));
+    const int64_t t = p.timeAt(step);
+    stepForward(p, t);
+    const T* h = p.stateAfter(t) + p.units.begin;
+    for (int64_t b = 0; b < p.batch; ++b) {
+      T* to = out.row(t, b) + column;
+      if (p.active(b, t)) std::copy_n(h + b * H, n, to);
+      else std::fill_n(to, n, T(0));
     }
+    p.waitForTeam();
   }
 }
 
@@ -185,21 +197,20 @@ void sumRows(const T* m, int64_t rows, int64_t G, T* out) {
 }
 
 // One member's reverse loop over its direction: dh and dc [B, H] start at the final-state gradients
-// and end at the initial-state gradients (the member's units of them); dLayerOutput [T, B, D*H]
-// feeds each processed step; dhScratch [B, H].
+// and end at the initial-state gradients (the member's units of them); the gradient reaching the
+// layer's output (or none) feeds each processed step; dhScratch [B, H].
 template <typename T>
-void backwardMember(LayerPass<T> p, int64_t dir, int64_t directions, const T* dLayerOutput, T* dh, T* dc,
-                    T* dhScratch) {
-  const int64_t B = p.batch, H = p.hidden;
+void backwardMember(LayerPass<T> p, const LayerRows<const T>& outputGrad, T* dh, T* dc, T* dhScratch) {
+  const int64_t B = p.batch, H = p.hidden, column = p.reverse ? H : 0;
   const Units u = p.units;
   const std::vector<PanelMatrix<T>> blocks = packRecurrent(p, false);
   p.recurrent = blocks.data();
   for (int64_t step = p.steps - 1; step >= 0; --step) {
     const int64_t t = p.timeAt(step);
-    if (dLayerOutput) {
+    if (outputGrad.data) {
       for (int64_t b = 0; b < B; ++b) {
         if (!p.active(b, t)) continue;
-        const T* g = dLayerOutput + ((t * B + b) * directions + dir) * H;
+        const T* g = outputGrad.row(t, b) + column;
         for (int64_t j = u.begin; j < u.end; ++j) dh[b * H + j] += g[j];
       }
     }
@@ -227,8 +238,6 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   const RnnShape& s = a.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
-  const int64_t outputCount = T_ * B * s.layerOutputSize();
-  T* layerOutput = scratch<T>(Scratch::LayerOutput, static_cast<size_t>(outputCount));  // [T, B, D*H]
   T* inputGates = scratch<T>(Scratch::InputGates, static_cast<size_t>(D * T_ * B * G));  // [D, T, B, G]
   T* hiddenGates = scratch<T>(Scratch::HiddenGates, static_cast<size_t>(D * B * G));     // [D, B, G]
   const T* input = timeMajor(s, a.input, s.inputSize, Scratch::TimeMajorInput);
@@ -245,22 +254,20 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
       if (s.hasCellState()) copyOrZero(a.c0 ? a.c0 + slot * B * H : nullptr, p.cells + p.initialRow() * B * H, B * H);
       passes.push_back(p);
     }
-    forEachMember(passes, [](const LayerPass<T>& member) { forwardMember(member); });
+    const bool last = layer + 1 == L;
+    const LayerRows<T> out{last ? a.output : a.reserve + layout.layerInput(layer + 1), last && s.batchFirst, T_, B,
+                            s.layerOutputSize()};
+    forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
     for (int64_t dir = 0; dir < D; ++dir) {
       const LayerPass<T>& p = passes[dir];
       const int64_t slot = layer * D + dir;
-      writeLayerOutput(p, dir, D, layerOutput);
       std::copy_n(p.states + p.finalRow() * B * H, B * H, a.hN + slot * B * H);
       if (s.hasCellState()) std::copy_n(p.cells + p.finalRow() * B * H, B * H, a.cN + slot * B * H);
     }
-    if (layer + 1 < L) {
-      T* nextInput = a.reserve + layout.layerInput(layer + 1);
-      std::copy_n(layerOutput, outputCount, nextInput);
-      if (a.dropout.active()) applyDropoutMask(a.dropout, static_cast<uint32_t>(layer), nextInput, outputCount);
+    if (!last && a.dropout.active()) {
+      applyDropoutMask(a.dropout, static_cast<uint32_t>(layer), out.data, T_ * B * s.layerOutputSize());
     }
   }
-  if (s.batchFirst) swapLeadingAxes(layerOutput, a.output, T_, B, s.layerOutputSize());
-  else std::copy_n(layerOutput, outputCount, a.output);
 }
 
 template <typename T>
@@ -270,16 +277,16 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const T* input = timeMajor(s, f.input, s.inputSize, Scratch::TimeMajorInput);
-  const T* dOutput = timeMajor(s, a.dOutput, s.layerOutputSize(), Scratch::TimeMajorGrad);
   const size_t gateCount = static_cast<size_t>(D * T_ * B * G);
   T* dGates = scratch<T>(Scratch::Gates, gateCount);  // [D, T, B, G]
   T* dHiddenGates = s.cell == Cell::Gru ? scratch<T>(Scratch::HiddenGateGrads, gateCount) : dGates;  // [D, T, B, G]
   // Per direction: dResetHidden, dh, dc, dhScratch, each [B, H].
   std::vector<T> rows(static_cast<size_t>(4 * D * B * H));
   auto directionRows = [&](int64_t dir, int k) { return rows.data() + (k * D + dir) * B * H; };
-  std::vector<T> dLayerOutput(dOutput ? dOutput : nullptr, dOutput ? dOutput + T_ * B * s.layerOutputSize() : nullptr);
-  bool haveLayerOutputGrad = dOutput != nullptr;
-  std::vector<T> dLayerInput;
+  // The gradient reaching each layer's output: dOutput for the last layer (or none), then the
+  // input gradient of the layer above, time-major.
+  LayerRows<const T> layerOutputGrad{a.dOutput, s.batchFirst, T_, B, s.layerOutputSize()};
+  std::vector<T> dLayerInput, dAbove;
   for (int64_t layer = L - 1; layer >= 0; --layer) {
     const T* layerInput = layer == 0 ? input : f.reserve + layout.layerInput(layer);
     const bool wantLayerInputGrad = layer > 0 || a.dInput;
@@ -300,10 +307,9 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
       copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, directionRows(dir, 2), B * H);
       passes.push_back(passFor(dir));
     }
-    const T* layerOutputGrad = haveLayerOutputGrad ? dLayerOutput.data() : nullptr;
     forEachMember(passes, [&](const LayerPass<T>& member) {
       const int64_t dir = member.reverse ? 1 : 0;
-      backwardMember(member, dir, D, layerOutputGrad, directionRows(dir, 1), directionRows(dir, 2), directionRows(dir, 3));
+      backwardMember(member, layerOutputGrad, directionRows(dir, 1), directionRows(dir, 2), directionRows(dir, 3));
     });
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
@@ -319,8 +325,8 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
         applyDropoutMask(f.dropout, static_cast<uint32_t>(layer - 1), dLayerInput.data(),
                          static_cast<int64_t>(dLayerInput.size()));
       }
-      std::swap(dLayerOutput, dLayerInput);
-      haveLayerOutputGrad = true;
+      std::swap(dAbove, dLayerInput);
+      layerOutputGrad = LayerRows<const T>{dAbove.data(), false, T_, B, s.layerOutputSize()};
     }
   }
   if (!a.dInput) return;
