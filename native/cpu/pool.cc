@@ -30,7 +30,7 @@ class ComputePool {
   void resize(int threads) {
     std::lock_guard<std::mutex> jobLock(jobMutex_);
     stopWorkers();
-    threads_ = std::max(1, threads);
+    threads_ = std::clamp(threads, 1, kMaxThreads);
     stopping_ = false;
     // Each worker starts from the job current now, so it takes part in every later job even when
     // its thread starts running only after one was posted (a team needs every worker).
@@ -61,12 +61,11 @@ class ComputePool {
   void runParts(int parts, const std::function<void(int, int)>& task) {
     std::lock_guard<std::mutex> jobLock(jobMutex_);
     task_ = &task;
-    parts_ = parts;
     done_.store(0, std::memory_order_relaxed);
     const uint64_t job = (claims_.load(std::memory_order_relaxed) >> 32) + 1;
     {
       std::lock_guard<std::mutex> lock(wakeMutex_);
-      claims_.store(job << 32, std::memory_order_release);
+      claims_.store(job << 32 | static_cast<uint64_t>(parts) << 16, std::memory_order_release);
     }
     wake_.notify_all();
     insideJob = true;
@@ -78,13 +77,17 @@ class ComputePool {
     }
   }
 
-  // Claims and runs parts of `job` until none is left (or another job has replaced it).
+  // Claims and runs parts of `job` until none is left (or another job has replaced it). The part
+  // count travels in the claim word with the job, so a thread still looking at a finished job
+  // never compares its index with the next job's count: a claim succeeds only while its job is
+  // open, and then task_ is that job's.
   void work(uint64_t job) {
     for (;;) {
       uint64_t claim = claims_.load(std::memory_order_acquire);
-      if ((claim >> 32) != job || static_cast<int>(claim & 0xffffffffu) >= parts_) return;
+      const int parts = static_cast<int>(claim >> 16 & 0xffffu), part = static_cast<int>(claim & 0xffffu);
+      if ((claim >> 32) != job || part >= parts) return;
       if (!claims_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
-      (*task_)(static_cast<int>(claim & 0xffffffffu), parts_);
+      (*task_)(part, parts);
       done_.fetch_add(1, std::memory_order_release);
     }
   }
@@ -120,6 +123,8 @@ class ComputePool {
   static thread_local bool insideJob;
   // Parts per thread: small enough pieces that a late thread's share is soon taken by another.
   static constexpr int kPartsPerThread = 4;
+  // So that a job's part count (at most kMaxThreads * kPartsPerThread) fits the claim word's 16 bits.
+  static constexpr int kMaxThreads = 1024;
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
@@ -127,10 +132,9 @@ class ComputePool {
   std::mutex wakeMutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
-  std::atomic<uint64_t> claims_{0};  // (job << 32) | next unclaimed part
+  std::atomic<uint64_t> claims_{0};  // (job << 32) | (parts << 16) | next unclaimed part
   std::atomic<int> done_{0};
   const std::function<void(int, int)>* task_ = nullptr;
-  int parts_ = 1;
 };
 
 thread_local bool ComputePool::insideJob = false;
