@@ -44,15 +44,18 @@ function runCase(name: string, dtype: FloatDType): Map<string, number> {
 const names = goldenNames();
 const isas = g.backend.kernelVariants('isa').filter((v) => v !== 'auto');
 const best = isas[isas.length - 1];
-// The golden layers are small (H = 6 in most), so 'auto' runs each direction on one thread;
-// 'units' splits even those over the threads.
+// The golden layers are small (B = 3 and H = 6 in most), so 'auto' runs each direction on one
+// thread; 'sequences' and 'units' split even those over the threads.
 const variants: [string, string, string, string][] = [
   ['reference', 'baseline', 'scalar', 'auto'],
   ['reference', 'baseline', 'scalar', 'units'],
+  ['reference', 'baseline', 'scalar', 'sequences'],
   ['auto', best, 'scalar', 'units'],
   ['auto', best, 'vector', 'serial'],
   ...isas.flatMap((isa) =>
-    ['auto', 'packed', 'rows'].flatMap((gemm) => ['auto', 'units'].map((split): [string, string, string, string] => [gemm, isa, 'vector', split])),
+    ['auto', 'packed', 'rows'].flatMap((gemm) =>
+      ['auto', 'units', 'sequences'].map((split): [string, string, string, string] => [gemm, isa, 'vector', split]),
+    ),
   ),
 ];
 

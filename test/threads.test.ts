@@ -1,6 +1,6 @@
 // The recurrence split over the compute pool's threads ('recurrence' kernel): every thread count
-// gives the serial result, and a split layer runs at once after the pool is resized (a fresh
-// worker must join the first team it sees). Each case runs in a child process, so a hang fails the
+// and every way of splitting gives the serial result, and a split layer runs at once after the
+// pool is resized (a fresh worker must join the first team it sees). Each case runs in a child process, so a hang fails the
 // test on its timeout instead of stalling the suite.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -28,18 +28,19 @@ for (const [Ctor, extra] of cells) {
   g.setNumThreads(1);
   g.backend.setKernel('recurrence', 'serial');
   const serial = run(Ctor, extra);
-  g.backend.setKernel('recurrence', 'auto');
-  for (const threads of [2, 3, 4, 2]) {
-    g.setNumThreads(threads);
-    const split = run(Ctor, extra);
-    split.forEach((a, i) => (worst = Math.max(worst, relative(a, serial[i]))));
+  for (const split of ['auto', 'sequences', 'units']) {
+    g.backend.setKernel('recurrence', split);
+    for (const threads of [2, 3, 4, 2]) {
+      g.setNumThreads(threads);
+      run(Ctor, extra).forEach((a, i) => (worst = Math.max(worst, relative(a, serial[i]))));
+    }
   }
 }
 console.log('worst ' + worst);
 `;
 
 describe('recurrence split over threads', () => {
-  it('matches the serial run at 2, 3 and 4 threads, right after each resize', () => {
+  it('matches the serial run at 2, 3 and 4 threads split by sequences and by units, right after each resize', () => {
     const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(run.error, 'the child process hung or failed to start').toBeUndefined();
     expect(run.status, run.stderr).toBe(0);

@@ -8,11 +8,13 @@ import { checkInteger, checkOneOf } from './validate';
  * - isa:  'auto' | 'baseline' | 'avx2' | 'avx512': the instruction set of the GEMM and activation
  *         kernels (those this CPU has)
  * - activations: 'vector' | 'scalar': float32 gate activations as vectorised polynomials, or libm
- * - recurrence: 'auto' | 'units' | 'serial': how a recurrent layer's steps use the CPU threads.
- *         Each direction's hidden units are split over the threads for the whole sequence, so each
- *         thread keeps its part of the recurrent weights in its core's cache and the threads meet
- *         once per step. 'auto' splits when every thread gets at least 16 units; 'units' whenever
- *         there are units enough (for testing small layers); 'serial' runs a direction on one thread
+ * - recurrence: 'auto' | 'sequences' | 'units' | 'serial': how a recurrent layer's steps use the
+ *         CPU threads, for the whole sequence at once. Threads computing different sequences never
+ *         wait for each other; threads splitting the hidden units of the same sequences meet once
+ *         per step, but each keeps only its part of the recurrent weights in its core's cache.
+ *         'auto' splits by sequences when every thread gets at least 8, else by hidden units when
+ *         every thread gets at least 16; 'sequences' and 'units' split only that way (for testing
+ *         small layers); 'serial' runs each direction on one thread
  * - cudaRecurrence: 'auto' | 'gemm' | 'persistent': how a recurrent layer's steps run on CUDA: a
  *         cuBLAS product and a fused kernel per step, or one persistent kernel for all steps with
  *         W_hh on chip (float32 inference at batch up to 16; other calls take the GEMM path).

@@ -11,12 +11,12 @@ namespace gated {
 template <typename T>
 void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
   T* resetHidden = p.extra + t * B * H;  // [B, H]
   multiplyGates(p, 0, 2, hPrev, false);  // r and z
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     const bool live = p.active(b, t);
     const T* x = p.inputGates + (t * B + b) * G;
@@ -36,7 +36,7 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
   }
   p.waitForTeam();
   multiplyGates(p, 2, 3, resetHidden, false);  // n
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
       carryInactiveRow(u, hPrev + b * H, hNext + b * H);
@@ -58,10 +58,10 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
 template <typename T>
 void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const T* hPrev = p.stateBefore(t);
   T* dg = p.dGates + t * B * G;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* dRow = dg + b * G;
     if (!p.active(b, t)) {
       passInactiveRowBack(u, H, 3, dh + b * H, dhPrev + b * H, {dRow});
@@ -74,7 +74,7 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
     }
   }
   backPropagateState(p, 1, dg + 2 * H, p.dResetHidden, false);  // d(r * h) = dPreN W_hn
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     if (!p.active(b, t)) continue;
     const T* act = p.gates + (t * B + b) * G;
     for (int64_t j = u.begin; j < u.end; ++j) {

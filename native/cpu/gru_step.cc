@@ -10,7 +10,7 @@ namespace gated {
 // The GRU update of units u of one row on arrays: x, hg, act [3H] (gates r z n, H apart);
 // hiddenN, hPrev, hNext [H].
 template <typename T>
-GATED_ROW_KERNEL void gruRowVector(Units u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict hPrev,
+GATED_ROW_KERNEL void gruRowVector(IndexRange u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict hPrev,
                                    T* __restrict act, T* __restrict hiddenN, T* __restrict hNext) {
   const int64_t n = u.count();
   for (int64_t g = 0; g < 2; ++g) {
@@ -30,11 +30,11 @@ GATED_ROW_KERNEL void gruRowVector(Units u, int64_t H, const T* __restrict x, co
 template <typename T>
 void gruStepForward(const LayerPass<T>& p, int64_t t) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
   // hiddenGates = b_hh + hPrev W_hh^T: the hidden bias stays inside r * (...).
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     for (int64_t g = 0; g < 3; ++g) {
       for (int64_t j = g * H + u.begin; j < g * H + u.end; ++j) {
         p.hiddenGates[b * G + j] = p.weights.hiddenBias ? p.weights.hiddenBias[j] : T(0);
@@ -42,7 +42,7 @@ void gruStepForward(const LayerPass<T>& p, int64_t t) {
     }
   }
   multiplyGates(p, 0, 3, hPrev, true);
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     T* hiddenN = p.extra + (t * B + b) * H;
     if (!p.active(b, t)) {
@@ -82,11 +82,11 @@ GATED_ROW_KERNEL void gruGateGradients(int64_t n, int64_t H, const T* __restrict
 template <typename T>
 void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const T* hPrev = p.stateBefore(t);
   T* dInput = p.dGates + t * B * G;
   T* dHidden = p.dHiddenGates + t * B * G;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* dx = dInput + b * G;
     T* dhg = dHidden + b * G;
     if (!p.active(b, t)) {

@@ -10,8 +10,8 @@
 
 namespace gated {
 
-// The hidden units [begin, end) that one member of a team computes, for every sequence in the batch.
-struct Units {
+// Indices [begin, end): the sequences or the hidden units one member of a team computes.
+struct IndexRange {
   int64_t begin = 0, end = 0;
   int64_t count() const { return end - begin; }
 };
@@ -28,13 +28,15 @@ struct LayerPass {
   const int32_t* lengths = nullptr;  // [B] or null
   const T* input = nullptr;          // [T, B, I_l]
   LayerWeights<T> weights;
-  // On the CPU, a pass is split over a team by hidden units (see rnn_cpu.cc): this member's units,
-  // the barrier of its team, and its blocks of W_hh, packed once per pass (packRecurrent):
+  // On the CPU, a pass is split over a team by sequences and hidden units (see rnn_cpu.cc): this
+  // member's sequences and units, the barrier it shares with the members computing the other units
+  // of its sequences, and its blocks of W_hh, packed once per pass (packRecurrent):
   //   forward:  [g] for each gate g: W_hh[g*H + units, :]^T [H, units]; hiddenGates[:, g*H + units]
   //             = h W_g (reset-before GRU: gate n multiplies r * h)
   //   backward: [0] W_hh[:, units] [G, units]: dhPrev[:, units] += dGates W_0 (reset-before GRU:
   //             [dPreR, dPreZ] W_h{r,z}[:, units]); [1] W_hn[:, units]: d(r * h) = dPreN W_1
-  Units units;
+  IndexRange sequences;
+  IndexRange units;
   SpinBarrier* team = nullptr;
   int teamMembers = 1;
   const PanelMatrix<T>* recurrent = nullptr;
@@ -114,13 +116,13 @@ void weightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T*
   if (dLayerInput) gemm(false, false, rows, I, G, T(1), p.dGates, G, p.weights.inputWeight, I, T(1), dLayerInput, I);
 }
 
-// Per-step forward and backward of each cell, for the member's units of every sequence. The
-// members' columns of hiddenGates are disjoint; the driver waits for the team after each forward
+// Per-step forward and backward of each cell, for the member's units of its sequences. The
+// members' parts of hiddenGates are disjoint; the driver waits for the team after each forward
 // step (the next reads every unit of the state), and a backward step waits after its gate gradients
-// (its product with W_hh reads all of them; see backPropagateState). Backward: dh [B, H] is the gradient reaching the state
-// after time t; dc [B, H] (LSTM) that reaching the cell state, replaced by the one before t;
-// dhPrev [B, H] receives the gradient reaching the state before t. Each reads and writes only the
-// member's units of dh, dc and dhPrev.
+// (its product with W_hh reads all of them; see backPropagateState). Backward: dh [B, H] is the
+// gradient reaching the state after time t; dc [B, H] (LSTM) that reaching the cell state, replaced
+// by the one before t; dhPrev [B, H] receives the gradient reaching the state before t. Each reads
+// and writes only the member's sequences and units of dh, dc and dhPrev.
 template <typename T> void lstmStepForward(const LayerPass<T>& pass, int64_t t);
 template <typename T> void lstmStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dc, T* dhPrev);
 template <typename T> void gruStepForward(const LayerPass<T>& pass, int64_t t);
@@ -130,31 +132,36 @@ template <typename T> void gruResetBeforeStepBackward(const LayerPass<T>& pass, 
 template <typename T> void rnnStepForward(const LayerPass<T>& pass, int64_t t);
 template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
 
-// hiddenGates[:, g*H + units] (=|+=) state [B, H] W_g for the member's forward blocks g in [first, last).
+// hiddenGates[sequences, g*H + units] (=|+=) state [B, H] W_g for the member's forward blocks g in [first, last).
 template <typename T>
 inline void multiplyGates(const LayerPass<T>& p, int first, int last, const T* state, bool accumulate) {
+  const int64_t b0 = p.sequences.begin;
   for (int g = first; g < last; ++g) {
-    p.recurrent[g].multiply(p.batch, state, p.hidden, p.hiddenGates + g * p.hidden + p.units.begin, p.width, accumulate);
+    p.recurrent[g].multiply(p.sequences.count(), state + b0 * p.hidden, p.hidden,
+                            p.hiddenGates + b0 * p.width + g * p.hidden + p.units.begin, p.width, accumulate);
   }
 }
 
-// out[:, units] (=|+=) gateGrads [B, K] (rows G apart) W_block, once the whole team has written
-// its gate gradients (K = G, or 2H and H for the reset-before GRU's blocks); out is [B, H].
+// out[sequences, units] (=|+=) gateGrads [B, K] (rows G apart) W_block, once the members sharing
+// these sequences have written their gate gradients (K = G, or 2H and H for the reset-before GRU's
+// blocks); out is [B, H].
 template <typename T>
 inline void backPropagateState(const LayerPass<T>& p, int block, const T* gateGrads, T* out, bool accumulate) {
   p.waitForTeam();
-  p.recurrent[block].multiply(p.batch, gateGrads, p.width, out + p.units.begin, p.hidden, accumulate);
+  const int64_t b0 = p.sequences.begin;
+  p.recurrent[block].multiply(p.sequences.count(), gateGrads + b0 * p.width, p.width, out + b0 * p.hidden + p.units.begin,
+                              p.hidden, accumulate);
 }
 
 // A row of a sequence past its length keeps its state: to[units] = from[units] of rows [H].
 template <typename T>
-inline void carryInactiveRow(Units u, const T* from, T* to) {
+inline void carryInactiveRow(IndexRange u, const T* from, T* to) {
   for (int64_t j = u.begin; j < u.end; ++j) to[j] = from[j];
 }
 
 // Zeroes the member's columns of each of `gates` gate blocks [H] in a row [gates * H].
 template <typename T>
-inline void zeroGateColumns(Units u, int64_t hidden, int64_t gates, T* row) {
+inline void zeroGateColumns(IndexRange u, int64_t hidden, int64_t gates, T* row) {
   for (int64_t g = 0; g < gates; ++g) {
     for (int64_t j = u.begin; j < u.end; ++j) row[g * hidden + j] = T(0);
   }
@@ -162,7 +169,7 @@ inline void zeroGateColumns(Units u, int64_t hidden, int64_t gates, T* row) {
 
 // Backward of an inactive row: dhPrev = dh, and the gate gradients are zero (rows [gates * H]).
 template <typename T>
-inline void passInactiveRowBack(Units u, int64_t hidden, int64_t gates, const T* dh, T* dhPrev, std::initializer_list<T*> gateRows) {
+inline void passInactiveRowBack(IndexRange u, int64_t hidden, int64_t gates, const T* dh, T* dhPrev, std::initializer_list<T*> gateRows) {
   carryInactiveRow(u, dh, dhPrev);
   for (T* row : gateRows) zeroGateColumns(u, hidden, gates, row);
 }

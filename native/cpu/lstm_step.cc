@@ -11,7 +11,7 @@ namespace gated {
 // The LSTM update of units u of one row on arrays: x, hg, act [4H] (gates i f g o, H apart);
 // cPrev, cNext, hNext [H].
 template <typename T>
-GATED_ROW_KERNEL void lstmRowVector(Units u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict cPrev,
+GATED_ROW_KERNEL void lstmRowVector(IndexRange u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict cPrev,
                                     T* __restrict act, T* __restrict cNext, T* __restrict hNext) {
   const int64_t n = u.count();
   for (int64_t g = 0; g < 4; ++g) {
@@ -31,13 +31,13 @@ GATED_ROW_KERNEL void lstmRowVector(Units u, int64_t H, const T* __restrict x, c
 template <typename T>
 void lstmStepForward(const LayerPass<T>& p, int64_t t) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const T* hPrev = p.stateBefore(t);
   const T* cPrev = p.cellBefore(t);
   T* hNext = p.stateAfter(t);
   T* cNext = p.cellAfter(t);
   multiplyGates(p, 0, 4, hPrev, false);
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
       carryInactiveRow(u, hPrev + b * H, hNext + b * H);
@@ -73,11 +73,11 @@ GATED_ROW_KERNEL void lstmGateGradients(int64_t n, int64_t H, const T* __restric
 template <typename T>
 void lstmStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const T* cPrev = p.cellBefore(t);
   const T* cNext = p.cellAfter(t);
   T* dg = p.dGates + t * B * G;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* dRow = dg + b * G;
     if (!p.active(b, t)) {
       passInactiveRowBack(u, H, 4, dh + b * H, dhPrev + b * H, {dRow});

@@ -116,46 +116,66 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* dhPre
 
 std::atomic<RecurrenceSplit> selectedSplit{RecurrenceSplit::Auto};
 
-// Below this many hidden units per member, waiting for each other every step costs more than
-// splitting gains.
+// Below this many sequences or hidden units per member, splitting gains less than it costs.
+constexpr int64_t kMinSequencesPerMember = 8;
 constexpr int64_t kMinUnitsPerMember = 16;
 
-// Members per direction wanted for `hidden` units.
-int unitMembersWanted(int64_t hidden) {
+// How a direction's members split its work: sequenceParts x unitParts members.
+struct MemberGrid {
+  int sequenceParts = 1, unitParts = 1;
+  int64_t unitGrain = kMinUnitsPerMember;
+};
+
+// The grid for `members` members of a direction of B sequences and H units, or the members wanted
+// when `members` is 0 (no more than there are sequences or units).
+MemberGrid memberGrid(int members, int64_t B, int64_t H) {
+  const auto capped = [&](int64_t parts) { return static_cast<int>(std::max<int64_t>(1, members ? std::min<int64_t>(parts, members) : std::min<int64_t>(parts, 1 << 16))); };
+  MemberGrid grid;
   switch (recurrenceSplit()) {
-    case RecurrenceSplit::Serial: return 1;
-    case RecurrenceSplit::Units: return static_cast<int>(std::min<int64_t>(hidden, 1 << 20));
-    default: return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(hidden / kMinUnitsPerMember, 1 << 20)));
+    case RecurrenceSplit::Serial: break;
+    case RecurrenceSplit::Sequences: grid.sequenceParts = capped(B); break;
+    case RecurrenceSplit::Units:
+      grid.unitParts = capped(H);
+      grid.unitGrain = 1;
+      break;
+    default:
+      if (B / kMinSequencesPerMember >= 2) grid.sequenceParts = capped(B / kMinSequencesPerMember);
+      else grid.unitParts = capped(H / kMinUnitsPerMember);
   }
+  return grid;
 }
 
 // Runs one layer's recurrence on a team from the compute pool: each direction gets an equal share
-// of the members, which split its hidden units between them (each member owns its units of every
-// sequence, so its blocks of W_hh stay in its core's cache) and wait for each other every step.
+// of the members, laid out as memberGrid says; members sharing sequences get a barrier of their own.
 // With fewer members than directions, a member runs directions one after the other.
-// body(pass) gets the direction's pass with its units and team set.
+// body(pass) gets the direction's pass with its sequences, units and barrier set.
 template <typename T, typename Body>
 void forEachMember(const std::vector<LayerPass<T>>& passes, const Body& body) {
   const int directions = static_cast<int>(passes.size());
-  const int64_t H = passes[0].hidden;
-  std::unique_ptr<SpinBarrier[]> barriers(new SpinBarrier[directions]);
-  const int64_t grain = recurrenceSplit() == RecurrenceSplit::Units ? 1 : kMinUnitsPerMember;
-  parallelTeam(directions * unitMembersWanted(H), [&](int rank, int size) {
+  const int64_t B = passes[0].batch, H = passes[0].hidden;
+  const MemberGrid wanted = memberGrid(0, B, H);
+  const int maxMembers = wanted.sequenceParts * wanted.unitParts;
+  std::unique_ptr<SpinBarrier[]> barriers(new SpinBarrier[directions * wanted.sequenceParts]);
+  parallelTeam(directions * maxMembers, [&](int rank, int size) {
     if (size < directions) {
       for (int dir = rank; dir < directions; dir += size) {
         LayerPass<T> p = passes[dir];
-        p.units = Units{0, H};
+        p.sequences = IndexRange{0, B};
+        p.units = IndexRange{0, H};
         p.team = &barriers[dir];
         body(p);
       }
       return;
     }
-    const int members = size / directions, dir = rank / members;
-    if (dir >= directions) return;
+    const int perDirection = size / directions, dir = rank / perDirection, index = rank % perDirection;
+    const MemberGrid grid = memberGrid(perDirection, B, H);
+    if (dir >= directions || index >= grid.sequenceParts * grid.unitParts) return;
     LayerPass<T> p = passes[dir];
-    partRange(H, rank % members, members, grain, &p.units.begin, &p.units.end);
-    p.team = &barriers[dir];
-    p.teamMembers = members;
+    const int sequencePart = index / grid.unitParts, unitPart = index % grid.unitParts;
+    partRange(B, sequencePart, grid.sequenceParts, 1, &p.sequences.begin, &p.sequences.end);
+    partRange(H, unitPart, grid.unitParts, grid.unitGrain, &p.units.begin, &p.units.end);
+    p.team = &barriers[dir * wanted.sequenceParts + sequencePart];
+    p.teamMembers = grid.unitParts;
     body(p);
   });
 }
@@ -178,7 +198,7 @@ void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
     const int64_t t = p.timeAt(step);
     stepForward(p, t);
     const T* h = p.stateAfter(t) + p.units.begin;
-    for (int64_t b = 0; b < p.batch; ++b) {
+    for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
       T* to = out.row(t, b) + column;
       if (p.active(b, t)) std::copy_n(h + b * H, n, to);
       else std::fill_n(to, n, T(0));
@@ -201,21 +221,23 @@ void sumRows(const T* m, int64_t rows, int64_t G, T* out) {
 // layer's output (or none) feeds each processed step; dhScratch [B, H].
 template <typename T>
 void backwardMember(LayerPass<T> p, const LayerRows<const T>& outputGrad, T* dh, T* dc, T* dhScratch) {
-  const int64_t B = p.batch, H = p.hidden, column = p.reverse ? H : 0;
-  const Units u = p.units;
+  const int64_t H = p.hidden, column = p.reverse ? H : 0;
+  const IndexRange u = p.units, sequences = p.sequences;
   const std::vector<PanelMatrix<T>> blocks = packRecurrent(p, false);
   p.recurrent = blocks.data();
   for (int64_t step = p.steps - 1; step >= 0; --step) {
     const int64_t t = p.timeAt(step);
     if (outputGrad.data) {
-      for (int64_t b = 0; b < B; ++b) {
+      for (int64_t b = sequences.begin; b < sequences.end; ++b) {
         if (!p.active(b, t)) continue;
         const T* g = outputGrad.row(t, b) + column;
         for (int64_t j = u.begin; j < u.end; ++j) dh[b * H + j] += g[j];
       }
     }
     stepBackward(p, t, dh, dc, dhScratch);
-    for (int64_t b = 0; b < B; ++b) std::copy(dhScratch + b * H + u.begin, dhScratch + b * H + u.end, dh + b * H + u.begin);
+    for (int64_t b = sequences.begin; b < sequences.end; ++b) {
+      std::copy(dhScratch + b * H + u.begin, dhScratch + b * H + u.end, dh + b * H + u.begin);
+    }
   }
 }
 

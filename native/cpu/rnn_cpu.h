@@ -58,10 +58,15 @@ struct RnnBackwardArgs {
   std::vector<LayerWeightGrads<T>> weightGrads;  // [L*D]
 };
 
-// How each layer's recurrence is split over the compute pool. Auto: each direction's hidden units
-// over the threads when every thread gets at least 16; Units: over every thread whenever there are
-// units enough (the tests' variant for small layers); Serial: one thread per direction.
-enum class RecurrenceSplit { Auto = 0, Units = 1, Serial = 2 };
+// How each layer's recurrence is split over the compute pool's threads (its "members"). Members
+// computing different sequences never wait for each other; members splitting the hidden units of
+// the same sequences wait for each other once per step, but each keeps only its block of W_hh in
+// its core's cache.
+//   Auto: by sequences when every member gets at least 8, else by hidden units when every member
+//         gets at least 16, else one thread per direction
+//   Sequences / Units: only that way, as far as there are sequences / units (the tests' variants)
+//   Serial: one thread per direction
+enum class RecurrenceSplit { Auto = 0, Sequences = 1, Units = 2, Serial = 3 };
 void setRecurrenceSplit(RecurrenceSplit split);
 RecurrenceSplit recurrenceSplit();
 

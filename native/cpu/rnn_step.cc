@@ -9,12 +9,12 @@ namespace gated {
 template <typename T>
 void rnnStepForward(const LayerPass<T>& p, int64_t t) {
   const int64_t B = p.batch, H = p.hidden;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const bool relu = p.cell == Cell::RnnRelu;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
   multiplyGates(p, 0, 1, hPrev, false);
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     if (!p.active(b, t)) {
       carryInactiveRow(u, hPrev + b * H, hNext + b * H);
       continue;
@@ -34,11 +34,11 @@ void rnnStepForward(const LayerPass<T>& p, int64_t t) {
 template <typename T>
 void rnnStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
   const int64_t B = p.batch, H = p.hidden;
-  const Units u = p.units;
+  const IndexRange u = p.units;
   const bool relu = p.cell == Cell::RnnRelu;
   const T* hNext = p.stateAfter(t);
   T* dg = p.dGates + t * B * H;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     if (!p.active(b, t)) {
       passInactiveRowBack(u, H, 1, dh + b * H, dhPrev + b * H, {dg + b * H});
       continue;

@@ -2,7 +2,7 @@
 //   setKernel('gemm', 'auto' | 'packed' | 'rows' | 'reference')
 //   setKernel('isa', 'auto' | 'baseline' | 'avx2' | 'avx512')   (only those this CPU has)
 //   setKernel('activations', 'vector' | 'scalar')                 (float32 gate activations)
-//   setKernel('recurrence', 'auto' | 'units' | 'serial')          (how a layer's steps split over the CPU threads)
+//   setKernel('recurrence', 'auto' | 'sequences' | 'units' | 'serial')  (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
@@ -27,7 +27,8 @@ namespace {
 const std::vector<std::pair<std::string, GemmPath>> kGemmPaths = {
     {"auto", GemmPath::Auto}, {"packed", GemmPath::Packed}, {"rows", GemmPath::Rows}, {"reference", GemmPath::Reference}};
 const std::vector<std::pair<std::string, RecurrenceSplit>> kSplits = {
-    {"auto", RecurrenceSplit::Auto}, {"units", RecurrenceSplit::Units}, {"serial", RecurrenceSplit::Serial}};
+    {"auto", RecurrenceSplit::Auto}, {"sequences", RecurrenceSplit::Sequences}, {"units", RecurrenceSplit::Units},
+    {"serial", RecurrenceSplit::Serial}};
 const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences = {
     {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
 const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
