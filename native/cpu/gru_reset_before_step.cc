@@ -22,10 +22,9 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
     if (live && vectorActivations<T>()) {
-      for (int64_t g = 0; g < 2; ++g) {
-        for (int64_t j = g * H + u.begin; j < g * H + u.end; ++j) act[j] = x[j] + hg[j];
-        sigmoidArray(act + g * H + u.begin, act + g * H + u.begin, u.count());
-      }
+      addGateColumns(u, H, 2, x, hg, act);
+      sigmoidArray(act + u.begin, act + u.begin, u.count());
+      sigmoidArray(act + H + u.begin, act + H + u.begin, u.count());
     } else {
       for (int64_t j = u.begin; j < u.end; ++j) {
         act[j] = live ? sigmoidOf(x[j] + hg[j]) : T(0);

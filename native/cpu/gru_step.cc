@@ -13,10 +13,7 @@ template <typename T>
 GATED_ROW_KERNEL void gruRowVector(IndexRange u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict hPrev,
                                    T* __restrict act, T* __restrict hiddenN, T* __restrict hNext) {
   const int64_t n = u.count();
-  for (int64_t g = 0; g < 2; ++g) {
-    const int64_t at = g * H + u.begin;
-    for (int64_t j = 0; j < n; ++j) act[at + j] = x[at + j] + hg[at + j];
-  }
+  addGateColumns(u, H, 2, x, hg, act);
   sigmoidArray(act + u.begin, act + u.begin, n);
   sigmoidArray(act + H + u.begin, act + H + u.begin, n);
   for (int64_t j = u.begin; j < u.end; ++j) {

@@ -167,6 +167,14 @@ inline void zeroGateColumns(IndexRange u, int64_t hidden, int64_t gates, T* row)
   }
 }
 
+// act = x + hg in the member's columns of gate blocks [0, gates) (rows [gates * H]).
+template <typename T>
+inline void addGateColumns(IndexRange u, int64_t hidden, int64_t gates, const T* x, const T* hg, T* act) {
+  for (int64_t g = 0; g < gates; ++g) {
+    for (int64_t j = g * hidden + u.begin; j < g * hidden + u.end; ++j) act[j] = x[j] + hg[j];
+  }
+}
+
 // Backward of an inactive row: dhPrev = dh, and the gate gradients are zero (rows [gates * H]).
 template <typename T>
 inline void passInactiveRowBack(IndexRange u, int64_t hidden, int64_t gates, const T* dh, T* dhPrev, std::initializer_list<T*> gateRows) {

@@ -14,10 +14,7 @@ template <typename T>
 GATED_ROW_KERNEL void lstmRowVector(IndexRange u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict cPrev,
                                     T* __restrict act, T* __restrict cNext, T* __restrict hNext) {
   const int64_t n = u.count();
-  for (int64_t g = 0; g < 4; ++g) {
-    const int64_t at = g * H + u.begin;
-    for (int64_t j = 0; j < n; ++j) act[at + j] = x[at + j] + hg[at + j];
-  }
+  addGateColumns(u, H, 4, x, hg, act);
   T* i = act + u.begin;
   sigmoidArray(i, i, n);
   sigmoidArray(i + H, i + H, n);
