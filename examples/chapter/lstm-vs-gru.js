@@ -23,7 +23,7 @@ async function main({ quick }) {
   const seeds = quick ? [0] : [0, 1, 2];
   const configs = [{ cell: 'lstm', chrono: true }, { cell: 'gru', chrono: true }];
   console.log(`LSTM vs GRU, chrono init, lengths ${lengths.join(', ')}: ${steps} Adam steps (batch 32, lr 1e-2, hidden 32), seeds ${seeds.join(', ')}`);
-  console.log('test accuracy on 500 fresh sequences after training; time is training only, one thread\n');
+  console.log('test accuracy on 500 fresh sequences after training; time is training only (all cores)\n');
 
   const summary = summarise(compareLengths({ lengths, configs, steps, seeds, quick }));
   console.log('');
