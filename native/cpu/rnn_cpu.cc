@@ -129,7 +129,8 @@ struct MemberGrid {
 // The grid for `members` members of a direction of B sequences and H units, or the members wanted
 // when `members` is 0 (no more than there are sequences or units).
 MemberGrid memberGrid(int members, int64_t B, int64_t H) {
-  const auto capped = [&](int64_t parts) { return static_cast<int>(std::max<int64_t>(1, members ? std::min<int64_t>(parts, members) : std::min<int64_t>(parts, 1 << 16))); };
+  const int64_t most = members > 0 ? members : 1 << 16;
+  const auto capped = [most](int64_t parts) { return static_cast<int>(std::clamp<int64_t>(parts, 1, most)); };
   MemberGrid grid;
   switch (recurrenceSplit()) {
     case RecurrenceSplit::Serial: break;
