@@ -1,0 +1,86 @@
+// The CPU engine alone, without Node: times rnnForwardCpu and rnnBackwardCpu of one LSTM layer
+// (float32, time-major, input 64) on the shape given, so that changes to the kernels and the
+// thread split can be compared without the noise of JavaScript and allocation. From the repo root:
+//   c++ -O3 -std=c++17 -pthread bench/native/rnn_engine.cc native/cpu/{rnn_cpu,lstm_step,gru_step,\
+//     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa}.cc -o /tmp/rnn_engine
+//   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial)
+// e.g. /tmp/rnn_engine 2 32 50 256 (W5's layer) or /tmp/rnn_engine 2 1 128 256 (W1's).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "../../native/cpu/pool.h"
+#include "../../native/cpu/rnn_cpu.h"
+
+using namespace gated;
+
+namespace {
+
+// Median and best of `runs` calls of body, in milliseconds.
+template <typename Body>
+void report(const char* label, int runs, const Body& body) {
+  std::vector<double> ms;
+  for (int r = 0; r < runs; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("  %-8s median %.3f ms, best %.3f ms (%d calls)\n", label, ms[ms.size() / 2], ms[0], runs);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT]\n");
+    return 2;
+  }
+  const int threads = std::atoi(argv[1]);
+  const int64_t B = std::atol(argv[2]), T = std::atol(argv[3]), H = std::atol(argv[4]), I = 64;
+  setComputeThreads(threads);
+  setRecurrenceSplit(static_cast<RecurrenceSplit>(argc > 5 ? std::atoi(argv[5]) : 0));
+
+  RnnShape s;
+  s.cell = Cell::Lstm;
+  s.inputSize = I;
+  s.hiddenSize = H;
+  s.numLayers = 1;
+  s.batch = B;
+  s.seqLen = T;
+  std::mt19937 random(1);
+  std::uniform_real_distribution<float> uniform(-0.1f, 0.1f);
+  auto filled = [&](int64_t n) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& e : v) e = uniform(random);
+    return v;
+  };
+  std::vector<float> x = filled(T * B * I), wih = filled(4 * H * I), whh = filled(4 * H * H), bih = filled(4 * H),
+                     bhh = filled(4 * H), dOutput = filled(T * B * H);
+  std::vector<float> output(T * B * H), hN(B * H), cN(B * H), reserve(static_cast<size_t>(ReserveLayout(s).total()));
+  std::vector<float> dwih(wih.size()), dwhh(whh.size()), dbih(bih.size()), dbhh(bhh.size()), dh0(B * H), dc0(B * H);
+
+  RnnForwardArgs<float> forward;
+  forward.shape = s;
+  forward.input = x.data();
+  forward.weights.push_back({wih.data(), whh.data(), bih.data(), bhh.data()});
+  forward.output = output.data();
+  forward.hN = hN.data();
+  forward.cN = cN.data();
+  forward.reserve = reserve.data();
+  RnnBackwardArgs<float> backward;
+  backward.forward = forward;
+  backward.dOutput = dOutput.data();
+  backward.dh0 = dh0.data();
+  backward.dc0 = dc0.data();
+  backward.weightGrads.push_back({dwih.data(), dwhh.data(), dbih.data(), dbhh.data()});
+
+  std::printf("LSTM batch %lld, %lld steps, input %lld, hidden %lld; %d threads, split %s\n", static_cast<long long>(B),
+              static_cast<long long>(T), static_cast<long long>(I), static_cast<long long>(H), threads, argc > 5 ? argv[5] : "0 (auto)");
+  report("forward", 200, [&] { rnnForwardCpu(forward); });
+  report("backward", 100, [&] { rnnBackwardCpu(backward); });  // no input gradient, as in training
+  return 0;
+}
