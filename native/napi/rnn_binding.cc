@@ -37,30 +37,26 @@ Array<T> newArray(Napi::Env env, int64_t length) {
   return out;
 }
 
-// Allocates the outputs (owned by JavaScript), points `a` at them, and returns the result object.
-// Without keepReserve the reserve is per-thread scratch, taken where the computation runs.
+// result[key] = a new typed array of `length` elements, owned by JavaScript; *slot points at its data.
+template <typename T>
+void newOutput(Napi::Object& result, const char* key, int64_t length, T** slot) {
+  Array<T> array = newArray<T>(result.Env(), length);
+  *slot = array.Data();
+  result.Set(key, array);
+}
+
+// Allocates the outputs, points `a` at them, and returns the result object. Without keepReserve
+// the reserve is per-thread scratch, taken where the computation runs.
 template <typename T>
 Napi::Object allocateForwardOutputs(Napi::Env env, RnnForwardArgs<T>& a, bool keepReserve) {
   const RnnShape& s = a.shape;
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
   Napi::Object result = Napi::Object::New(env);
-  Array<T> output = newArray<T>(env, s.seqLen * s.batch * s.layerOutputSize());
-  Array<T> h = newArray<T>(env, stateCount);
-  a.output = output.Data();
-  a.hN = h.Data();
-  result.Set("output", output);
-  result.Set("h", h);
-  if (s.hasCellState()) {
-    Array<T> c = newArray<T>(env, stateCount);
-    a.cN = c.Data();
-    result.Set("c", c);
-  }
+  newOutput(result, "output", s.seqLen * s.batch * s.layerOutputSize(), &a.output);
+  newOutput(result, "h", stateCount, &a.hN);
+  if (s.hasCellState()) newOutput(result, "c", stateCount, &a.cN);
   a.reserve = nullptr;
-  if (keepReserve) {
-    Array<T> reserve = newArray<T>(env, ReserveLayout(s).total());
-    a.reserve = reserve.Data();
-    result.Set("reserve", reserve);
-  }
+  if (keepReserve) newOutput(result, "reserve", ReserveLayout(s).total(), &a.reserve);
   return result;
 }
 
@@ -131,28 +127,16 @@ Napi::Value rnnBackward(const Napi::CallbackInfo& info) {
 
   Napi::Object result = Napi::Object::New(env);
   const bool inputGrad = info[11].ToBoolean().Value();
-  Napi::Value dInput = env.Null();
-  if (inputGrad) {
-    Array<T> array = newArray<T>(env, s.seqLen * s.batch * s.inputSize);
-    a.dInput = array.Data();
-    dInput = array;
-  }
-  Array<T> dh0 = newArray<T>(env, stateCount);
-  a.dh0 = dh0.Data();
-  if (s.hasCellState()) {
-    Array<T> dc0 = newArray<T>(env, stateCount);
-    a.dc0 = dc0.Data();
-    result.Set("dc0", dc0);
-  }
-  Napi::Array dWeights = allocateWeightGrads<T>(env, s, &a.weightGrads, [&](int64_t length, T** data) {
+  if (inputGrad) newOutput(result, "dInput", s.seqLen * s.batch * s.inputSize, &a.dInput);
+  else result.Set("dInput", env.Null());
+  newOutput(result, "dh0", stateCount, &a.dh0);
+  if (s.hasCellState()) newOutput(result, "dc0", stateCount, &a.dc0);
+  result.Set("dWeights", allocateWeightGrads<T>(env, s, &a.weightGrads, [&](int64_t length, T** data) {
     Array<T> array = newArray<T>(env, length);
     *data = array.Data();
     return array;
-  });
+  }));
   rnnBackwardCpu(a);
-  result.Set("dInput", dInput);
-  result.Set("dh0", dh0);
-  result.Set("dWeights", dWeights);
   return result;
 }
 
