@@ -21,6 +21,7 @@
         "native/napi/addon.cc",
         "native/napi/cuda_binding.cc",
         "native/napi/device_binding.cc",
+        "native/napi/host_block.cc",
         "native/napi/kernels_binding.cc",
         "native/napi/ops_binding.cc",
         "native/napi/random_binding.cc",

@@ -610,7 +610,21 @@ describe('native layer', () => {
     const dOut = filled(T * B * H, 7);
     const reference = backward(...args(fwd.reserve, dOut, null, null));
     expectThrow(() => backward(...args(null, dOut, null, null)), TypeError, 'reserve');
-    expectThrow(() => backward(...args(fwd.reserve!.subarray(1), dOut, null, null)), RangeError, 'reserve');
+    const shorter = forward({ ...spec(), seqLen: T - 1 }, input.subarray(0, (T - 1) * B * I), weights(), null, null, null, 0n, true);
+    expectThrow(() => backward(...args(shorter.reserve, dOut, null, null)), RangeError, 'reserve');
+    expectThrow(() => backward(...args(new Float32Array(10), dOut, null, null)), TypeError, 'reserve', 'host block');
+    const inDouble = forward(spec(), Float64Array.from(input), weights().map((w) => Float64Array.from(w)), null, null, null, 0n, true);
+    expectThrow(() => backward(...args(inDouble.reserve, dOut, null, null)), TypeError, 'reserve', 'float64');
+    const freed = good();
+    native.hostBlockFree(freed.reserve!);
+    native.hostBlockFree(freed.reserve!); // a second free does nothing
+    expectThrow(() => backward(...args(freed.reserve, dOut, null, null)), TypeError, 'reserve', 'not a live host block');
+    // A made-up name is refused, never read: the freed slot's next generation, a slot never used,
+    // a fraction, NaN, zero, a negative number, one past 2^53.
+    for (const madeUp of [freed.reserve! + 2 ** 24, 2 ** 24 - 1, fwd.reserve! + 0.5, NaN, 0, -1, 2 ** 60]) {
+      expectThrow(() => backward(...args(madeUp, dOut, null, null)), TypeError, 'reserve', 'not a live host block');
+    }
+    expectThrow(() => native.hostBlockFree(new Float32Array(4) as never), TypeError, 'host block');
     expectThrow(() => backward(...args(fwd.reserve, dOut.subarray(1), null, null)), RangeError, 'dOutput');
     expectThrow(() => backward(...args(fwd.reserve, new Float64Array(T * B * H), null, null)), TypeError, 'dOutput');
     expectThrow(() => backward(...args(fwd.reserve, dOut, new Float32Array(1), null)), RangeError, 'dh');

@@ -23,7 +23,7 @@ export interface RnnForwardResult {
   output: FloatArray;
   h: FloatArray;
   c?: FloatArray;
-  reserve?: FloatArray;
+  reserve?: HostBlock;
 }
 
 export interface RnnBackwardResult {
@@ -55,6 +55,12 @@ export interface NativeCudaStatus {
 export interface CudaBuffer {
   readonly __cudaBuffer: unique symbol;
 }
+
+/**
+ * A forward pass's reserve on the host: a number naming memory that only the addon reads. Free it
+ * with hostBlockFree once the backward pass is done with it; the addon reuses the memory.
+ */
+export type HostBlock = number & { readonly __hostBlock: unique symbol };
 
 /** A buffer a native op reads or writes: on the CPU or on CUDA. */
 export type NativeArray = TypedArray | CudaBuffer;
@@ -106,17 +112,19 @@ type RnnCallArguments<A> = readonly [
 ];
 /** rnnForward's arguments (A: FloatArray, or CudaBuffer for cudaRnnForward). */
 export type RnnForwardArguments<A = FloatArray> = readonly [...RnnCallArguments<A>, keepReserve: boolean];
-/** rnnBackward's arguments: the forward call's, its reserve, and the gradients of output [like output], h and c [L*D, B, H]. */
-type RnnBackwardArguments<A> = readonly [...RnnCallArguments<A>, reserve: A, dOutput: A | null, dh: A | null, dc: A | null];
+/** rnnBackward's arguments: the forward call's, its reserve (R), and the gradients of output [like output], h and c [L*D, B, H]. */
+type RnnBackwardArguments<A, R> = readonly [...RnnCallArguments<A>, reserve: R, dOutput: A | null, dh: A | null, dc: A | null];
 
 export interface NativeAddon {
   rnnForward(...args: RnnForwardArguments): RnnForwardResult;
   rnnForwardAsync(...args: RnnForwardArguments): Promise<RnnForwardResult>;
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
-  rnnGates(spec: RnnSpec, reserve: FloatArray): FloatArray;
+  rnnGates(spec: RnnSpec, reserve: HostBlock | FloatArray): FloatArray;
   rnnReserveLength(spec: RnnSpec): number;
   /** inputGrad false: the input needs no gradient, so none is computed (dInput null). */
-  rnnBackward(...args: [...RnnBackwardArguments<FloatArray>, inputGrad: boolean]): RnnBackwardResult;
+  rnnBackward(...args: [...RnnBackwardArguments<FloatArray, HostBlock>, inputGrad: boolean]): RnnBackwardResult;
+  /** Returns a reserve's memory to the addon at once (a second call does nothing). */
+  hostBlockFree(block: HostBlock): void;
   fillUniform(array: FloatArray, seed: bigint, stream: number, offset: bigint, low: number, high: number): void;
   fillNormal(array: FloatArray, seed: bigint, stream: number, offset: bigint, mean: number, std: number): void;
   applyDropout(array: FloatArray | CudaBuffer, seed: bigint, stream: number, probability: number): void;
@@ -137,7 +145,7 @@ export interface NativeAddon {
   cudaCopy(to: CudaBuffer, from: CudaBuffer): void;
   cudaAdd(a: CudaBuffer, b: CudaBuffer, out: CudaBuffer): void;
   cudaRnnForward(...args: RnnForwardArguments<CudaBuffer>): CudaRnnForwardResult;
-  cudaRnnBackward(...args: RnnBackwardArguments<CudaBuffer>): CudaRnnBackwardResult;
+  cudaRnnBackward(...args: RnnBackwardArguments<CudaBuffer, CudaBuffer>): CudaRnnBackwardResult;
   cudaMemory(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; deviceAllocations: number };
   cudaEmptyCache(): void;
   cudaSynchronize(): void;

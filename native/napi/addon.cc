@@ -12,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   gated::napi::registerDevice(env, exports);
   gated::napi::registerOps(env, exports);
   gated::napi::registerCuda(env, exports);
+  gated::napi::registerHostBlocks(env, exports);
   return exports;
 }
 

@@ -13,6 +13,27 @@ template <> struct TypedArrayKind<float> { static constexpr napi_typedarray_type
 template <> struct TypedArrayKind<double> { static constexpr napi_typedarray_type type = napi_float64_array; static constexpr const char* name = "Float64Array"; };
 template <> struct TypedArrayKind<int32_t> { static constexpr napi_typedarray_type type = napi_int32_array; static constexpr const char* name = "Int32Array"; };
 
+// Bytes per element and the dtype name of a typed array type.
+inline size_t elementBytes(napi_typedarray_type type) {
+  switch (type) {
+    case napi_float64_array:
+    case napi_bigint64_array: return 8;
+    case napi_uint8_array: return 1;
+    default: return 4;
+  }
+}
+
+inline const char* typeName(napi_typedarray_type type) {
+  switch (type) {
+    case napi_float32_array: return "float32";
+    case napi_float64_array: return "float64";
+    case napi_int32_array: return "int32";
+    case napi_bigint64_array: return "int64";
+    case napi_uint8_array: return "bool";
+    default: return "unsupported";
+  }
+}
+
 [[noreturn]] inline void throwTypeError(Napi::Env env, const std::string& message) {
   throw Napi::TypeError::New(env, "gated: " + message);
 }

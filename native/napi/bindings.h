@@ -10,5 +10,6 @@ void registerKernels(Napi::Env env, Napi::Object exports);
 void registerDevice(Napi::Env env, Napi::Object exports);
 void registerOps(Napi::Env env, Napi::Object exports);
 void registerCuda(Napi::Env env, Napi::Object exports);
+void registerHostBlocks(Napi::Env env, Napi::Object exports);
 
 }  // namespace gated::napi

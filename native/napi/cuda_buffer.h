@@ -28,26 +28,6 @@ struct DeviceBuffer {
 
 inline const napi_type_tag kDeviceBufferTag = {0x6761746564637564ULL, 0x6162756666657231ULL};
 
-inline size_t elementBytes(napi_typedarray_type type) {
-  switch (type) {
-    case napi_float64_array:
-    case napi_bigint64_array: return 8;
-    case napi_uint8_array: return 1;
-    default: return 4;
-  }
-}
-
-inline const char* typeName(napi_typedarray_type type) {
-  switch (type) {
-    case napi_float32_array: return "float32";
-    case napi_float64_array: return "float64";
-    case napi_int32_array: return "int32";
-    case napi_bigint64_array: return "int64";
-    case napi_uint8_array: return "bool";
-    default: return "unsupported";
-  }
-}
-
 // A new buffer of `length` elements (uninitialised device memory) owned by the returned value.
 inline Napi::Value newDeviceBuffer(Napi::Env env, napi_typedarray_type type, int64_t length) {
   auto* buffer = new DeviceBuffer();
@@ -100,6 +80,11 @@ struct DeviceMemory {
   template <typename T>
   static T* optionalData(const Napi::Value& value, const std::string& name, int64_t length) {
     if (value.IsNull() || value.IsUndefined()) return nullptr;
+    return data<T>(value, name, length);
+  }
+  // A forward pass's reserve: a CUDA buffer like the others.
+  template <typename T>
+  static T* reserve(const Napi::Value& value, const std::string& name, int64_t length) {
     return data<T>(value, name, length);
   }
 };

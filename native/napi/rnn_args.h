@@ -11,6 +11,7 @@
 #include "../core/rnn_shape.h"
 #include "../cpu/rnn_cpu.h"
 #include "args.h"
+#include "host_block.h"
 
 namespace gated::napi {
 
@@ -22,6 +23,11 @@ struct HostMemory {
   template <typename T>
   static T* optionalData(const Napi::Value& value, const std::string& name, int64_t length) {
     return optionalTypedArrayData<T>(value, name, length);
+  }
+  // A forward pass's reserve: a host block (host_block.h).
+  template <typename T>
+  static T* reserve(const Napi::Value& value, const std::string& name, int64_t length) {
+    return hostBlockData<T>(value, name, length);
   }
 };
 
@@ -101,7 +107,7 @@ RnnBackwardArgs<T> parseBackwardArgs(const Napi::CallbackInfo& info) {
   a.forward = parseForwardArgs<T, Memory>(info);
   const RnnShape& s = a.forward.shape;
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
-  a.forward.reserve = Memory::template data<T>(info[7], "reserve", ReserveLayout(s).total());
+  a.forward.reserve = Memory::template reserve<T>(info[7], "reserve", ReserveLayout(s).total());
   a.dOutput = Memory::template optionalData<T>(info[8], "dOutput", s.seqLen * s.batch * s.layerOutputSize());
   a.dhN = Memory::template optionalData<T>(info[9], "dh", stateCount);
   a.dcN = s.hasCellState() ? Memory::template optionalData<T>(info[10], "dc", stateCount) : nullptr;

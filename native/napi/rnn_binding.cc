@@ -3,14 +3,16 @@
 //   rnnForward(spec, input, weights, lengths, h0, c0, seed, keepReserve)
 //     -> { output, h, c?, reserve? }
 //   rnnForwardAsync(same arguments) -> a Promise of the same, computed off the JavaScript thread
-//   rnnGates(spec, reserve) -> the gate activations stored in a reserve, [L*D, B, T, G]
+//   rnnGates(spec, reserve) -> the gate activations stored in a reserve (a host block, or a typed
+//     array copied from the device), [L*D, B, T, G]
 //   rnnReserveLength(spec) -> the number of elements of a reserve
 //   rnnBackward(spec, input, weights, lengths, h0, c0, seed, reserve, dOutput, dh, dc)
 //     -> { dInput, dh0, dc0?, dWeights }
 //
 // spec: { cell, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, seqLen, batch,
 // dropout }. Float buffers are all Float32Array or all Float64Array; lengths is an Int32Array or null.
-// Every output is a new typed array owned by JavaScript.
+// Every output is a new typed array owned by JavaScript, except the reserve: a host block
+// (host_block.h), which JavaScript frees with hostBlockFree once the backward pass no longer needs it.
 #include <napi.h>
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 #include "args.h"
 #include "rnn_args.h"
 #include "bindings.h"
+#include "host_block.h"
 #include "huge_pages.h"
 
 namespace gated::napi {
@@ -56,7 +59,11 @@ Napi::Object allocateForwardOutputs(Napi::Env env, RnnForwardArgs<T>& a, bool ke
   newOutput(result, "h", stateCount, &a.hN);
   if (s.hasCellState()) newOutput(result, "c", stateCount, &a.cN);
   a.reserve = nullptr;
-  if (keepReserve) newOutput(result, "reserve", ReserveLayout(s).total(), &a.reserve);
+  if (keepReserve) {
+    void* reserve = nullptr;
+    result.Set("reserve", newHostBlock(env, TypedArrayKind<T>::type, ReserveLayout(s).total(), &reserve));
+    a.reserve = static_cast<T*>(reserve);
+  }
   return result;
 }
 
@@ -148,7 +155,8 @@ Napi::Value rnnGates(const Napi::CallbackInfo& info) {
   const RnnShape s = parseShape(objectArgument(info[0], "spec"));
   if (s.gateCount() == 1) throwTypeError(env, "a plain RNN has no gates to return");
   const ReserveLayout layout(s);
-  const T* reserve = typedArrayData<T>(info[1], "reserve", layout.total());
+  const T* reserve = info[1].IsNumber() ? hostBlockData<T>(info[1], "reserve", layout.total())
+                                          : typedArrayData<T>(info[1], "reserve", layout.total());
   const int64_t steps = s.seqLen, B = s.batch, G = s.gateWidth();
   Array<T> out = newArray<T>(env, s.stateCount() * B * steps * G);
   T* gates = out.Data();
@@ -161,6 +169,14 @@ Napi::Value rnnGates(const Napi::CallbackInfo& info) {
     }
   }
   return out;
+}
+
+// rnnGates of the reserve's element type.
+Napi::Value rnnGatesOfItsType(const Napi::CallbackInfo& info) {
+  napi_typedarray_type type = napi_float32_array;
+  if (info[1].IsNumber()) type = hostBlock(info[1], "reserve").type;
+  else if (info[1].IsTypedArray()) type = info[1].As<Napi::TypedArray>().TypedArrayType();
+  return type == napi_float64_array ? rnnGates<double>(info) : rnnGates<float>(info);
 }
 
 // rnnReserveLength(spec) -> the reserve's length in elements (its layout is ReserveLayout's).
@@ -177,7 +193,6 @@ Napi::Value byInputType(const Napi::CallbackInfo& info) {
   return Fn<float>::call(info);
 }
 template <typename T> struct ForwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnForward<T>(info); } };
-template <typename T> struct GatesFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnGates<T>(info); } };
 template <typename T> struct ForwardAsyncFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnForwardAsync<T>(info); } };
 template <typename T> struct BackwardFn { static Napi::Value call(const Napi::CallbackInfo& info) { return rnnBackward<T>(info); } };
 
@@ -185,7 +200,7 @@ template <typename T> struct BackwardFn { static Napi::Value call(const Napi::Ca
 
 void registerRnn(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnForward", Napi::Function::New(env, byInputType<ForwardFn>, "rnnForward"));
-  exports.Set("rnnGates", Napi::Function::New(env, byInputType<GatesFn>, "rnnGates"));
+  exports.Set("rnnGates", Napi::Function::New(env, rnnGatesOfItsType, "rnnGates"));
   exports.Set("rnnForwardAsync", Napi::Function::New(env, byInputType<ForwardAsyncFn>, "rnnForwardAsync"));
   exports.Set("rnnReserveLength", Napi::Function::New(env, rnnReserveLength, "rnnReserveLength"));
   exports.Set("rnnBackward", Napi::Function::New(env, byInputType<BackwardFn>, "rnnBackward"));

@@ -3,7 +3,7 @@
 import { FloatArray, GradArray, GradNode, SavedTensor, attach, hostGrads, needsGrad } from '../autograd';
 import { CudaArray, collectingInto } from '../cuda_array';
 import { FloatDType } from '../dtype';
-import { CudaBuffer, CudaRnnForwardResult, RnnForwardResult, RnnSpec, native } from '../native';
+import { CudaBuffer, CudaRnnForwardResult, HostBlock, RnnForwardResult, RnnSpec, native } from '../native';
 import { Device } from '../storage';
 import { Tensor } from '../tensor';
 
@@ -70,6 +70,9 @@ function sharedArguments<A>(call: RnnCall, t: CallTensors, of: (t: Tensor | null
   return [call.spec, of(t.input, 'input') as A, t.weights.map((w, i) => of(w, `weights[${i}]`) as A), call.lengths, of(t.h0, 'h0'), of(t.c0, 'c0'), call.seed] as const;
 }
 
+/** Frees the host reserve of a node the garbage collector takes before the tape released it. */
+const forgottenReserves = new FinalizationRegistry<HostBlock>((block) => native.hostBlockFree(block));
+
 class RnnNode implements GradNode {
   released = false;
   readonly name: string;
@@ -79,13 +82,14 @@ class RnnNode implements GradNode {
 
   constructor(
     private readonly call: RnnCall,
-    private reserve: FloatArray | CudaArray | null,
+    private reserve: HostBlock | CudaArray | null,
     outputs: Tensor[],
   ) {
     this.name = ['LSTM', 'GRU', 'GRU', 'RNN', 'RNN'][call.spec.cell];
     this.inputs = [call.input, call.h0, call.c0, ...call.weights];
     this.outputShapes = outputs.map((t) => t.shape);
     this.saved = this.inputs.map((t) => (t ? new SavedTensor(t) : null));
+    if (typeof reserve === 'number') forgottenReserves.register(this, reserve, this);
   }
 
   backward(grads: (GradArray | null)[]): (GradArray | null)[] {
@@ -127,7 +131,7 @@ class RnnNode implements GradNode {
     const { h0, c0 } = saved;
     const result = native.rnnBackward(
       ...sharedArguments(this.call, saved, arrayOf),
-      this.reserve as FloatArray,
+      this.reserve as HostBlock,
       dOutput ?? null,
       dh ?? null,
       dc ?? null,
@@ -139,10 +143,17 @@ class RnnNode implements GradNode {
   release(): void {
     this.saved.forEach((s) => s?.release());
     this.saved = [];
-    if (this.reserve instanceof CudaArray) this.reserve.free();
+    forgottenReserves.unregister(this);
+    freeReserve(this.reserve);
     this.reserve = null;
     this.released = true;
   }
+}
+
+/** Returns a reserve's memory at once: to the CUDA caching allocator, or to the addon's host cache. */
+function freeReserve(reserve: HostBlock | CudaArray | null): void {
+  if (reserve instanceof CudaArray) reserve.free();
+  else if (reserve) native.hostBlockFree(reserve);
 }
 
 function inputsOf(call: RnnCall): (Tensor | null)[] {
@@ -163,11 +174,13 @@ function wrapResult(call: RnnCall, result: RnnForwardResult, recording: boolean)
   const h = Tensor.fromData(result.h, states, call.dtype);
   const c = result.c ? Tensor.fromData(result.c, states, call.dtype) : null;
   const gates = call.returnGates
-    ? Tensor.fromData(native.rnnGates(spec, result.reserve as FloatArray), [spec.numLayers * D, B, T, H * (spec.cell === 0 ? 4 : 3)], call.dtype)
+    ? Tensor.fromData(native.rnnGates(spec, result.reserve as HostBlock), [spec.numLayers * D, B, T, H * (spec.cell === 0 ? 4 : 3)], call.dtype)
     : undefined;
   if (recording) {
     const outputs = c ? [output, h, c] : [output, h];
     attach(new RnnNode(call, result.reserve ?? null, outputs), outputs);
+  } else {
+    freeReserve(result.reserve ?? null);
   }
   return gates ? { output, h, c, gates } : { output, h, c };
 }
@@ -201,7 +214,7 @@ function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
     const outputs = c ? [output, h, c] : [output, h];
     attach(new RnnNode(call, reserve, outputs), outputs);
   } else {
-    reserve?.free();
+    freeReserve(reserve);
   }
   return gates ? { output, h, c, gates } : { output, h, c };
 }
