@@ -35,6 +35,14 @@ void tanhArray(const float* in, float* out, int64_t n) {
   else scalarMap<float, tanhOf<float>>(in, out, n);
 }
 
+void lstmRowFused(int64_t n, int64_t H, const float* x, const float* hg, const float* cPrev, float* act, float* cNext, float* hNext) {
+  vectorKernels().lstmRow(n, H, x, hg, cPrev, act, cNext, hNext);
+}
+
+void gruRowFused(int64_t n, int64_t H, const float* x, const float* hg, const float* hPrev, float* act, float* hiddenN, float* hNext) {
+  vectorKernels().gruRow(n, H, x, hg, hPrev, act, hiddenN, hNext);
+}
+
 void sigmoidArray(const double* in, double* out, int64_t n) { scalarMap<double, sigmoidOf<double>>(in, out, n); }
 void tanhArray(const double* in, double* out, int64_t n) { scalarMap<double, tanhOf<double>>(in, out, n); }
 

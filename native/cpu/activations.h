@@ -19,6 +19,14 @@ template <> inline bool vectorActivations<double>() { return false; }
 
 void sigmoidArray(const float* in, float* out, int64_t n);
 void tanhArray(const float* in, float* out, int64_t n);
+// One row's whole float32 cell update in one vector pass (the Vector kernel's step path), every
+// pointer at the row's first unit of n: x and hg [Gates blocks H apart] the input and hidden parts of
+// the pre-activations; act [same layout] receives the activations. LSTM (gates i f g o):
+// cNext = f cPrev + i g, hNext = o tanh(cNext). GRU reset-after (r z n): hiddenN [n] receives
+// W_hn h + b_hn, hNext = (1 - z) n + z hPrev.
+void lstmRowFused(int64_t n, int64_t H, const float* x, const float* hg, const float* cPrev, float* act, float* cNext, float* hNext);
+void gruRowFused(int64_t n, int64_t H, const float* x, const float* hg, const float* hPrev, float* act, float* hiddenN, float* hNext);
+
 void sigmoidArray(const double* in, double* out, int64_t n);
 void tanhArray(const double* in, double* out, int64_t n);
 

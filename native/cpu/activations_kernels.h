@@ -91,9 +91,86 @@ inline __attribute__((always_inline)) void mapArray(const float* in, float* out,
   }
 }
 
+template <int Lanes>
+inline __attribute__((always_inline)) typename LaneTypes<Lanes>::F load(const float* from) {
+  typename LaneTypes<Lanes>::F v;
+  std::memcpy(&v, from, sizeof(v));
+  return v;
+}
+
+template <int Lanes>
+inline __attribute__((always_inline)) void store(float* to, typename LaneTypes<Lanes>::F v) {
+  std::memcpy(to, &v, sizeof(v));
+}
+
+// Lanes units of one LSTM row: x and hg hold the input and hidden parts of the pre-activations,
+// gates i f g o `stride` apart; act receives the activations, likewise laid out; cPrev, cNext,
+// hNext [Lanes].
+template <int Lanes>
+inline __attribute__((always_inline)) void lstmLanes(const float* x, const float* hg, int64_t stride, const float* cPrev,
+                                                     float* act, float* cNext, float* hNext) {
+  typedef typename LaneTypes<Lanes>::F V;
+  const V i = sigmoidV<Lanes>(load<Lanes>(x) + load<Lanes>(hg));
+  const V f = sigmoidV<Lanes>(load<Lanes>(x + stride) + load<Lanes>(hg + stride));
+  const V g = tanhV<Lanes>(load<Lanes>(x + 2 * stride) + load<Lanes>(hg + 2 * stride));
+  const V o = sigmoidV<Lanes>(load<Lanes>(x + 3 * stride) + load<Lanes>(hg + 3 * stride));
+  const V c = f * load<Lanes>(cPrev) + i * g;
+  store<Lanes>(cNext, c);
+  store<Lanes>(hNext, o * tanhV<Lanes>(c));
+  store<Lanes>(act, i);
+  store<Lanes>(act + stride, f);
+  store<Lanes>(act + 2 * stride, g);
+  store<Lanes>(act + 3 * stride, o);
+}
+
+// Lanes units of one GRU row (reset-after): x, hg, act as for lstmLanes with gates r z n; hiddenN
+// receives W_hn h + b_hn; hPrev, hNext [Lanes].
+template <int Lanes>
+inline __attribute__((always_inline)) void gruLanes(const float* x, const float* hg, int64_t stride, const float* hPrev,
+                                                    float* act, float* hiddenN, float* hNext) {
+  typedef typename LaneTypes<Lanes>::F V;
+  const V r = sigmoidV<Lanes>(load<Lanes>(x) + load<Lanes>(hg));
+  const V z = sigmoidV<Lanes>(load<Lanes>(x + stride) + load<Lanes>(hg + stride));
+  const V hn = load<Lanes>(hg + 2 * stride);
+  const V n = tanhV<Lanes>(load<Lanes>(x + 2 * stride) + r * hn);
+  store<Lanes>(hNext, (1.0f - z) * n + z * load<Lanes>(hPrev));
+  store<Lanes>(act, r);
+  store<Lanes>(act + stride, z);
+  store<Lanes>(act + 2 * stride, n);
+  store<Lanes>(hiddenN, hn);
+}
+
+// A row of n units (every pointer at the first unit; gate arrays hold `Gates` blocks H apart) in
+// blocks of Lanes: whole blocks in place, the tail through the same code on zero-padded copies.
+// update(x, hg, stride, state, act, extra, out) is lstmLanes (extra: cNext) or gruLanes (extra:
+// hiddenN).
+template <int Lanes, int Gates, typename Update>
+inline __attribute__((always_inline)) void fusedRow(int64_t n, int64_t H, const float* x, const float* hg, const float* state,
+                                                    float* act, float* extra, float* out, const Update& update) {
+  int64_t j = 0;
+  for (; j + Lanes <= n; j += Lanes) {
+    update(x + j, hg + j, H, state + j, act + j, extra + j, out + j);
+  }
+  const int64_t rest = n - j;
+  if (rest == 0) return;
+  const size_t bytes = sizeof(float) * static_cast<size_t>(rest);
+  float xs[Gates * Lanes] = {}, hs[Gates * Lanes] = {}, acts[Gates * Lanes], states[Lanes] = {}, extras[Lanes], outs[Lanes];
+  for (int g = 0; g < Gates; ++g) {
+    std::memcpy(xs + g * Lanes, x + g * H + j, bytes);
+    std::memcpy(hs + g * Lanes, hg + g * H + j, bytes);
+  }
+  std::memcpy(states, state + j, bytes);
+  update(xs, hs, Lanes, states, acts, extras, outs);
+  std::memcpy(out + j, outs, bytes);
+  std::memcpy(extra + j, extras, bytes);
+  for (int g = 0; g < Gates; ++g) std::memcpy(act + g * H + j, acts + g * Lanes, bytes);
+}
+
 struct ActivationKernels {
   void (*sigmoid)(const float* in, float* out, int64_t n);
   void (*tanh)(const float* in, float* out, int64_t n);
+  void (*lstmRow)(int64_t n, int64_t H, const float* x, const float* hg, const float* cPrev, float* act, float* cNext, float* hNext);
+  void (*gruRow)(int64_t n, int64_t H, const float* x, const float* hg, const float* hPrev, float* act, float* hiddenN, float* hNext);
 };
 
 // The kernels compiled for one instruction set (0 baseline, 1 AVX2+FMA, 2 AVX-512).

@@ -1,4 +1,6 @@
 // GRU in PyTorch / cuDNN's reset-after form: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+#include <type_traits>
+
 #include "../core/cell_math.h"
 #include "activations.h"
 #include "gemm.h"
@@ -6,23 +8,6 @@
 #include "row_kernel.h"
 
 namespace gated {
-
-// The GRU update of units u of one row on arrays: x, hg, act [3H] (gates r z n, H apart);
-// hiddenN, hPrev, hNext [H].
-template <typename T>
-GATED_ROW_KERNEL void gruRowVector(IndexRange u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict hPrev,
-                                   T* __restrict act, T* __restrict hiddenN, T* __restrict hNext) {
-  const int64_t n = u.count();
-  addGateColumns(u, H, 2, x, hg, act);
-  sigmoidArray(act + u.begin, act + u.begin, n);
-  sigmoidArray(act + H + u.begin, act + H + u.begin, n);
-  for (int64_t j = u.begin; j < u.end; ++j) {
-    hiddenN[j] = hg[2 * H + j];
-    act[2 * H + j] = x[2 * H + j] + act[j] * hiddenN[j];
-  }
-  tanhArray(act + 2 * H + u.begin, act + 2 * H + u.begin, n);
-  for (int64_t j = u.begin; j < u.end; ++j) hNext[j] = gruBlend(act[H + j], act[2 * H + j], hPrev[j]);
-}
 
 template <typename T>
 void gruStepForward(const LayerPass<T>& p, int64_t t) {
@@ -50,9 +35,12 @@ void gruStepForward(const LayerPass<T>& p, int64_t t) {
     }
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
-    if (vectorActivations<T>()) {
-      gruRowVector(u, H, x, hg, hPrev + b * H, act, hiddenN, hNext + b * H);
-      continue;
+    if constexpr (std::is_same<T, float>::value) {
+      if (vectorActivations<T>()) {
+        gruRowFused(u.count(), H, x + u.begin, hg + u.begin, hPrev + b * H + u.begin, act + u.begin, hiddenN + u.begin,
+                    hNext + b * H + u.begin);
+        continue;
+      }
     }
     for (int64_t j = u.begin; j < u.end; ++j) {
       hiddenN[j] = hg[2 * H + j];

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <type_traits>
 
 #include "../core/cell_math.h"
 #include "activations.h"
@@ -7,23 +8,6 @@
 #include "row_kernel.h"
 
 namespace gated {
-
-// The LSTM update of units u of one row on arrays: x, hg, act [4H] (gates i f g o, H apart);
-// cPrev, cNext, hNext [H].
-template <typename T>
-GATED_ROW_KERNEL void lstmRowVector(IndexRange u, int64_t H, const T* __restrict x, const T* __restrict hg, const T* __restrict cPrev,
-                                    T* __restrict act, T* __restrict cNext, T* __restrict hNext) {
-  const int64_t n = u.count();
-  addGateColumns(u, H, 4, x, hg, act);
-  T* i = act + u.begin;
-  sigmoidArray(i, i, n);
-  sigmoidArray(i + H, i + H, n);
-  tanhArray(i + 2 * H, i + 2 * H, n);
-  sigmoidArray(i + 3 * H, i + 3 * H, n);
-  for (int64_t j = u.begin; j < u.end; ++j) cNext[j] = act[H + j] * cPrev[j] + act[j] * act[2 * H + j];
-  tanhArray(cNext + u.begin, hNext + u.begin, n);
-  for (int64_t j = u.begin; j < u.end; ++j) hNext[j] *= act[3 * H + j];
-}
 
 template <typename T>
 void lstmStepForward(const LayerPass<T>& p, int64_t t) {
@@ -44,9 +28,12 @@ void lstmStepForward(const LayerPass<T>& p, int64_t t) {
     }
     const T* x = p.inputGates + (t * B + b) * G;
     const T* hg = p.hiddenGates + b * G;
-    if (vectorActivations<T>()) {
-      lstmRowVector(u, H, x, hg, cPrev + b * H, act, cNext + b * H, hNext + b * H);
-      continue;
+    if constexpr (std::is_same<T, float>::value) {
+      if (vectorActivations<T>()) {
+        const int64_t at = b * H + u.begin;
+        lstmRowFused(u.count(), H, x + u.begin, hg + u.begin, cPrev + at, act + u.begin, cNext + at, hNext + at);
+        continue;
+      }
     }
     for (int64_t j = u.begin; j < u.end; ++j) {
       lstmForward(x[j] + hg[j], x[H + j] + hg[H + j], x[2 * H + j] + hg[2 * H + j], x[3 * H + j] + hg[3 * H + j],
