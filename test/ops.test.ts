@@ -83,6 +83,39 @@ describe('golden file', () => {
   });
 });
 
+describe('matrix products over several blocks of K', () => {
+  // K = 600 spans three of the packed path's K blocks: the first starts each tile of the output
+  // (fresh, or from linear's bias), the later ones add to it. Every GEMM path and instruction set,
+  // against a plain double-precision loop.
+  const M = 13, K = 600, N = 37;
+  const random = (n: number, seed: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.5);
+  const a = random(M * K, 1), w = random(N * K, 2), bias = random(N, 3);
+  const expected = new Float64Array(M * N); // a w^T + bias
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = bias[j];
+      for (let p = 0; p < K; p++) sum += a[i * K + p] * w[j * K + p];
+      expected[i * N + j] = sum;
+    }
+  }
+  const isas = g.backend.kernelVariants('isa').filter((v) => v !== 'auto');
+  const cases = ['packed', 'rows', 'reference'].flatMap((path) => isas.flatMap((isa) => (['float64', 'float32'] as const).map((dtype) => [path, isa, dtype] as const)));
+  it.each(cases)('gemm %s, isa %s, %s', (path, isa, dtype) => {
+    g.backend.setKernel('gemm', path);
+    g.backend.setKernel('isa', isa);
+    try {
+      const x = g.tensor(a, [M, K], { dtype }), weight = g.tensor(w, [N, K], { dtype }), b = g.tensor(bias, [N], { dtype });
+      const tolerance = dtype === 'float64' ? 1e-12 : 1e-5;
+      expect(relativeError(g.linear(x, weight, b).dataSync(), expected)).toBeLessThan(tolerance);
+      const withoutBias = expected.map((v, k) => v - bias[k % N]);
+      expect(relativeError(g.matmul(x, weight.transpose(0, 1)).dataSync(), withoutBias)).toBeLessThan(tolerance);
+    } finally {
+      g.backend.setKernel('gemm', 'auto');
+      g.backend.setKernel('isa', isas[isas.length - 1]);
+    }
+  });
+});
+
 describe('ops against PyTorch (float64, functions)', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
     expect(check(c, 'function', 'float64')).toBeGreaterThanOrEqual(1);

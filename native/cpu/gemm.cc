@@ -130,11 +130,20 @@ void packB(bool transB, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t
 
 int64_t roundUp(int64_t value, int64_t step) { return (value + step - 1) / step * step; }
 
+// How a product treats C's old values: adds to them, or overwrites them (with the product alone, or
+// plus a bias [N] in every row) without reading them.
+template <typename T>
+struct Start {
+  bool fresh = false;
+  const T* bias = nullptr;  // with fresh: added to every row
+};
+
 // Blocks of op(B) are packed once and shared: with `parallel`, the compute pool packs each block's
-// panels, then splits the block's product by rows of C (each part packing its own rows of A).
+// panels, then splits the block's product by rows of C (each part packing its own rows of A). The
+// first block of K starts each tile of C as `start` says; the later ones add to it.
 template <typename T>
 void gemmPacked(const IsaKernels<T>& kernels, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
-                const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, bool parallel) {
+                const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, bool parallel, Start<T> start) {
   const int64_t nr = kernels.nr;
   thread_local std::vector<T> packedB;  // the caller's; the parts read it
   packedB.resize(static_cast<size_t>(roundUp(kNC, kMaxNR<T>) * kKC));
@@ -159,8 +168,11 @@ void gemmPacked(const IsaKernels<T>& kernels, bool transA, bool transB, int64_t 
           packA(transA, A, lda, ic, mc, pc, kc, packedA.data());
           for (int64_t jr = 0; jr < nc; jr += nr) {
             for (int64_t ir = 0; ir < mc; ir += kMR) {
-              kernels.micro(kc, packedA.data() + ir * kc, panels + jr * kc, alpha, C + (ic + ir) * ldc + jc + jr, ldc,
-                            std::min(kMR, mc - ir), std::min(nr, nc - jr));
+              T* tile = C + (ic + ir) * ldc + jc + jr;
+              const bool fresh = start.fresh && pc == 0;
+              const T* from = !fresh ? tile : start.bias ? start.bias + jc + jr : nullptr;
+              kernels.micro(kc, packedA.data() + ir * kc, panels + jr * kc, alpha, tile, ldc, std::min(kMR, mc - ir),
+                            std::min(nr, nc - jr), from, fresh ? 0 : ldc);
             }
           }
         }
@@ -205,12 +217,13 @@ Algorithm algorithmFor(bool transA, int64_t M) {
   return rows ? Algorithm::Rows : Algorithm::Packed;
 }
 
-// C = alpha * op(A) op(B) + C by the chosen algorithm.
+// C = alpha * op(A) op(B) + C by the chosen algorithm (the packed path: + start, see Start).
 // Large products are split over the compute pool: the packed path by rows of C (every part reads
 // the same packed op(B)), the row path by columns of C.
 template <typename T>
 void accumulateProduct(const IsaKernels<T>& kernels, Algorithm algorithm, bool transA, bool transB, int64_t M, int64_t N,
-                       int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc) {
+                       int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc,
+                       Start<T> start) {
   const bool large = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= kParallelWork;
   switch (algorithm) {
     case Algorithm::Reference:
@@ -224,18 +237,39 @@ void accumulateProduct(const IsaKernels<T>& kernels, Algorithm algorithm, bool t
       });
     }
     case Algorithm::Packed:
-      return gemmPacked(kernels, transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc, large);
+      return gemmPacked(kernels, transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc, large, start);
   }
+}
+
+// C = alpha * op(A) op(B) + (start.fresh ? each row start.bias, or zero : beta * C). Only the packed
+// path starts C itself; the others have it filled or scaled first.
+template <typename T>
+void product(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+             int64_t ldb, T beta, Start<T> start, T* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  const Algorithm algorithm = algorithmFor(transA, M);
+  const bool computes = K > 0 && alpha != T(0);
+  if (!computes || algorithm != Algorithm::Packed || !start.fresh) {
+    if (!start.fresh) scaleC(M, N, beta, C, ldc);
+    else if (start.bias) for (int64_t i = 0; i < M; ++i) std::copy_n(start.bias, N, C + i * ldc);
+    else scaleC(M, N, T(0), C, ldc);
+    start = Start<T>{};
+  }
+  if (!computes) return;
+  accumulateProduct(kernelsFor<T>(static_cast<int>(gemmIsa())), algorithm, transA, transB, M, N, K, alpha, A, lda, B,
+                    ldb, C, ldc, start);
 }
 
 template <typename T>
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  scaleC(M, N, beta, C, ldc);
-  if (K <= 0 || alpha == T(0)) return;
-  accumulateProduct(kernelsFor<T>(static_cast<int>(gemmIsa())), algorithmFor(transA, M), transA, transB, M, N, K, alpha, A,
-                    lda, B, ldb, C, ldc);
+  product(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, Start<T>{beta == T(0), nullptr}, C, ldc);
+}
+
+template <typename T>
+void gemmBias(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+              int64_t ldb, const T* bias, T* C, int64_t ldc) {
+  product(transA, transB, M, N, K, alpha, A, lda, B, ldb, T(0), Start<T>{true, bias}, C, ldc);
 }
 
 template <typename T>
@@ -269,5 +303,9 @@ template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const fl
                           const float*, int64_t, float, float*, int64_t);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                            const double*, int64_t, double, double*, int64_t);
+template void gemmBias<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
+                              const float*, float*, int64_t);
+template void gemmBias<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
+                               int64_t, const double*, double*, int64_t);
 
 }  // namespace gated

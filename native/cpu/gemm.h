@@ -29,6 +29,11 @@ template <typename T>
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
 
+// C [M, N] = alpha * op(A) op(B) + bias [N] in every row (bias null: zero), without reading C.
+template <typename T>
+void gemmBias(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+              int64_t ldb, const T* bias, T* C, int64_t ldc);
+
 // A right-hand operand op(B) [K, N] that multiplies many small left-hand sides, such as a block of
 // a recurrent weight matrix that multiplies every step's state: packed once into column panels
 // that then stream from the cache of the core using them. B and the panels' storage must outlive

@@ -11,8 +11,8 @@ namespace {
   namespace NAME {                                                                                          \
   template <typename T>                                                                                     \
   TARGET void micro(int64_t kc, const T* a, const T* b, T alpha, T* c, int64_t ldc, int64_t rows,           \
-                    int64_t cols) {                                                                         \
-    microKernelBody<T, BYTES>(kc, a, b, alpha, c, ldc, rows, cols);                                         \
+                    int64_t cols, const T* start, int64_t startStride) {                                    \
+    microKernelBody<T, BYTES>(kc, a, b, alpha, c, ldc, rows, cols, start, startStride);                     \
   }                                                                                                         \
   template <typename T>                                                                                     \
   TARGET void rowTimesMatrix(bool transB, int64_t N, int64_t K, T alpha, const T* a, const T* B,            \

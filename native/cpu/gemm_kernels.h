@@ -24,11 +24,13 @@ constexpr int64_t kMaxNR = kNR<T, 64>;
 // Independent partial sums of a dot product, enough for the compiler to vectorise without reassociating.
 constexpr int64_t kLanes = 16;
 
-// C[rows, cols] += alpha * packedA [kc, kMR] x packedB [kc, NR].
+// C[rows, cols] = start + alpha * packedA [kc, kMR] x packedB [kc, NR], where start [rows, cols]
+// (row stride startStride) is C itself (accumulate), a row repeated (stride 0: a bias), or zero (null).
 template <typename T, int Bytes>
 inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* __restrict packedA,
                                                            const T* __restrict packedB, T alpha, T* C,
-                                                           int64_t ldc, int64_t rows, int64_t cols) {
+                                                           int64_t ldc, int64_t rows, int64_t cols, const T* start,
+                                                           int64_t startStride) {
   constexpr int64_t nr = kNR<T, Bytes>;
   constexpr int64_t half = nr / 2;
   Vec<T, Bytes> acc[kMR][2] = {};
@@ -45,8 +47,8 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
   if (rows == kMR && cols == nr) {  // a whole tile: vector updates
     for (int64_t r = 0; r < kMR; ++r) {
       for (int64_t h = 0; h < 2; ++h) {
-        Vec<T, Bytes> c;
-        __builtin_memcpy(&c, C + r * ldc + h * half, sizeof(c));
+        Vec<T, Bytes> c = {};
+        if (start) __builtin_memcpy(&c, start + r * startStride + h * half, sizeof(c));
         c += acc[r][h] * alpha;
         __builtin_memcpy(C + r * ldc + h * half, &c, sizeof(c));
       }
@@ -54,7 +56,9 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
     return;
   }
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) C[r * ldc + c] += alpha * acc[r][c / half][c % half];
+    for (int64_t c = 0; c < cols; ++c) {
+      C[r * ldc + c] = (start ? start[r * startStride + c] : T(0)) + alpha * acc[r][c / half][c % half];
+    }
   }
 }
 
@@ -184,7 +188,7 @@ template <typename T>
 struct IsaKernels {
   int64_t nr;  // columns of the micro-kernel's panels
   void (*micro)(int64_t kc, const T* packedA, const T* packedB, T alpha, T* C, int64_t ldc, int64_t rows,
-                int64_t cols);
+                int64_t cols, const T* start, int64_t startStride);
   void (*rowTimesMatrix)(bool transB, int64_t N, int64_t K, T alpha, const T* a, const T* B, int64_t ldb, T* c);
   void (*panelProduct)(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* panels, T* C, int64_t ldc,
                        bool accumulate);

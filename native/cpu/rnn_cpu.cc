@@ -36,29 +36,21 @@ const T* timeMajor(const RnnShape& s, const T* data, int64_t features, Scratch s
   return out;
 }
 
-// Rows of inputGates per part when the compute pool fills in the biases.
-constexpr int64_t kBiasRowsPerPart = 64;
-
-// inputGates [T*B, G] = folded biases + input [T*B, I] W_ih^T. The hidden bias is folded in too,
-// except for the reset-after GRU, whose b_hn must stay inside r * (...).
+// inputGates [T*B, G] = input [T*B, I] W_ih^T + the folded biases, which the GEMM adds as it
+// stores each tile. The hidden bias is folded in too, except for the reset-after GRU, whose b_hn
+// must stay inside r * (...).
 template <typename T>
 void projectInputs(const LayerPass<T>& p) {
   const int64_t rows = p.steps * p.batch, G = p.width;
-  const bool foldHiddenBias = p.cell != Cell::Gru;
-  parallelRun(static_cast<int>(rows / kBiasRowsPerPart), [&](int part, int parts) {
-    int64_t first, last;
-    partRange(rows, part, parts, kBiasRowsPerPart, &first, &last);
-    for (int64_t row = first; row < last; ++row) {
-      T* out = p.inputGates + row * G;
-      for (int64_t k = 0; k < G; ++k) {
-        T bias = p.weights.inputBias ? p.weights.inputBias[k] : T(0);
-        if (foldHiddenBias && p.weights.hiddenBias) bias += p.weights.hiddenBias[k];
-        out[k] = bias;
-      }
-    }
-  });
-  gemm<T>(false, true, rows, G, p.inputSize, T(1), p.input, p.inputSize, p.weights.inputWeight, p.inputSize, T(1),
-          p.inputGates, G);
+  const bool foldHiddenBias = p.cell != Cell::Gru && p.weights.hiddenBias;
+  std::vector<T> folded;  // [G]
+  if (foldHiddenBias) {
+    folded.assign(p.weights.hiddenBias, p.weights.hiddenBias + G);
+    if (p.weights.inputBias) for (int64_t k = 0; k < G; ++k) folded[k] += p.weights.inputBias[k];
+  }
+  const T* bias = foldHiddenBias ? folded.data() : p.weights.inputBias;
+  gemmBias<T>(false, true, rows, G, p.inputSize, T(1), p.input, p.inputSize, p.weights.inputWeight, p.inputSize, bias,
+              p.inputGates, G);
 }
 
 // A layer's output, or its gradient, as a row per (step, sequence): the forward members write each
