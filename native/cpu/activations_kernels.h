@@ -19,17 +19,20 @@ struct LaneTypes {
 template <typename V>
 inline __attribute__((always_inline)) V splat(float v) { return V{} + v; }
 
-// exp(x): x = n ln2 + r with |r| <= ln2 / 2, a degree-7 polynomial for exp(r), then 2^n by exponent bits.
+// exp(x) for the activations: x clamped to where 2^n stays a normal float (NaN passes through), then
+// x = n ln2 + r with |r| <= ln2 / 2, a degree-7 polynomial for exp(r) (Cephes' expf), and 2^n from
+// the exponent bits. n is rounded by adding 1.5 * 2^23, which also leaves it in the sum's low bits.
+// Overflow gives infinity, as expf does (so that sigmoid(-inf) is 0); underflow stays at the
+// smallest normal scale, which no activation can tell from zero.
 template <int Lanes>
 inline __attribute__((always_inline)) typename LaneTypes<Lanes>::F expV(typename LaneTypes<Lanes>::F input) {
   typedef typename LaneTypes<Lanes>::F V;
   typedef typename LaneTypes<Lanes>::I VI;
-  // Clamped so that 2^n stays a normal float; written so NaN passes through both comparisons.
+  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23, bits 0x4B400000
   V x = input > splat<V>(88.3762626647949f) ? splat<V>(88.3762626647949f) : input;
   x = x < splat<V>(-87.3365478515625f) ? splat<V>(-87.3365478515625f) : x;
-  const V scaled = x * 1.44269504088896341f + 0.5f;
-  V n = __builtin_convertvector(__builtin_convertvector(scaled, VI), V);
-  n = n > scaled ? n - 1.0f : n;  // floor
+  const V shifted = x * 1.44269504088896341f + kRound;
+  const V n = shifted - kRound;
   const V r = x - n * 0.693359375f - n * -2.12194440e-4f;
   const V r2 = r * r;
   V p = splat<V>(1.9875691500e-4f);
@@ -39,13 +42,12 @@ inline __attribute__((always_inline)) typename LaneTypes<Lanes>::F expV(typename
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r2 + r + 1.0f;
-  const VI bits = (__builtin_convertvector(n, VI) + 127) << 23;
+  VI bits;
+  std::memcpy(&bits, &shifted, sizeof(bits));
+  bits = (bits + (127 - 0x4B400000)) << 23;
   V scale;
   std::memcpy(&scale, &bits, sizeof(scale));
-  const V result = p * scale;
-  // Past the clamps: overflow to infinity and underflow to zero, as expf does.
-  const V overflowed = input > splat<V>(88.7228391f) ? splat<V>(__builtin_inff()) : result;
-  return input < splat<V>(-103.972084f) ? splat<V>(0.0f) : overflowed;
+  return input > splat<V>(88.7228391f) ? splat<V>(__builtin_inff()) : p * scale;
 }
 
 template <int Lanes>
