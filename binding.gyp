@@ -10,6 +10,7 @@
         "native/cpu/gru_reset_before_step.cc",
         "native/cpu/gru_step.cc",
         "native/cpu/lstm_step.cc",
+        "native/cpu/panel_cache.cc",
         "native/cpu/pool.cc",
         "native/cpu/ops/elementwise.cc",
         "native/cpu/ops/embedding.cc",

@@ -61,13 +61,16 @@ describe('finite differences (float64)', () => {
     for (const [name, t] of named) {
       const data = t.contiguousData() as Float64Array;
       const numeric = new Float64Array(data.length);
+      // Each nudge is an in-place update: writableData bumps the version, as every in-place op does,
+      // so nothing computed from the old values (such as the addon's packed weights) is reused.
+      const nudge = (i: number, value: number) => ((t.writableData(name) as Float64Array)[i] = value);
       for (let i = 0; i < data.length; i++) {
         const original = data[i];
-        data[i] = original + EPSILON;
+        nudge(i, original + EPSILON);
         const plus = loss();
-        data[i] = original - EPSILON;
+        nudge(i, original - EPSILON);
         const minus = loss();
-        data[i] = original;
+        nudge(i, original);
         numeric[i] = (plus - minus) / (2 * EPSILON);
       }
       const analytic = t.grad ? (t.grad.dataSync() as Float64Array) : new Float64Array(data.length);

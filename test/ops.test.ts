@@ -106,9 +106,9 @@ describe('matrix products over several blocks of K', () => {
     try {
       const x = g.tensor(a, [M, K], { dtype }), weight = g.tensor(w, [N, K], { dtype }), b = g.tensor(bias, [N], { dtype });
       const tolerance = dtype === 'float64' ? 1e-12 : 1e-5;
-      expect(relativeError(g.linear(x, weight, b).dataSync(), expected)).toBeLessThan(tolerance);
+      expect(relativeError(g.linear(x, weight, b).dataSync() as Float64Array, expected)).toBeLessThan(tolerance);
       const withoutBias = expected.map((v, k) => v - bias[k % N]);
-      expect(relativeError(g.matmul(x, weight.transpose(0, 1)).dataSync(), withoutBias)).toBeLessThan(tolerance);
+      expect(relativeError(g.matmul(x, weight.transpose(0, 1)).dataSync() as Float64Array, withoutBias)).toBeLessThan(tolerance);
     } finally {
       g.backend.setKernel('gemm', 'auto');
       g.backend.setKernel('isa', isas[isas.length - 1]);

@@ -112,12 +112,19 @@ type RnnCallArguments<A> = readonly [
 ];
 /** rnnForward's arguments (A: FloatArray, or CudaBuffer for cudaRnnForward). */
 export type RnnForwardArguments<A = FloatArray> = readonly [...RnnCallArguments<A>, keepReserve: boolean];
+/**
+ * The CPU rnnForward's: those, and the realm then [storage uid, version] per weight tensor, naming
+ * its data so that the packed hidden weights can be kept for the next call (null: not kept).
+ */
+export type CpuRnnForwardArguments = readonly [...RnnForwardArguments, weightStamps: Float64Array | null];
 /** rnnBackward's arguments: the forward call's, its reserve (R), and the gradients of output [like output], h and c [L*D, B, H]. */
 type RnnBackwardArguments<A, R> = readonly [...RnnCallArguments<A>, reserve: R, dOutput: A | null, dh: A | null, dc: A | null];
 
 export interface NativeAddon {
-  rnnForward(...args: RnnForwardArguments): RnnForwardResult;
-  rnnForwardAsync(...args: RnnForwardArguments): Promise<RnnForwardResult>;
+  /** This loading of the addon (main thread or worker), unique in the process. */
+  readonly realm: number;
+  rnnForward(...args: CpuRnnForwardArguments): RnnForwardResult;
+  rnnForwardAsync(...args: CpuRnnForwardArguments): Promise<RnnForwardResult>;
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
   rnnGates(spec: RnnSpec, reserve: HostBlock | FloatArray): FloatArray;
   rnnReserveLength(spec: RnnSpec): number;

@@ -7,7 +7,11 @@ import { DType, TypedArray } from './dtype';
 
 export type Device = 'cpu' | 'cuda';
 
+let storagesMade = 0;
+
 export class Storage {
+  /** Unique to this storage in its thread: with `version`, it names the data (the addon's panel cache keys on both). */
+  readonly uid = ++storagesMade;
   private refs = 1;
   private buffer: TypedArray | CudaArray | null;
   readonly device: Device;

@@ -2,7 +2,7 @@
 // (float32, time-major, input 64) on the shape given, so that changes to the kernels and the
 // thread split can be compared without the noise of JavaScript and allocation. From the repo root:
 //   c++ -O3 -std=c++17 -pthread bench/native/rnn_engine.cc native/cpu/{rnn_cpu,lstm_step,gru_step,\
-//     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa}.cc -o /tmp/rnn_engine
+//     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache}.cc -o /tmp/rnn_engine
 //   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial)
 // e.g. /tmp/rnn_engine 2 32 50 256 (W5's layer) or /tmp/rnn_engine 2 1 128 256 (W1's).
 #include <algorithm>

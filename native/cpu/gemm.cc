@@ -278,10 +278,10 @@ int64_t PanelMatrix<T>::storageSize(int64_t K, int64_t N) {
 }
 
 template <typename T>
-PanelMatrix<T>::PanelMatrix(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* storage)
+PanelMatrix<T>::PanelMatrix(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* storage, bool packed)
     : transB_(transB), K_(K), N_(N), B_(B), ldb_(ldb), isa_(static_cast<int>(gemmIsa())) {
   if (K <= 0 || N <= 0 || gemmPath() == GemmPath::Reference) return;
-  packB(transB, B, ldb, 0, K, 0, N, kernelsFor<T>(isa_).nr, storage);
+  if (!packed) packB(transB, B, ldb, 0, K, 0, N, kernelsFor<T>(isa_).nr, storage);
   panels_ = storage;
 }
 

@@ -43,8 +43,9 @@ class PanelMatrix {
  public:
   // Elements of storage the panels of a [K, N] operand take.
   static int64_t storageSize(int64_t K, int64_t N);
-  // B is [K, ldb] when !transB, [N, ldb] when transB; storage [storageSize(K, N)].
-  PanelMatrix(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* storage);
+  // B is [K, ldb] when !transB, [N, ldb] when transB; storage [storageSize(K, N)], packed here
+  // unless `packed` says an earlier PanelMatrix of the same B already packed it (for this ISA).
+  PanelMatrix(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* storage, bool packed = false);
   // C [M, N] (ldc) = A [M, K] (lda) op(B), or C += A op(B) when accumulate.
   void multiply(int64_t M, const T* A, int64_t lda, T* C, int64_t ldc, bool accumulate) const;
   int64_t columns() const { return N_; }

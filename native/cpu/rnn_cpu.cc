@@ -63,27 +63,50 @@ struct LayerRows {
   T* row(int64_t t, int64_t b) const { return data + (batchFirst ? b * steps + t : t * batch + b) * width; }
 };
 
-// The member's blocks of W_hh [G, H] for its units (see LayerPass::recurrent), packed for the
-// forward or backward loop into the calling thread's scratch (each member runs on a thread of its own).
+// A member's blocks of W_hh as panels (see LayerPass::recurrent), and the cached memory they live
+// in (null when they live in the thread's scratch).
 template <typename T>
-std::vector<PanelMatrix<T>> packRecurrent(const LayerPass<T>& p, bool forward) {
+struct MemberPanels {
+  std::vector<PanelMatrix<T>> blocks;
+  std::shared_ptr<CachedPanels> cached;
+};
+
+// The member's blocks of W_hh [G, H] for its units, packed for the forward or backward loop into the
+// calling thread's scratch (each member runs on a thread of its own); the forward blocks of a named
+// weight come from the panel cache instead, packed again only when the weight's version changes.
+template <typename T>
+MemberPanels<T> packRecurrent(const LayerPass<T>& p, bool forward) {
   const int64_t H = p.hidden, G = p.width, u0 = p.units.begin, n = p.units.count();
   const T* W = p.weights.hiddenWeight;
-  T* storage = scratch<T>(Scratch::Panels, static_cast<size_t>(PanelMatrix<T>::storageSize(G, n)));
-  std::vector<PanelMatrix<T>> blocks;
-  auto add = [&](bool transB, int64_t K, const T* B) {
-    blocks.emplace_back(transB, K, n, B, H, storage);
-    storage += PanelMatrix<T>::storageSize(K, n);
-  };
-  if (forward) {
-    for (int64_t g = 0; g < G / H; ++g) add(true, H, W + (g * H + u0) * H);
-  } else if (p.cell == Cell::GruResetBefore) {
-    add(false, 2 * H, W + u0);          // W_h{r,z}[:, units]
-    add(false, H, W + 2 * H * H + u0);  // W_hn[:, units]
-  } else {
-    add(false, G, W + u0);
+  const size_t elements = static_cast<size_t>(PanelMatrix<T>::storageSize(G, n));
+  MemberPanels<T> out;
+  const bool cache = forward && p.weights.hiddenStamp.named() && gemmPath() != GemmPath::Reference;
+  const WeightStamp& stamp = p.weights.hiddenStamp;
+  if (cache) {
+    const PanelKey key{W, stamp.realm, stamp.owner, G, H, u0, p.units.end, static_cast<int>(gemmIsa()), sizeof(T)};
+    out.cached = cachedPanels(key, elements * sizeof(T));
   }
-  return blocks;
+  T* storage = cache ? static_cast<T*>(out.cached->data()) : scratch<T>(Scratch::Panels, elements);
+  auto blocks = [&](bool packed) {
+    std::vector<PanelMatrix<T>> made;
+    T* next = storage;
+    auto add = [&](bool transB, int64_t K, const T* B) {
+      made.emplace_back(transB, K, n, B, H, next, packed);
+      next += PanelMatrix<T>::storageSize(K, n);
+    };
+    if (forward) {
+      for (int64_t g = 0; g < G / H; ++g) add(true, H, W + (g * H + u0) * H);
+    } else if (p.cell == Cell::GruResetBefore) {
+      add(false, 2 * H, W + u0);          // W_h{r,z}[:, units]
+      add(false, H, W + 2 * H * H + u0);  // W_hn[:, units]
+    } else {
+      add(false, G, W + u0);
+    }
+    return made;
+  };
+  if (cache) out.cached->ensure(stamp.version, [&] { blocks(false); });
+  out.blocks = blocks(cache);
+  return out;
 }
 
 template <typename T>
@@ -185,8 +208,8 @@ void copyOrZero(const T* src, T* dst, int64_t count) {
 template <typename T>
 void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
   const int64_t H = p.hidden, column = (p.reverse ? H : 0) + p.units.begin, n = p.units.count();
-  const std::vector<PanelMatrix<T>> blocks = packRecurrent(p, true);
-  p.recurrent = blocks.data();
+  const MemberPanels<T> panels = packRecurrent(p, true);
+  p.recurrent = panels.blocks.data();
   for (int64_t step = 0; step < p.steps; ++step) {
     const int64_t t = p.timeAt(step);
     stepForward(p, t);
@@ -216,8 +239,8 @@ template <typename T>
 void backwardMember(LayerPass<T> p, const LayerRows<const T>& outputGrad, T* dh, T* dc, T* dhScratch) {
   const int64_t H = p.hidden, column = p.reverse ? H : 0;
   const IndexRange u = p.units, sequences = p.sequences;
-  const std::vector<PanelMatrix<T>> blocks = packRecurrent(p, false);
-  p.recurrent = blocks.data();
+  const MemberPanels<T> panels = packRecurrent(p, false);
+  p.recurrent = panels.blocks.data();
   for (int64_t step = p.steps - 1; step >= 0; --step) {
     const int64_t t = p.timeAt(step);
     if (outputGrad.data) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "../core/rnn_shape.h"
+#include "panel_cache.h"
 
 namespace gated {
 
@@ -14,6 +15,7 @@ struct LayerWeights {
   const T* hiddenWeight = nullptr;  // weight_hh [G, H]
   const T* inputBias = nullptr;     // bias_ih [G] or null
   const T* hiddenBias = nullptr;    // bias_hh [G] or null
+  WeightStamp hiddenStamp;          // names weight_hh's data for the panel cache (panel_cache.h), or not
 };
 
 // Gradients, laid out like LayerWeights; every pointer is written (biases only when present).

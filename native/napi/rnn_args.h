@@ -99,6 +99,20 @@ RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
   return a;
 }
 
+// Names the hidden weights for the panel cache (panel_cache.h) from rnnForward's weightStamps: a
+// Float64Array of the caller's realm (the addon's `realm` export), then [owner, version] per weight
+// tensor in the weights' order; null names none.
+template <typename T>
+void readWeightStamps(const Napi::Value& value, RnnForwardArgs<T>* a) {
+  if (value.IsNull() || value.IsUndefined()) return;
+  const int64_t perSlot = a->shape.tensorsPerLayerDirection(), tensors = perSlot * static_cast<int64_t>(a->weights.size());
+  const double* stamps = typedArrayData<double>(value, "weightStamps", 1 + 2 * tensors);
+  for (size_t slot = 0; slot < a->weights.size(); ++slot) {
+    const double* hidden = stamps + 1 + 2 * (static_cast<int64_t>(slot) * perSlot + 1);  // weight_hh
+    a->weights[slot].hiddenStamp = WeightStamp{stamps[0], hidden[0], hidden[1]};
+  }
+}
+
 // Reads rnnBackward's arguments (info[0..10]): those of the forward call, its reserve, and the
 // gradients reaching output, h and c (each may be null).
 template <typename T, typename Memory>

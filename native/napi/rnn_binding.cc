@@ -1,7 +1,8 @@
 // rnnForward / rnnBackward: the native entry points of the recurrent modules.
 //
-//   rnnForward(spec, input, weights, lengths, h0, c0, seed, keepReserve)
-//     -> { output, h, c?, reserve? }
+//   rnnForward(spec, input, weights, lengths, h0, c0, seed, keepReserve, weightStamps?)
+//     -> { output, h, c?, reserve? }; weightStamps (a Float64Array of [owner, version] per weight
+//     tensor, or null) lets the packed hidden weights be kept for the next call (panel_cache.h)
 //   rnnForwardAsync(same arguments) -> a Promise of the same, computed off the JavaScript thread
 //   rnnGates(spec, reserve) -> the gate activations stored in a reserve (a host block, or a typed
 //     array copied from the device), [L*D, B, T, G]
@@ -76,6 +77,7 @@ void computeForward(RnnForwardArgs<T>& a) {
 template <typename T>
 Napi::Value rnnForward(const Napi::CallbackInfo& info) {
   RnnForwardArgs<T> a = parseForwardArgs<T, HostMemory>(info);
+  readWeightStamps(info[8], &a);
   Napi::Object result = allocateForwardOutputs(info.Env(), a, info[7].ToBoolean().Value());
   computeForward(a);
   return result;
@@ -116,6 +118,7 @@ template <typename T>
 Napi::Value rnnForwardAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RnnForwardArgs<T> a = parseForwardArgs<T, HostMemory>(info);
+  readWeightStamps(info[8], &a);
   Napi::Object result = allocateForwardOutputs(env, a, info[7].ToBoolean().Value());
   Napi::Object keepAlive = Napi::Object::New(env);
   for (size_t i = 1; i <= 5; ++i) keepAlive.Set(static_cast<uint32_t>(i), info[i]);

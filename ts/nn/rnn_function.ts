@@ -160,9 +160,26 @@ function inputsOf(call: RnnCall): (Tensor | null)[] {
   return [call.input, call.h0, call.c0, ...call.weights];
 }
 
-/** The native arguments of a call: every tensor as its contiguous data (no copy when contiguous). */
+/**
+ * The native arguments of a call: every tensor as its contiguous data (no copy when contiguous).
+ * Without a reserve (no gradients), the weights are named by their storage and its version so the
+ * addon can keep their packed form for the next call; a weight that is a copy (not contiguous) is not.
+ */
 function nativeArguments(call: RnnCall, keepReserve: boolean) {
-  return [...sharedArguments(call, call, arrayOf), keepReserve] as const;
+  return [...sharedArguments(call, call, arrayOf), keepReserve, keepReserve ? null : weightStamps(call.weights)] as const;
+}
+
+/** This realm (thread), then [storage uid, version] per weight tensor ([0, 0]: not contiguous, not named). */
+function weightStamps(weights: readonly (Tensor | null)[]): Float64Array {
+  const stamps = new Float64Array(1 + 2 * weights.length);
+  stamps[0] = native.realm;
+  weights.forEach((w, i) => {
+    if (!w?.isContiguous) return;
+    const storage = w.liveStorage();
+    stamps[1 + 2 * i] = storage.uid;
+    stamps[2 + 2 * i] = storage.version;
+  });
+  return stamps;
 }
 
 /** Tensors around the native results, recorded on the tape when gradients are wanted. */
