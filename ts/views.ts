@@ -40,6 +40,8 @@ class ViewNode implements GradNode {
     const [low, high] = positionRange(p);
     const perPosition = filledOn(deviceOf(grad), dtypeOf(grad), high - low + 1, 0);
     native.copyInto([...v.shape], nativeArg(grad), contiguousStrides(v.shape), 0, nativeArg(perPosition), [...v.strides], v.offset - low);
+    // A contiguous parent covers exactly those positions, in its own order: nothing to read back.
+    if (isContiguous(p.shape, p.strides) && p.offset === low && elementCount(p.shape) === high - low + 1) return [perPosition as GradArray];
     const out = unaryOperand('copy', { data: perPosition, shape: p.shape, strides: p.strides, offset: p.offset - low });
     if (perPosition instanceof CudaArray) perPosition.free();
     return [out as GradArray];

@@ -37,6 +37,10 @@ void unaryOp(UnaryOp op, const std::vector<int64_t>& shape, const T* a, const St
       return;
     }
   }
+  if (op == UnaryOp::Copy) {  // gathers a view (a backward pass's strided reads): no per-element dispatch
+    forEachElement(shape, operands, [&](int64_t i, const int64_t* at) { out[i] = a[at[0]]; });
+    return;
+  }
   forEachElement(shape, operands, [&](int64_t i, const int64_t* at) { out[i] = unary(op, a[at[0]]); });
 }
 
