@@ -1,5 +1,6 @@
-// The CPU engine alone, without Node: times rnnForwardCpu and rnnBackwardCpu of one LSTM layer
-// (float32, time-major, input 64) on the shape given, so that changes to the kernels and the
+// The CPU engine alone, without Node: times rnnForwardCpu (as a call without gradients, then keeping
+// the activations for backward) and rnnBackwardCpu of one LSTM layer (float32, time-major, input 64)
+// on the shape given, so that changes to the kernels and the
 // thread split can be compared without the noise of JavaScript and allocation. From the repo root:
 //   c++ -O3 -std=c++17 -pthread bench/native/rnn_engine.cc native/cpu/{rnn_cpu,lstm_step,gru_step,\
 //     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache}.cc -o /tmp/rnn_engine
@@ -80,6 +81,9 @@ int main(int argc, char** argv) {
 
   std::printf("LSTM batch %lld, %lld steps, input %lld, hidden %lld; %d threads, split %s\n", static_cast<long long>(B),
               static_cast<long long>(T), static_cast<long long>(I), static_cast<long long>(H), threads, argc > 5 ? argv[5] : "0 (auto)");
+  RnnForwardArgs<float> inference = forward;
+  inference.keepActivations = false;  // as a call without gradients: no gate activations kept
+  report("infer", 200, [&] { rnnForwardCpu(inference); });
   report("forward", 200, [&] { rnnForwardCpu(forward); });
   report("backward", 100, [&] { rnnBackwardCpu(backward); });  // no input gradient, as in training
   return 0;

@@ -106,8 +106,8 @@ inline __attribute__((always_inline)) void store(float* to, typename LaneTypes<L
 }
 
 // Lanes units of one LSTM row: x and hg hold the input and hidden parts of the pre-activations,
-// gates i f g o `stride` apart; act receives the activations, likewise laid out; cPrev, cNext,
-// hNext [Lanes].
+// gates i f g o `stride` apart; act receives the activations, likewise laid out (null: not kept);
+// cPrev, cNext, hNext [Lanes].
 template <int Lanes>
 inline __attribute__((always_inline)) void lstmLanes(const float* x, const float* hg, int64_t stride, const float* cPrev,
                                                      float* act, float* cNext, float* hNext) {
@@ -119,6 +119,7 @@ inline __attribute__((always_inline)) void lstmLanes(const float* x, const float
   const V c = f * load<Lanes>(cPrev) + i * g;
   store<Lanes>(cNext, c);
   store<Lanes>(hNext, o * tanhV<Lanes>(c));
+  if (!act) return;
   store<Lanes>(act, i);
   store<Lanes>(act + stride, f);
   store<Lanes>(act + 2 * stride, g);
@@ -126,7 +127,7 @@ inline __attribute__((always_inline)) void lstmLanes(const float* x, const float
 }
 
 // Lanes units of one GRU row (reset-after): x, hg, act as for lstmLanes with gates r z n; hiddenN
-// receives W_hn h + b_hn; hPrev, hNext [Lanes].
+// receives W_hn h + b_hn (both null when not kept); hPrev, hNext [Lanes].
 template <int Lanes>
 inline __attribute__((always_inline)) void gruLanes(const float* x, const float* hg, int64_t stride, const float* hPrev,
                                                     float* act, float* hiddenN, float* hNext) {
@@ -136,6 +137,7 @@ inline __attribute__((always_inline)) void gruLanes(const float* x, const float*
   const V hn = load<Lanes>(hg + 2 * stride);
   const V n = tanhV<Lanes>(load<Lanes>(x + 2 * stride) + r * hn);
   store<Lanes>(hNext, (1.0f - z) * n + z * load<Lanes>(hPrev));
+  if (!act) return;
   store<Lanes>(act, r);
   store<Lanes>(act + stride, z);
   store<Lanes>(act + 2 * stride, n);
@@ -145,13 +147,13 @@ inline __attribute__((always_inline)) void gruLanes(const float* x, const float*
 // A row of n units (every pointer at the first unit; gate arrays hold `Gates` blocks H apart) in
 // blocks of Lanes: whole blocks in place, the tail through the same code on zero-padded copies.
 // update(x, hg, stride, state, act, extra, out) is lstmLanes (extra: cNext) or gruLanes (extra:
-// hiddenN).
+// hiddenN); act, and gruLanes' extra, may be null (not kept).
 template <int Lanes, int Gates, typename Update>
 inline __attribute__((always_inline)) void fusedRow(int64_t n, int64_t H, const float* x, const float* hg, const float* state,
                                                     float* act, float* extra, float* out, const Update& update) {
   int64_t j = 0;
   for (; j + Lanes <= n; j += Lanes) {
-    update(x + j, hg + j, H, state + j, act + j, extra + j, out + j);
+    update(x + j, hg + j, H, state + j, act ? act + j : nullptr, extra ? extra + j : nullptr, out + j);
   }
   const int64_t rest = n - j;
   if (rest == 0) return;
@@ -162,10 +164,12 @@ inline __attribute__((always_inline)) void fusedRow(int64_t n, int64_t H, const 
     std::memcpy(hs + g * Lanes, hg + g * H + j, bytes);
   }
   std::memcpy(states, state + j, bytes);
-  update(xs, hs, Lanes, states, acts, extras, outs);
+  update(xs, hs, Lanes, states, act ? acts : nullptr, extra ? extras : nullptr, outs);
   std::memcpy(out + j, outs, bytes);
-  std::memcpy(extra + j, extras, bytes);
-  for (int g = 0; g < Gates; ++g) std::memcpy(act + g * H + j, acts + g * Lanes, bytes);
+  if (extra) std::memcpy(extra + j, extras, bytes);
+  if (act) {
+    for (int g = 0; g < Gates; ++g) std::memcpy(act + g * H + j, acts + g * Lanes, bytes);
+  }
 }
 
 struct ActivationKernels {

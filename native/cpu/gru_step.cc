@@ -37,8 +37,9 @@ void gruStepForward(const LayerPass<T>& p, int64_t t) {
     const T* hg = p.hiddenGates + b * G;
     if constexpr (std::is_same<T, float>::value) {
       if (vectorActivations<T>()) {
-        gruRowFused(u.count(), H, x + u.begin, hg + u.begin, hPrev + b * H + u.begin, act + u.begin, hiddenN + u.begin,
-                    hNext + b * H + u.begin);
+        const bool keep = p.keepActivations;
+        gruRowFused(u.count(), H, x + u.begin, hg + u.begin, hPrev + b * H + u.begin, keep ? act + u.begin : nullptr,
+                    keep ? hiddenN + u.begin : nullptr, hNext + b * H + u.begin);
         continue;
       }
     }

@@ -48,6 +48,9 @@ struct LayerPass {
   T* cells = nullptr;   // [T+1, B, H]
   T* gates = nullptr;   // [T, B, G]
   T* extra = nullptr;   // [T, B, H]
+  // False when no backward pass will read gates and extra (a call without gradients): the vector
+  // step kernels then leave them unwritten.
+  bool keepActivations = true;
 
   // Forward scratch.
   T* inputGates = nullptr;   // [T, B, G] input projections plus folded biases

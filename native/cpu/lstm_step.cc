@@ -31,7 +31,8 @@ void lstmStepForward(const LayerPass<T>& p, int64_t t) {
     if constexpr (std::is_same<T, float>::value) {
       if (vectorActivations<T>()) {
         const int64_t at = b * H + u.begin;
-        lstmRowFused(u.count(), H, x + u.begin, hg + u.begin, cPrev + at, act + u.begin, cNext + at, hNext + at);
+        T* kept = p.keepActivations ? act + u.begin : nullptr;
+        lstmRowFused(u.count(), H, x + u.begin, hg + u.begin, cPrev + at, kept, cNext + at, hNext + at);
         continue;
       }
     }

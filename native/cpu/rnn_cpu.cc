@@ -285,6 +285,7 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
       LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
+      p.keepActivations = a.keepActivations;
       p.inputGates = inputGates + dir * T_ * B * G;
       p.hiddenGates = hiddenGates + dir * B * G;
       projectInputs(p);

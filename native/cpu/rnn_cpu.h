@@ -46,6 +46,7 @@ struct RnnForwardArgs {
   T* hN = nullptr;                     // [L*D, B, H]
   T* cN = nullptr;                     // [L*D, B, H] (LSTM only)
   T* reserve = nullptr;                // [ReserveLayout(shape).total()]
+  bool keepActivations = true;         // false: no backward pass reads the reserve's gates (inference)
 };
 
 template <typename T>

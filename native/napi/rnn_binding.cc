@@ -70,7 +70,10 @@ Napi::Object allocateForwardOutputs(Napi::Env env, RnnForwardArgs<T>& a, bool ke
 
 template <typename T>
 void computeForward(RnnForwardArgs<T>& a) {
-  if (!a.reserve) a.reserve = scratch<T>(Scratch::Reserve, static_cast<size_t>(ReserveLayout(a.shape).total()));
+  if (!a.reserve) {  // no backward pass follows: the thread's scratch, and no gate activations kept
+    a.reserve = scratch<T>(Scratch::Reserve, static_cast<size_t>(ReserveLayout(a.shape).total()));
+    a.keepActivations = false;
+  }
   rnnForwardCpu(a);
 }
 
