@@ -594,6 +594,20 @@ describe('native layer', () => {
     expectThrow(() => forward(), TypeError, 'spec');
   });
 
+  it('rejects weight stamps of the wrong type or length, and computes the same with any it accepts', () => {
+    const args = (stamps: unknown) => [spec(), input, weights(), null, null, null, 0n, false, stamps] as const;
+    const reference = forward(...args(null));
+    const count = 1 + 2 * weights().length;
+    expectThrow(() => forward(...args(new Float32Array(count))), TypeError, 'weightStamps', 'Float64Array');
+    expectThrow(() => forward(...args([1, 2, 3])), TypeError, 'weightStamps');
+    expectThrow(() => forward(...args(new Float64Array(count - 1))), RangeError, 'weightStamps');
+    // Any numbers name the weights, or not (zero, negative, NaN): the answer is the same either way.
+    for (const fill of [0, -1, NaN, 2 ** 60, 7]) {
+      const stamps = new Float64Array(count).fill(fill);
+      expect(Array.from(forward(...args(stamps)).output)).toEqual(Array.from(reference.output));
+    }
+  });
+
   it('rejects a seed that is not a 64-bit unsigned bigint', () => {
     for (const bad of [0, '0', undefined, null, 1.5]) {
       expectThrow(() => forward(spec(), input, weights(), null, null, null, bad, false), TypeError, 'expected seed to be a bigint');
