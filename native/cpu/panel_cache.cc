@@ -15,8 +15,10 @@ CachedPanels::~CachedPanels() { std::free(data_); }
 
 namespace {
 
-// At most this many bytes of panels are kept (a 1024-unit LSTM's W_hh is 16 MB).
+// At most this many bytes of panels are kept (a 1024-unit LSTM's W_hh is 16 MB), in at most this
+// many entries (each call searches them in order).
 constexpr size_t kBudgetBytes = size_t(64) << 20;
+constexpr size_t kMaxEntries = 256;
 
 class PanelCache {
  public:
@@ -31,7 +33,7 @@ class PanelCache {
     auto panels = std::make_shared<CachedPanels>(bytes);
     entries_.emplace_front(key, panels);
     held_ += bytes;
-    while (held_ > kBudgetBytes && entries_.size() > 1) {
+    while ((held_ > kBudgetBytes || entries_.size() > kMaxEntries) && entries_.size() > 1) {
       held_ -= entries_.back().second->bytes();
       entries_.pop_back();
     }
