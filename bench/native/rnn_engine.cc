@@ -1,7 +1,7 @@
 // The CPU engine alone, without Node: times rnnForwardCpu (as a call without gradients, then keeping
 // the activations for backward) and rnnBackwardCpu of one LSTM layer (float32, time-major, input 64)
-// on the shape given, so that changes to the kernels and the
-// thread split can be compared without the noise of JavaScript and allocation. From the repo root:
+// on the shape given, so that changes to the kernels and the thread split can be compared without
+// the noise of JavaScript and allocation. From the repo root:
 //   c++ -O3 -std=c++17 -pthread bench/native/rnn_engine.cc native/cpu/{rnn_cpu,lstm_step,gru_step,\
 //     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache}.cc -o /tmp/rnn_engine
 //   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial)
