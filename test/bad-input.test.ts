@@ -594,6 +594,24 @@ describe('native layer', () => {
     expectThrow(() => forward(), TypeError, 'spec');
   });
 
+  it('throws ERR_GATED_OUT_OF_MEMORY for a call too large for the machine, and the process lives on', () => {
+    // 65,536 layers of hidden size 1 over 2^27 rows: small arguments (the input's pages are never
+    // touched), but a working reserve of about 2^48 bytes, past any machine's address space.
+    const L = 65536, T2 = 1 << 14, B2 = 1 << 13;
+    const huge: RnnSpec = { ...spec(), inputSize: 1, hiddenSize: 1, numLayers: L, bidirectional: false, bias: false, seqLen: T2, batch: B2 };
+    const hugeWeights = Array.from({ length: 2 * L }, () => new Float32Array(4));
+    let caught: unknown = null;
+    try {
+      forward(huge, new Float32Array(T2 * B2), hugeWeights, null, null, null, 0n, false);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    expect((caught as { code?: string }).code).toBe('ERR_GATED_OUT_OF_MEMORY');
+    expect((caught as Error).message).toMatch(/^gated: out of host memory/);
+    expect(Array.from(good().output).every(Number.isFinite)).toBe(true); // and the next call works
+  });
+
   it('rejects weight stamps of the wrong type or length, and computes the same with any it accepts', () => {
     const args = (stamps: unknown) => [spec(), input, weights(), null, null, null, 0n, false, stamps] as const;
     const reference = forward(...args(null));

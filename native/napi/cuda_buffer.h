@@ -5,6 +5,7 @@
 #pragma once
 #include <napi.h>
 
+#include <new>
 #include <string>
 
 #include "../cuda/cuda_api.h"
@@ -92,7 +93,8 @@ struct DeviceMemory {
 using Binding = Napi::Value (*)(const Napi::CallbackInfo&);
 
 // Fn, with a CUDA failure turned into a JavaScript Error (code ERR_GATED_CUDA_OUT_OF_MEMORY when
-// device memory ran out).
+// device memory ran out), and so is host memory running out (code ERR_GATED_OUT_OF_MEMORY): a call
+// too large for the machine throws instead of ending the process.
 template <Binding Fn>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
   try {
@@ -100,6 +102,10 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
   } catch (const cuda::CudaError& error) {
     Napi::Error jsError = Napi::Error::New(info.Env(), error.what());
     if (error.outOfMemory()) jsError.Set("code", Napi::String::New(info.Env(), "ERR_GATED_CUDA_OUT_OF_MEMORY"));
+    throw jsError;
+  } catch (const std::bad_alloc&) {
+    Napi::Error jsError = Napi::Error::New(info.Env(), "gated: out of host memory: the call needs more working memory than the machine can give");
+    jsError.Set("code", Napi::String::New(info.Env(), "ERR_GATED_OUT_OF_MEMORY"));
     throw jsError;
   }
 }

@@ -25,6 +25,7 @@
 #include "args.h"
 #include "rnn_args.h"
 #include "bindings.h"
+#include "cuda_buffer.h"
 #include "host_block.h"
 #include "huge_pages.h"
 
@@ -205,11 +206,11 @@ template <typename T> struct BackwardFn { static Napi::Value call(const Napi::Ca
 }  // namespace
 
 void registerRnn(Napi::Env env, Napi::Object exports) {
-  exports.Set("rnnForward", Napi::Function::New(env, byInputType<ForwardFn>, "rnnForward"));
-  exports.Set("rnnGates", Napi::Function::New(env, rnnGatesOfItsType, "rnnGates"));
-  exports.Set("rnnForwardAsync", Napi::Function::New(env, byInputType<ForwardAsyncFn>, "rnnForwardAsync"));
+  exports.Set("rnnForward", Napi::Function::New(env, guarded<byInputType<ForwardFn>>, "rnnForward"));
+  exports.Set("rnnGates", Napi::Function::New(env, guarded<rnnGatesOfItsType>, "rnnGates"));
+  exports.Set("rnnForwardAsync", Napi::Function::New(env, guarded<byInputType<ForwardAsyncFn>>, "rnnForwardAsync"));
   exports.Set("rnnReserveLength", Napi::Function::New(env, rnnReserveLength, "rnnReserveLength"));
-  exports.Set("rnnBackward", Napi::Function::New(env, byInputType<BackwardFn>, "rnnBackward"));
+  exports.Set("rnnBackward", Napi::Function::New(env, guarded<byInputType<BackwardFn>>, "rnnBackward"));
 }
 
 }  // namespace gated::napi
