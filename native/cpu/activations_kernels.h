@@ -105,6 +105,20 @@ inline __attribute__((always_inline)) void store(float* to, typename LaneTypes<L
   std::memcpy(to, &v, sizeof(v));
 }
 
+// Pre-activation k of Lanes units: the input part plus the hidden part, gates `stride` apart.
+template <int Lanes>
+inline __attribute__((always_inline)) typename LaneTypes<Lanes>::F preActivation(const float* x, const float* hg,
+                                                                                 int64_t stride, int k) {
+  return load<Lanes>(x + k * stride) + load<Lanes>(hg + k * stride);
+}
+
+// act[k * stride] = the k-th of `gates`, for each k.
+template <int Lanes, typename... Gates>
+inline __attribute__((always_inline)) void storeGates(float* act, int64_t stride, Gates... gates) {
+  int k = 0;
+  (store<Lanes>(act + (k++) * stride, gates), ...);
+}
+
 // Lanes units of one LSTM row: x and hg hold the input and hidden parts of the pre-activations,
 // gates i f g o `stride` apart; act receives the activations, likewise laid out (null: not kept);
 // cPrev, cNext, hNext [Lanes].
@@ -112,18 +126,14 @@ template <int Lanes>
 inline __attribute__((always_inline)) void lstmLanes(const float* x, const float* hg, int64_t stride, const float* cPrev,
                                                      float* act, float* cNext, float* hNext) {
   typedef typename LaneTypes<Lanes>::F V;
-  const V i = sigmoidV<Lanes>(load<Lanes>(x) + load<Lanes>(hg));
-  const V f = sigmoidV<Lanes>(load<Lanes>(x + stride) + load<Lanes>(hg + stride));
-  const V g = tanhV<Lanes>(load<Lanes>(x + 2 * stride) + load<Lanes>(hg + 2 * stride));
-  const V o = sigmoidV<Lanes>(load<Lanes>(x + 3 * stride) + load<Lanes>(hg + 3 * stride));
+  const V i = sigmoidV<Lanes>(preActivation<Lanes>(x, hg, stride, 0));
+  const V f = sigmoidV<Lanes>(preActivation<Lanes>(x, hg, stride, 1));
+  const V g = tanhV<Lanes>(preActivation<Lanes>(x, hg, stride, 2));
+  const V o = sigmoidV<Lanes>(preActivation<Lanes>(x, hg, stride, 3));
   const V c = f * load<Lanes>(cPrev) + i * g;
   store<Lanes>(cNext, c);
   store<Lanes>(hNext, o * tanhV<Lanes>(c));
-  if (!act) return;
-  store<Lanes>(act, i);
-  store<Lanes>(act + stride, f);
-  store<Lanes>(act + 2 * stride, g);
-  store<Lanes>(act + 3 * stride, o);
+  if (act) storeGates<Lanes>(act, stride, i, f, g, o);
 }
 
 // Lanes units of one GRU row (reset-after): x, hg, act as for lstmLanes with gates r z n; hiddenN
@@ -132,15 +142,13 @@ template <int Lanes>
 inline __attribute__((always_inline)) void gruLanes(const float* x, const float* hg, int64_t stride, const float* hPrev,
                                                     float* act, float* hiddenN, float* hNext) {
   typedef typename LaneTypes<Lanes>::F V;
-  const V r = sigmoidV<Lanes>(load<Lanes>(x) + load<Lanes>(hg));
-  const V z = sigmoidV<Lanes>(load<Lanes>(x + stride) + load<Lanes>(hg + stride));
+  const V r = sigmoidV<Lanes>(preActivation<Lanes>(x, hg, stride, 0));
+  const V z = sigmoidV<Lanes>(preActivation<Lanes>(x, hg, stride, 1));
   const V hn = load<Lanes>(hg + 2 * stride);
   const V n = tanhV<Lanes>(load<Lanes>(x + 2 * stride) + r * hn);
   store<Lanes>(hNext, (1.0f - z) * n + z * load<Lanes>(hPrev));
   if (!act) return;
-  store<Lanes>(act, r);
-  store<Lanes>(act + stride, z);
-  store<Lanes>(act + 2 * stride, n);
+  storeGates<Lanes>(act, stride, r, z, n);
   store<Lanes>(hiddenN, hn);
 }
 

@@ -1,8 +1,9 @@
 // rnnForward / rnnBackward: the native entry points of the recurrent modules.
 //
 //   rnnForward(spec, input, weights, lengths, h0, c0, seed, keepReserve, weightStamps?)
-//     -> { output, h, c?, reserve? }; weightStamps (a Float64Array of [owner, version] per weight
-//     tensor, or null) lets the packed hidden weights be kept for the next call (panel_cache.h)
+//     -> { output, h, c?, reserve? }; weightStamps (a Float64Array: the caller's realm, then
+//     [storage, version] per weight tensor; or null) lets the packed hidden weights be kept for the
+//     next call (panel_cache.h)
 //   rnnForwardAsync(same arguments) -> a Promise of the same, computed off the JavaScript thread
 //   rnnGates(spec, reserve) -> the gate activations stored in a reserve (a host block, or a typed
 //     array copied from the device), [L*D, B, T, G]
@@ -69,6 +70,15 @@ Napi::Object allocateForwardOutputs(Napi::Env env, RnnForwardArgs<T>& a, bool ke
   return result;
 }
 
+// The arguments of rnnForward / rnnForwardAsync, with the outputs allocated: *result receives them.
+template <typename T>
+RnnForwardArgs<T> prepareForward(const Napi::CallbackInfo& info, Napi::Object* result) {
+  RnnForwardArgs<T> a = parseForwardArgs<T, HostMemory>(info);
+  readWeightStamps(info[8], &a);
+  *result = allocateForwardOutputs(info.Env(), a, info[7].ToBoolean().Value());
+  return a;
+}
+
 template <typename T>
 void computeForward(RnnForwardArgs<T>& a) {
   if (!a.reserve) {  // no backward pass follows: the thread's scratch, and no gate activations kept
@@ -80,9 +90,8 @@ void computeForward(RnnForwardArgs<T>& a) {
 
 template <typename T>
 Napi::Value rnnForward(const Napi::CallbackInfo& info) {
-  RnnForwardArgs<T> a = parseForwardArgs<T, HostMemory>(info);
-  readWeightStamps(info[8], &a);
-  Napi::Object result = allocateForwardOutputs(info.Env(), a, info[7].ToBoolean().Value());
+  Napi::Object result;
+  RnnForwardArgs<T> a = prepareForward<T>(info, &result);
   computeForward(a);
   return result;
 }
@@ -121,9 +130,8 @@ class RnnForwardWorker : public Napi::AsyncWorker {
 template <typename T>
 Napi::Value rnnForwardAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RnnForwardArgs<T> a = parseForwardArgs<T, HostMemory>(info);
-  readWeightStamps(info[8], &a);
-  Napi::Object result = allocateForwardOutputs(env, a, info[7].ToBoolean().Value());
+  Napi::Object result;
+  RnnForwardArgs<T> a = prepareForward<T>(info, &result);
   Napi::Object keepAlive = Napi::Object::New(env);
   for (size_t i = 1; i <= 5; ++i) keepAlive.Set(static_cast<uint32_t>(i), info[i]);
   auto* worker = new RnnForwardWorker<T>(env, std::move(a), result, keepAlive);
