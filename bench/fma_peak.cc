@@ -10,7 +10,13 @@
 
 namespace {
 
-constexpr int kLanes = 16;   // one AVX-512 vector of floats, or two AVX2 ones: the compiler picks
+// One vector register of floats: 12 chains plus two constants must fit in the register file (16
+// registers with AVX2), or the compiler spills and measures the stores instead.
+#ifdef __AVX512F__
+constexpr int kLanes = 16;
+#else
+constexpr int kLanes = 8;
+#endif
 constexpr int kChains = 12;  // independent accumulators per thread
 typedef float Vec __attribute__((vector_size(4 * kLanes)));
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "../core/cell_math.h"
+#include "simd.h"
 
 namespace gated::activation_detail {
 
@@ -42,11 +43,8 @@ inline __attribute__((always_inline)) typename LaneTypes<Lanes>::F expV(typename
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r2 + r + 1.0f;
-  VI bits;
-  std::memcpy(&bits, &shifted, sizeof(bits));
-  bits = (bits + (127 - 0x4B400000)) << 23;
-  V scale;
-  std::memcpy(&scale, &bits, sizeof(scale));
+  const VI bits = (__builtin_bit_cast(VI, shifted) + (127 - 0x4B400000)) << 23;
+  const V scale = __builtin_bit_cast(V, bits);
   return input > splat<V>(88.7228391f) ? splat<V>(__builtin_inff()) : p * scale;
 }
 
@@ -77,32 +75,24 @@ inline __attribute__((always_inline)) void mapArray(const float* in, float* out,
   typedef typename LaneTypes<Lanes>::F V;
   int64_t i = 0;
   for (; i + Lanes <= n; i += Lanes) {
-    V v;
-    std::memcpy(&v, in + i, sizeof(v));
-    v = F(v);
-    std::memcpy(out + i, &v, sizeof(v));
+    simd::storeVector(out + i, F(simd::loadVector<V>(in + i)));
   }
   if (i < n) {  // the tail, through the same vector code on a padded copy
     float tail[Lanes] = {};
     std::memcpy(tail, in + i, sizeof(float) * static_cast<size_t>(n - i));
-    V v;
-    std::memcpy(&v, tail, sizeof(v));
-    v = F(v);
-    std::memcpy(tail, &v, sizeof(v));
+    simd::storeVector(tail, F(simd::loadVector<V>(tail)));
     std::memcpy(out + i, tail, sizeof(float) * static_cast<size_t>(n - i));
   }
 }
 
 template <int Lanes>
 inline __attribute__((always_inline)) typename LaneTypes<Lanes>::F load(const float* from) {
-  typename LaneTypes<Lanes>::F v;
-  std::memcpy(&v, from, sizeof(v));
-  return v;
+  return simd::loadVector<typename LaneTypes<Lanes>::F>(from);
 }
 
 template <int Lanes>
 inline __attribute__((always_inline)) void store(float* to, typename LaneTypes<Lanes>::F v) {
-  std::memcpy(to, &v, sizeof(v));
+  simd::storeVector(to, v);
 }
 
 // Pre-activation k of Lanes units: the input part plus the hidden part, gates `stride` apart.

@@ -3,7 +3,12 @@
 #pragma once
 #include <cstdint>
 
+#include "simd.h"
+
 namespace gated::gemm_detail {
+
+using simd::loadVector;
+using simd::storeVector;
 
 // Vectors of `Bytes` bytes: 32 (AVX2 and the baseline) or 64 (AVX-512).
 template <typename T, int Bytes> struct VectorOf;
@@ -35,9 +40,8 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
   constexpr int64_t half = nr / 2;
   Vec<T, Bytes> acc[kMR][2] = {};
   for (int64_t p = 0; p < kc; ++p) {
-    Vec<T, Bytes> b0, b1;
-    __builtin_memcpy(&b0, packedB + p * nr, sizeof(b0));
-    __builtin_memcpy(&b1, packedB + p * nr + half, sizeof(b1));
+    const auto b0 = loadVector<Vec<T, Bytes>>(packedB + p * nr);
+    const auto b1 = loadVector<Vec<T, Bytes>>(packedB + p * nr + half);
     const T* a = packedA + p * kMR;
     for (int64_t r = 0; r < kMR; ++r) {
       acc[r][0] += b0 * a[r];
@@ -48,16 +52,20 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
     for (int64_t r = 0; r < kMR; ++r) {
       for (int64_t h = 0; h < 2; ++h) {
         Vec<T, Bytes> c = {};
-        if (start) __builtin_memcpy(&c, start + r * startStride + h * half, sizeof(c));
-        c += acc[r][h] * alpha;
-        __builtin_memcpy(C + r * ldc + h * half, &c, sizeof(c));
+        if (start) c = loadVector<Vec<T, Bytes>>(start + r * startStride + h * half);
+        storeVector(C + r * ldc + h * half, c + acc[r][h] * alpha);
       }
     }
     return;
   }
+  T tile[kMR][nr];  // a part tile: the sums leave the registers once, then go out element by element
+  for (int64_t r = 0; r < kMR; ++r) {
+    storeVector(tile[r], acc[r][0]);
+    storeVector(tile[r] + half, acc[r][1]);
+  }
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < cols; ++c) {
-      C[r * ldc + c] = (start ? start[r * startStride + c] : T(0)) + alpha * acc[r][c / half][c % half];
+      C[r * ldc + c] = (start ? start[r * startStride + c] : T(0)) + alpha * tile[r][c];
     }
   }
 }
@@ -117,8 +125,8 @@ inline __attribute__((always_inline)) void panelPass(int64_t K, const T* __restr
   for (int64_t k = 0; k < K; ++k) {
     V b[P][2];
     for (int q = 0; q < P; ++q) {
-      __builtin_memcpy(&b[q][0], panels + q * panelStride + k * nr, sizeof(V));
-      __builtin_memcpy(&b[q][1], panels + q * panelStride + k * nr + lanes, sizeof(V));
+      b[q][0] = loadVector<V>(panels + q * panelStride + k * nr);
+      b[q][1] = loadVector<V>(panels + q * panelStride + k * nr + lanes);
     }
     for (int r = 0; r < R; ++r) {
       const T a = A[r * lda + k];
@@ -135,13 +143,7 @@ inline __attribute__((always_inline)) void panelPass(int64_t K, const T* __restr
       T* out = C + r * ldc + column;
       const V& sum = acc[r][v / 2][v % 2];
       if (column + lanes <= cols) {
-        V value = sum;
-        if (accumulate) {
-          V old;
-          __builtin_memcpy(&old, out, sizeof(V));
-          value += old;
-        }
-        __builtin_memcpy(out, &value, sizeof(V));
+        storeVector(out, accumulate ? sum + loadVector<V>(out) : sum);
       } else {
         for (int64_t c = 0; c < cols - column; ++c) out[c] = accumulate ? out[c] + sum[c] : sum[c];
       }
