@@ -98,4 +98,26 @@ describe('compute pool', () => {
     }
     expect(() => g.setNumThreads(0)).toThrow(RangeError);
   });
+
+  it('wakes sleeping threads for the next call, whatever the idle spin', async () => {
+    const [lstm] = models();
+    lstm.eval();
+    const x = g.randn([64, 20, 8]);
+    const before = g.getIdleSpin();
+    expect(before).toBe(10);
+    const expected = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
+    try {
+      for (const ms of [0, 0.05, 3]) {
+        g.setIdleSpin(ms);
+        expect(g.getIdleSpin()).toBe(ms);
+        await new Promise((resolve) => setTimeout(resolve, 2 * ms + 5)); // the workers sleep by now
+        expect(Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array)).toEqual(expected);
+      }
+    } finally {
+      g.setIdleSpin(before);
+    }
+    expect(() => g.setIdleSpin(-1)).toThrow(/milliseconds/);
+    expect(() => g.setIdleSpin(Number.NaN)).toThrow(RangeError);
+    expect(() => g.setIdleSpin('5' as unknown as number)).toThrow(TypeError);
+  });
 });

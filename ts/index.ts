@@ -16,7 +16,7 @@ export type { Device } from './storage';
 export type { TensorOptions } from './creation';
 export { tensor, zeros, ones, full, rand, randn, uniform } from './creation';
 export { manualSeed, initialSeed } from './random';
-export { setNumThreads, getNumThreads } from './backend';
+export { setNumThreads, getNumThreads, setIdleSpin, getIdleSpin } from './backend';
 export { noGrad, tidy } from './autograd';
 export * from './ops/index';
 export { autograd, backend, cuda, data, nn, optim };

@@ -141,6 +141,9 @@ export interface NativeAddon {
   kernelVariants(name: string): string[];
   setNumThreads(threads: number): void;
   getNumThreads(): number;
+  /** Microseconds in [0, 1e6]. */
+  setIdleSpin(microseconds: number): void;
+  getIdleSpin(): number;
   cudaStatus(): NativeCudaStatus;
 
   // The CUDA backend (native/napi/cuda_binding.cc).

@@ -4,13 +4,15 @@
 // the noise of JavaScript and allocation. From the repo root:
 //   c++ -O3 -std=c++17 -pthread bench/native/rnn_engine.cc native/cpu/{rnn_cpu,lstm_step,gru_step,\
 //     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache}.cc -o /tmp/rnn_engine
-//   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial)
+//   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT [PHASES]]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial;
+//   PHASES: the timed phases, e.g. infer or infer,backward; default infer,forward,backward)
 // e.g. /tmp/rnn_engine 2 32 50 256 (W5's layer) or /tmp/rnn_engine 2 1 128 256 (W1's).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "../../native/cpu/pool.h"
@@ -37,7 +39,7 @@ void report(const char* label, int runs, const Body& body) {
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT]\n");
+    std::fprintf(stderr, "usage: rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT [PHASES]]\n");
     return 2;
   }
   const int threads = std::atoi(argv[1]);
@@ -83,8 +85,10 @@ int main(int argc, char** argv) {
               static_cast<long long>(T), static_cast<long long>(I), static_cast<long long>(H), threads, argc > 5 ? argv[5] : "0 (auto)");
   RnnForwardArgs<float> inference = forward;
   inference.keepActivations = false;  // as a call without gradients: no gate activations kept
-  report("infer", 200, [&] { rnnForwardCpu(inference); });
-  report("forward", 200, [&] { rnnForwardCpu(forward); });
-  report("backward", 100, [&] { rnnBackwardCpu(backward); });  // no input gradient, as in training
+  const std::string phases = argc > 6 ? argv[6] : "infer,forward,backward";
+  const auto wanted = [&](const char* phase) { return phases.find(phase) != std::string::npos; };
+  if (wanted("infer")) report("infer", 200, [&] { rnnForwardCpu(inference); });
+  if (wanted("forward") || wanted("backward")) report("forward", 200, [&] { rnnForwardCpu(forward); });
+  if (wanted("backward")) report("backward", 100, [&] { rnnBackwardCpu(backward); });  // no input gradient, as in training
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -10,9 +11,12 @@
 namespace gated {
 namespace {
 
-// Waiting workers spin this many times before sleeping: long enough to cover the gap between
-// the steps of a recurrence, short enough not to burn a core when idle.
+// Team members and a caller waiting for parts spin this many times before yielding the core:
+// long enough to cover the gap between the steps of a recurrence.
 constexpr int kSpins = 20000;
+
+// How long an idle worker spins for the next job before it sleeps (setPoolSpinMicroseconds).
+std::atomic<int> idleSpin{kDefaultIdleSpinMicroseconds};
 
 inline void relax() {
 #if defined(__x86_64__)
@@ -96,9 +100,13 @@ class ComputePool {
     insideJob = true;
     for (;;) {
       auto posted = [&] { return (claims_.load(std::memory_order_acquire) >> 32) != seen || stopping_.load(); };
+      const auto sleepAt = std::chrono::steady_clock::now() +
+                           std::chrono::microseconds(idleSpin.load(std::memory_order_relaxed));
       for (int spins = 0; !posted(); ++spins) {
-        if (spins < kSpins) {
-          relax();
+        if (spins % 64 != 0 || std::chrono::steady_clock::now() < sleepAt) {
+          // Past the first spins, each round also offers the core to any other runnable thread.
+          if (spins < kSpins) relax();
+          else std::this_thread::yield();
           continue;
         }
         std::unique_lock<std::mutex> lock(wakeMutex_);
@@ -154,6 +162,8 @@ ComputePool& pool() {
 }  // namespace
 
 void setComputeThreads(int threads) { pool().resize(threads); }
+void setIdleSpinMicroseconds(int microseconds) { idleSpin.store(std::max(0, microseconds)); }
+int idleSpinMicroseconds() { return idleSpin.load(); }
 int computeThreads() { return pool().threads(); }
 void parallelRun(int maxParts, const std::function<void(int part, int parts)>& task) { pool().run(maxParts, task); }
 void parallelTeam(int maxMembers, const std::function<void(int rank, int size)>& member) { pool().team(maxMembers, member); }

@@ -11,6 +11,13 @@ namespace gated {
 void setComputeThreads(int threads);
 int computeThreads();
 
+// How long a pool thread with no work keeps spinning for the next job before it sleeps. A sleeping
+// thread takes a wake-up (and, on some machines, cold caches) to start the next job; a spinning
+// one holds its core. The default covers the gaps between the calls of a busy loop.
+constexpr int kDefaultIdleSpinMicroseconds = 10000;
+void setIdleSpinMicroseconds(int microseconds);
+int idleSpinMicroseconds();
+
 // Runs task(part, parts) for every part in [0, parts), with parts at most maxParts (a few per
 // thread), and returns when all are done; the calling thread takes parts too. Jobs from several
 // threads run one after another; a job started from inside a part runs serially on that thread.

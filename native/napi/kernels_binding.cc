@@ -148,6 +148,17 @@ Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value getNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), computeThreads()); }
 
+Napi::Value setIdleSpin(const Napi::CallbackInfo& info) {
+  const double microseconds = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(microseconds >= 0 && microseconds <= 1e6)) {
+    throwRangeError(info.Env(), "expected microseconds to be a number in [0, 1e6]");
+  }
+  setIdleSpinMicroseconds(static_cast<int>(microseconds));
+  return info.Env().Undefined();
+}
+
+Napi::Value getIdleSpin(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), idleSpinMicroseconds()); }
+
 }  // namespace
 
 void registerKernels(Napi::Env env, Napi::Object exports) {
@@ -156,6 +167,8 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("kernelVariants", Napi::Function::New(env, kernelVariants, "kernelVariants"));
   exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads, "getNumThreads"));
+  exports.Set("setIdleSpin", Napi::Function::New(env, setIdleSpin, "setIdleSpin"));
+  exports.Set("getIdleSpin", Napi::Function::New(env, getIdleSpin, "getIdleSpin"));
 }
 
 }  // namespace gated::napi
