@@ -39,6 +39,7 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
   constexpr int64_t nr = kNR<T, Bytes>;
   constexpr int64_t half = nr / 2;
   Vec<T, Bytes> acc[kMR][2] = {};
+  for (int64_t r = 0; r < rows; ++r) __builtin_prefetch(C + r * ldc, 1);  // the tile's rows arrive during the loop
   for (int64_t p = 0; p < kc; ++p) {
     const auto b0 = loadVector<Vec<T, Bytes>>(packedB + p * nr);
     const auto b1 = loadVector<Vec<T, Bytes>>(packedB + p * nr + half);
