@@ -2,6 +2,7 @@
 // it reads config.json, vocab.json (g.data.Vocabulary.fromJSON) and best.safetensors (g.load).
 //
 //   node examples/sentiment/predict.js "Click here to claim your FREE prize"            # train.js's model
+//   node examples/sentiment/predict.js --quick                                          # train.js --quick's
 //   node examples/sentiment/predict.js --dir /tmp/gated-examples/sentiment-attention "text" ...
 'use strict';
 const fs = require('node:fs');
@@ -20,7 +21,9 @@ async function loadPredictor(dir, labels) {
 }
 
 async function main() {
-  const options = common.parseArgs({ dir: path.join(common.outputDir('sentiment-lstm')) });
+  const options = common.parseArgs({ dir: '' });
+  // train.js --quick keeps its model apart from the full run's, and predict.js --quick reads that one.
+  if (!options.dir) options.dir = common.outputDir(options.quick ? 'sentiment-lstm-quick' : 'sentiment-lstm');
   if (!fs.existsSync(path.join(options.dir, 'best.safetensors'))) throw new Error(`no saved model in ${options.dir}: run node examples/sentiment/train.js first`);
   const predictSentiment = await loadPredictor(options.dir);
   const texts = options.positional.length ? options.positional : ['Dear friend, you have WON $1,000,000. Reply with your bank details to claim.'];
