@@ -5,7 +5,9 @@
 //   c++ -O3 -std=c++17 -pthread bench/native/rnn_engine.cc native/cpu/{rnn_cpu,lstm_step,gru_step,\
 //     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache}.cc -o /tmp/rnn_engine
 //   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT [PHASES]]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial;
-//   PHASES: the timed phases, e.g. infer or infer,backward; default infer,forward,backward)
+//   PHASES: the timed phases, e.g. infer or infer,backward; default infer,forward,backward; `pause`
+//   times inference calls made 50 ms after the last, in which the caller sleeps, or spins with
+//   PAUSE_BUSY=1 in the environment; IDLE_SPIN_US sets the pool's idle spin, see pool.h)
 // e.g. /tmp/rnn_engine 2 32 50 256 (W5's layer) or /tmp/rnn_engine 2 1 128 256 (W1's).
 #include <algorithm>
 #include <chrono>
@@ -13,6 +15,8 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "../../native/cpu/pool.h"
@@ -22,14 +26,18 @@ using namespace gated;
 
 namespace {
 
-// Median and best of `runs` calls of body, in milliseconds.
+// Median and best of `runs` calls of body, in milliseconds: the time body returns, or else its whole call.
 template <typename Body>
 void report(const char* label, int runs, const Body& body) {
   std::vector<double> ms;
   for (int r = 0; r < runs; ++r) {
     const auto start = std::chrono::steady_clock::now();
-    body();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if constexpr (std::is_same_v<decltype(body()), double>) {
+      ms.push_back(body());
+    } else {
+      body();
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
   }
   std::sort(ms.begin(), ms.end());
   std::printf("  %-8s median %.3f ms, best %.3f ms (%d calls)\n", label, ms[ms.size() / 2], ms[0], runs);
@@ -45,6 +53,7 @@ int main(int argc, char** argv) {
   const int threads = std::atoi(argv[1]);
   const int64_t B = std::atol(argv[2]), T = std::atol(argv[3]), H = std::atol(argv[4]), I = 64;
   setComputeThreads(threads);
+  if (getenv("IDLE_SPIN_US")) setIdleSpinMicroseconds(std::atoi(getenv("IDLE_SPIN_US")));
   setRecurrenceSplit(static_cast<RecurrenceSplit>(argc > 5 ? std::atoi(argv[5]) : 0));
 
   RnnShape s;
@@ -88,6 +97,20 @@ int main(int argc, char** argv) {
   const std::string phases = argc > 6 ? argv[6] : "infer,forward,backward";
   const auto wanted = [&](const char* phase) { return phases.find(phase) != std::string::npos; };
   if (wanted("infer")) report("infer", 200, [&] { rnnForwardCpu(inference); });
+  if (wanted("pause")) {  // each call 50 ms after the last: a server's first call after a quiet spell
+    report("after 50 ms", 30, [&] {
+      if (getenv("PAUSE_BUSY")) {  // the caller spins through the pause instead of sleeping
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      const auto start = std::chrono::steady_clock::now();
+      rnnForwardCpu(inference);
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    });
+  }
   if (wanted("forward") || wanted("backward")) report("forward", 200, [&] { rnnForwardCpu(forward); });
   if (wanted("backward")) report("backward", 100, [&] { rnnBackwardCpu(backward); });  // no input gradient, as in training
   return 0;
