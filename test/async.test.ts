@@ -2,6 +2,7 @@
 // keeps running; concurrent calls share the compute pool safely; inputs are held for the call.
 import { describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
+import { native } from '../ts/native';
 
 const options = { inputSize: 8, hiddenSize: 16, numLayers: 2, bidirectional: true, batchFirst: true };
 
@@ -119,5 +120,22 @@ describe('compute pool', () => {
     expect(() => g.setIdleSpin(-1)).toThrow(/milliseconds/);
     expect(() => g.setIdleSpin(Number.NaN)).toThrow(RangeError);
     expect(() => g.setIdleSpin('5' as unknown as number)).toThrow(TypeError);
+  });
+
+  it('turns a part that runs out of memory on a pool thread into an error, and works on', () => {
+    const [lstm] = models();
+    lstm.eval();
+    const x = g.randn([64, 20, 8]);
+    const before = g.getNumThreads();
+    try {
+      g.setNumThreads(2);
+      const expected = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
+      for (const kind of ['run', 'team', 'run', 'team'] as const) {
+        expect(() => native.poolFailureProbe(kind), kind).toThrow(expect.objectContaining({ code: 'ERR_GATED_OUT_OF_MEMORY' }));
+        expect(Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array)).toEqual(expected);
+      }
+    } finally {
+      g.setNumThreads(before);
+    }
   });
 });

@@ -144,6 +144,8 @@ export interface NativeAddon {
   /** Microseconds in [0, 1e6]. */
   setIdleSpin(microseconds: number): void;
   getIdleSpin(): number;
+  /** For the tests: a compute-pool job ('run') or team ('team') whose second part runs out of memory. */
+  poolFailureProbe(kind: 'run' | 'team'): void;
   cudaStatus(): NativeCudaStatus;
 
   // The CUDA backend (native/napi/cuda_binding.cc).

@@ -4,8 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace gated {
@@ -15,8 +17,12 @@ namespace {
 // long enough to cover the gap between the steps of a recurrence.
 constexpr int kSpins = 20000;
 
-// How long an idle worker spins for the next job before it sleeps (setPoolSpinMicroseconds).
+// How long an idle worker spins for the next job before it sleeps (setIdleSpinMicroseconds).
 std::atomic<int> idleSpin{kDefaultIdleSpinMicroseconds};
+
+// Set when a part of the running job threw: barriers stop waiting, so that no member waits for
+// one that has left (one job runs at a time).
+std::atomic<bool> jobFailed{false};
 
 inline void relax() {
 #if defined(__x86_64__)
@@ -62,6 +68,7 @@ class ComputePool {
   }
 
  private:
+  // Runs the parts; the first exception a part threw is thrown here once every part has ended.
   void runParts(int parts, const std::function<void(int, int)>& task) {
     std::lock_guard<std::mutex> jobLock(jobMutex_);
     task_ = &task;
@@ -79,6 +86,17 @@ class ComputePool {
       if (spins < kSpins) relax();
       else std::this_thread::yield();  // a part is running on a thread that may not be scheduled
     }
+    if (!jobFailed.load(std::memory_order_acquire)) return;
+    const std::exception_ptr error = std::exchange(error_, nullptr);
+    jobFailed.store(false, std::memory_order_release);
+    std::rethrow_exception(error);
+  }
+
+  // Keeps the first exception of the job; the others are dropped.
+  void fail(std::exception_ptr error) {
+    std::lock_guard<std::mutex> lock(errorMutex_);
+    if (!error_) error_ = error;
+    jobFailed.store(true, std::memory_order_release);
   }
 
   // Claims and runs parts of `job` until none is left (or another job has replaced it). The part
@@ -91,7 +109,11 @@ class ComputePool {
       const int parts = static_cast<int>(claim >> 16 & 0xffffu), part = static_cast<int>(claim & 0xffffu);
       if ((claim >> 32) != job || part >= parts) return;
       if (!claims_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
-      (*task_)(part, parts);
+      try {
+        (*task_)(part, parts);
+      } catch (...) {  // on a worker, an exception leaving the thread would end the process
+        fail(std::current_exception());
+      }
       done_.fetch_add(1, std::memory_order_release);
     }
   }
@@ -143,6 +165,8 @@ class ComputePool {
   std::atomic<uint64_t> claims_{0};  // (job << 32) | (parts << 16) | next unclaimed part
   std::atomic<int> done_{0};
   const std::function<void(int, int)>* task_ = nullptr;
+  std::mutex errorMutex_;
+  std::exception_ptr error_;  // the running job's first exception
 };
 
 thread_local bool ComputePool::insideJob = false;
@@ -177,6 +201,7 @@ void SpinBarrier::arriveAndWait(int members) {
     return;
   }
   for (int spins = 0; phase_.load(std::memory_order_acquire) == phase; ++spins) {
+    if (jobFailed.load(std::memory_order_relaxed)) return;  // a member threw and will not arrive
     if (spins < kSpins) relax();
     else std::this_thread::yield();
   }

@@ -21,6 +21,8 @@ int idleSpinMicroseconds();
 // Runs task(part, parts) for every part in [0, parts), with parts at most maxParts (a few per
 // thread), and returns when all are done; the calling thread takes parts too. Jobs from several
 // threads run one after another; a job started from inside a part runs serially on that thread.
+// If a part throws, the other parts still end (members waiting at a SpinBarrier stop waiting, so
+// what they compute is garbage), and then the first exception is thrown to the caller.
 void parallelRun(int maxParts, const std::function<void(int part, int parts)>& task);
 
 // Runs member(rank, size) for every rank in [0, size) at the same time, one thread each, with

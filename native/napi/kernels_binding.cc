@@ -7,8 +7,11 @@
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
 //   setNumThreads(n), getNumThreads(): the size of the process-wide compute pool
+//   setIdleSpin(us), getIdleSpin(): how long its idle threads spin for the next job
+//   poolFailureProbe(kind): for the tests, a compute-pool job whose second part runs out of memory
 #include <napi.h>
 
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "../cpu/pool.h"
 #include "../cpu/rnn_cpu.h"
 #include "../cuda/cuda_api.h"
+#include "cuda_buffer.h"
 #include "args.h"
 #include "bindings.h"
 
@@ -159,6 +163,25 @@ Napi::Value setIdleSpin(const Napi::CallbackInfo& info) {
 
 Napi::Value getIdleSpin(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), idleSpinMicroseconds()); }
 
+// A job ('run') or a team whose members meet at a barrier ('team') on the compute pool, whose
+// part 1 runs out of memory: the error must reach the caller, and the pool must work on.
+Napi::Value poolFailureProbe(const Napi::CallbackInfo& info) {
+  const std::string kind = stringArgument(info[0], "kind");
+  const auto part = [](int index) {
+    if (index == 1) throw std::bad_alloc();
+  };
+  if (kind == "team") {
+    SpinBarrier barrier;
+    parallelTeam(2, [&](int rank, int size) {
+      part(rank);
+      barrier.arriveAndWait(size);
+    });
+  } else {
+    parallelRun(8, [&](int index, int) { part(index); });
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerKernels(Napi::Env env, Napi::Object exports) {
@@ -169,6 +192,7 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads, "getNumThreads"));
   exports.Set("setIdleSpin", Napi::Function::New(env, setIdleSpin, "setIdleSpin"));
   exports.Set("getIdleSpin", Napi::Function::New(env, getIdleSpin, "getIdleSpin"));
+  exports.Set("poolFailureProbe", Napi::Function::New(env, guarded<poolFailureProbe>, "poolFailureProbe"));
 }
 
 }  // namespace gated::napi
