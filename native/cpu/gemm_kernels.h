@@ -29,7 +29,7 @@ constexpr int64_t kMaxNR = kNR<T, 64>;
 // Independent partial sums of a dot product, enough for the compiler to vectorise without reassociating.
 constexpr int64_t kLanes = 16;
 
-// C[rows, cols] = start + alpha * packedA [kc, kMR] x packedB [kc, NR], where start [rows, cols]
+// C[rows, cols] = start + alpha * packedA [kc, kMR] x packedB [kc, NR] (kc >= 1), where start [rows, cols]
 // (row stride startStride) is C itself (accumulate), a row repeated (stride 0: a bias), or zero (null).
 template <typename T, int Bytes>
 inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* __restrict packedA,
@@ -38,15 +38,17 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
                                                            int64_t startStride) {
   constexpr int64_t nr = kNR<T, Bytes>;
   constexpr int64_t half = nr / 2;
-  Vec<T, Bytes> acc[kMR][2] = {};
   for (int64_t r = 0; r < rows; ++r) __builtin_prefetch(C + r * ldc, 1);  // the tile's rows arrive during the loop
+  // The sums start from the first product (kc >= 1), not from zeros: with `= {}` GCC also zeroes a
+  // copy of them on the stack at every call.
+  Vec<T, Bytes> acc[kMR][2];
   for (int64_t p = 0; p < kc; ++p) {
     const auto b0 = loadVector<Vec<T, Bytes>>(packedB + p * nr);
     const auto b1 = loadVector<Vec<T, Bytes>>(packedB + p * nr + half);
     const T* a = packedA + p * kMR;
     for (int64_t r = 0; r < kMR; ++r) {
-      acc[r][0] += b0 * a[r];
-      acc[r][1] += b1 * a[r];
+      acc[r][0] = p == 0 ? b0 * a[r] : acc[r][0] + b0 * a[r];
+      acc[r][1] = p == 0 ? b1 * a[r] : acc[r][1] + b1 * a[r];
     }
   }
   if (rows == kMR && cols == nr) {  // a whole tile: vector updates
