@@ -116,7 +116,7 @@ constexpr int panelsPerPass(int rows) {
   return rows == 1 ? 4 : rows == 2 ? 2 : 1;
 }
 
-// C [R, cols] (=|+=) A [R, K] (lda) x P panels [K, NR] spaced panelStride apart; cols <= P * NR.
+// C [R, cols] (=|+=) A [R, K] (lda) x P panels [K, NR] spaced panelStride apart; cols <= P * NR, K >= 1.
 template <typename T, int Bytes, int R, int P>
 inline __attribute__((always_inline)) void panelPass(int64_t K, const T* __restrict A, int64_t lda,
                                                      const T* __restrict panels, int64_t panelStride, T* C,
@@ -124,8 +124,14 @@ inline __attribute__((always_inline)) void panelPass(int64_t K, const T* __restr
   typedef Vec<T, Bytes> V;
   constexpr int64_t lanes = Bytes / static_cast<int64_t>(sizeof(T));
   constexpr int64_t nr = 2 * lanes;
-  V acc[R][P][2] = {};
-  for (int64_t k = 0; k < K; ++k) {
+  V acc[R][P][2];  // from the first product on (K >= 1), as in microKernelBody
+  for (int q = 0; q < P; ++q) {
+    for (int h = 0; h < 2; ++h) {
+      const V b = loadVector<V>(panels + q * panelStride + h * lanes);
+      for (int r = 0; r < R; ++r) acc[r][q][h] = b * A[r * lda];
+    }
+  }
+  for (int64_t k = 1; k < K; ++k) {
     V b[P][2];
     for (int q = 0; q < P; ++q) {
       b[q][0] = loadVector<V>(panels + q * panelStride + k * nr);
