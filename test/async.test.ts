@@ -83,36 +83,42 @@ describe('forwardAsync', () => {
 });
 
 describe('compute pool', () => {
-  it('gives the same results with 1 and 2 threads', () => {
+  // An LSTM in eval mode, a batch for it, and its output as an array.
+  function lstmCase() {
     const [lstm] = models();
     lstm.eval();
     const x = g.randn([64, 20, 8]);
+    return () => Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
+  }
+
+  // body() with the pool resized to `threads`, then back to its size before.
+  function withThreads<T>(threads: number, body: () => T): T {
     const before = g.getNumThreads();
     try {
-      g.setNumThreads(1);
-      const one = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
-      g.setNumThreads(2);
-      const two = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
-      expect(two).toEqual(one);
+      g.setNumThreads(threads);
+      return body();
     } finally {
       g.setNumThreads(before);
     }
+  }
+
+  it('gives the same results with 1 and 2 threads', () => {
+    const output = lstmCase();
+    expect(withThreads(2, output)).toEqual(withThreads(1, output));
     expect(() => g.setNumThreads(0)).toThrow(RangeError);
   });
 
   it('wakes sleeping threads for the next call, whatever the idle spin', async () => {
-    const [lstm] = models();
-    lstm.eval();
-    const x = g.randn([64, 20, 8]);
+    const output = lstmCase();
     const before = g.getIdleSpin();
     expect(before).toBe(10);
-    const expected = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
+    const expected = output();
     try {
       for (const ms of [0, 0.05, 3]) {
         g.setIdleSpin(ms);
         expect(g.getIdleSpin()).toBe(ms);
         await new Promise((resolve) => setTimeout(resolve, 2 * ms + 5)); // the workers sleep by now
-        expect(Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array)).toEqual(expected);
+        expect(output()).toEqual(expected);
       }
     } finally {
       g.setIdleSpin(before);
@@ -123,19 +129,13 @@ describe('compute pool', () => {
   });
 
   it('turns a part that runs out of memory on a pool thread into an error, and works on', () => {
-    const [lstm] = models();
-    lstm.eval();
-    const x = g.randn([64, 20, 8]);
-    const before = g.getNumThreads();
-    try {
-      g.setNumThreads(2);
-      const expected = Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array);
+    const output = lstmCase();
+    withThreads(2, () => {
+      const expected = output();
       for (const kind of ['run', 'team', 'run', 'team'] as const) {
         expect(() => native.poolFailureProbe(kind), kind).toThrow(expect.objectContaining({ code: 'ERR_GATED_OUT_OF_MEMORY' }));
-        expect(Array.from(g.noGrad(() => lstm.forward(x)).output.dataSync() as Float32Array)).toEqual(expected);
+        expect(output()).toEqual(expected);
       }
-    } finally {
-      g.setNumThreads(before);
-    }
+    });
   });
 });
