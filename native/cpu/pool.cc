@@ -10,6 +10,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace gated {
 namespace {
 
@@ -23,6 +27,31 @@ std::atomic<int> idleSpin{kDefaultIdleSpinMicroseconds};
 // Set when a part of the running job threw: barriers stop waiting, so that no member waits for
 // one that has left (one job runs at a time).
 std::atomic<bool> jobFailed{false};
+
+// The CPU this thread runs on now, or -1 where that is not known.
+inline int currentCpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
+// Moves the calling thread off `cpu` when it may run elsewhere, without pinning it: its affinity
+// is narrowed for the move and then restored. A worker woken from sleep can find itself queued on
+// the caller's CPU (on a VM, an idle vCPU can look unavailable), where the two would take turns.
+void moveOffCpu(int cpu) {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+  cpu_set_t others = allowed;
+  CPU_CLR(cpu, &others);
+  if (CPU_COUNT(&others) == 0 || sched_setaffinity(0, sizeof(others), &others) != 0) return;
+  sched_setaffinity(0, sizeof(allowed), &allowed);
+#else
+  (void)cpu;
+#endif
+}
 
 inline void relax() {
 #if defined(__x86_64__)
@@ -74,6 +103,7 @@ class ComputePool {
     task_ = &task;
     done_.store(0, std::memory_order_relaxed);
     const uint64_t job = (claims_.load(std::memory_order_relaxed) >> 32) + 1;
+    callerCpu_.store(currentCpu(), std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(wakeMutex_);
       claims_.store(job << 32 | static_cast<uint64_t>(parts) << 16, std::memory_order_release);
@@ -133,6 +163,9 @@ class ComputePool {
         }
         std::unique_lock<std::mutex> lock(wakeMutex_);
         wake_.wait(lock, posted);
+        lock.unlock();
+        const int callerCpu = callerCpu_.load(std::memory_order_relaxed);
+        if (callerCpu >= 0 && currentCpu() == callerCpu) moveOffCpu(callerCpu);
       }
       if (stopping_.load(std::memory_order_acquire)) return;
       seen = claims_.load(std::memory_order_acquire) >> 32;
@@ -164,6 +197,7 @@ class ComputePool {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> claims_{0};  // (job << 32) | (parts << 16) | next unclaimed part
   std::atomic<int> done_{0};
+  std::atomic<int> callerCpu_{-1};  // where the thread that posted the latest job ran
   const std::function<void(int, int)>* task_ = nullptr;
   std::mutex errorMutex_;
   std::exception_ptr error_;  // the running job's first exception
