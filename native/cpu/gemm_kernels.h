@@ -42,13 +42,17 @@ inline __attribute__((always_inline)) void microKernelBody(int64_t kc, const T* 
   // The sums start from the first product (kc >= 1), not from zeros: with `= {}` GCC also zeroes a
   // copy of them on the stack at every call.
   Vec<T, Bytes> acc[kMR][2];
-  for (int64_t p = 0; p < kc; ++p) {
+  for (int64_t h = 0; h < 2; ++h) {
+    const auto b = loadVector<Vec<T, Bytes>>(packedB + h * half);
+    for (int64_t r = 0; r < kMR; ++r) acc[r][h] = b * packedA[r];
+  }
+  for (int64_t p = 1; p < kc; ++p) {
     const auto b0 = loadVector<Vec<T, Bytes>>(packedB + p * nr);
     const auto b1 = loadVector<Vec<T, Bytes>>(packedB + p * nr + half);
     const T* a = packedA + p * kMR;
     for (int64_t r = 0; r < kMR; ++r) {
-      acc[r][0] = p == 0 ? b0 * a[r] : acc[r][0] + b0 * a[r];
-      acc[r][1] = p == 0 ? b1 * a[r] : acc[r][1] + b1 * a[r];
+      acc[r][0] += b0 * a[r];
+      acc[r][1] += b1 * a[r];
     }
   }
   if (rows == kMR && cols == nr) {  // a whole tile: vector updates
@@ -124,7 +128,7 @@ inline __attribute__((always_inline)) void panelPass(int64_t K, const T* __restr
   typedef Vec<T, Bytes> V;
   constexpr int64_t lanes = Bytes / static_cast<int64_t>(sizeof(T));
   constexpr int64_t nr = 2 * lanes;
-  V acc[R][P][2];  // from the first product on (K >= 1), as in microKernelBody
+  V acc[R][P][2];  // started by the first product (K >= 1), as in microKernelBody
   for (int q = 0; q < P; ++q) {
     for (int h = 0; h < 2; ++h) {
       const V b = loadVector<V>(panels + q * panelStride + h * lanes);
