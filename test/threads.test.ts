@@ -3,6 +3,7 @@
 // pool is resized (a fresh worker must join the first team it sees). Each case runs in a child process, so a hang fails the
 // test on its timeout instead of stalling the suite.
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -47,5 +48,23 @@ describe('recurrence split over threads', () => {
     const worst = Number(/worst (\S+)/.exec(run.stdout)?.[1]);
     console.log(`recurrence split: largest relative difference from serial ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+describe('default thread count', () => {
+  const threadsOf = (command: string, args: string[]) => {
+    const run = spawnSync(command, [...args, '-e', `console.log(require(${JSON.stringify(entry)}).getNumThreads())`], { encoding: 'utf8', timeout: 30_000 });
+    return run.status === 0 ? Number(run.stdout.trim()) : null;
+  };
+
+  it('is the number of cores the process may run on', () => {
+    expect(threadsOf(process.execPath, [])).toBe(os.availableParallelism());
+    // Under taskset (a container's cpuset works the same way) the pool follows the affinity, so its
+    // threads never take turns on one core.
+    if (spawnSync('taskset', ['-c', '0', 'true']).status !== 0) {
+      console.log('default thread count: no taskset here, the one-CPU case is not checked');
+      return;
+    }
+    expect(threadsOf('taskset', ['-c', '0', process.execPath])).toBe(1);
   });
 });

@@ -41,7 +41,9 @@ export function getKernel(name: KernelName): string {
 
 /**
  * Sets the size of the process-wide compute pool that every call shares (the calling thread
- * included). The default is the number of cores.
+ * included). The default is the number of cores the process may run on (its CPU affinity, as
+ * `os.availableParallelism()` reports it): more threads than cores make the threads of a recurrence
+ * take turns on a core at every step.
  */
 export function setNumThreads(threads: number): void {
   native.setNumThreads(checkInteger(threads, 'threads', 1, 1024));

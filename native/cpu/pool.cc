@@ -205,7 +205,14 @@ class ComputePool {
 
 thread_local bool ComputePool::insideJob = false;
 
+// The cores this process may run on: its CPU affinity (taskset, a container's cpuset) where the
+// system says, else the machine's cores. More threads than that would take turns on a core at
+// every step of a recurrence.
 int defaultThreads() {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) > 0) return CPU_COUNT(&allowed);
+#endif
   const unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 1 : static_cast<int>(cores);
 }
@@ -229,14 +236,18 @@ void parallelTeam(int maxMembers, const std::function<void(int rank, int size)>&
 void SpinBarrier::arriveAndWait(int members) {
   if (members <= 1) return;
   const uint32_t phase = phase_.load(std::memory_order_acquire);
+  const int cpu = currentCpu();
   if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == members) {
+    sharedCore_.store(cpu >= 0 && cpu == waiterCpu_.load(std::memory_order_relaxed), std::memory_order_relaxed);
     arrived_.store(0, std::memory_order_relaxed);
     phase_.store(phase + 1, std::memory_order_release);
     return;
   }
+  waiterCpu_.store(cpu, std::memory_order_relaxed);
+  const int spinLimit = sharedCore_.load(std::memory_order_relaxed) ? 0 : kSpins;
   for (int spins = 0; phase_.load(std::memory_order_acquire) == phase; ++spins) {
     if (jobFailed.load(std::memory_order_relaxed)) return;  // a member threw and will not arrive
-    if (spins < kSpins) relax();
+    if (spins < spinLimit) relax();
     else std::this_thread::yield();
   }
 }

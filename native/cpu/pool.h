@@ -7,7 +7,8 @@
 
 namespace gated {
 
-// The number of threads a job may use (the caller included), at least 1. Defaults to the cores.
+// The number of threads a job may use (the caller included), at least 1. Defaults to the cores
+// the process may run on (its CPU affinity).
 void setComputeThreads(int threads);
 int computeThreads();
 
@@ -39,6 +40,11 @@ class SpinBarrier {
  private:
   std::atomic<int> arrived_{0};
   std::atomic<uint32_t> phase_{0};
+  // The CPU the latest waiter spun on, and whether the member that released the last phase ran on
+  // that CPU too. Then the members share a core (more threads than cores), a spinning waiter only
+  // keeps the member it waits for off the core, and waiters yield at once.
+  std::atomic<int> waiterCpu_{-1};
+  std::atomic<bool> sharedCore_{false};
 };
 
 // [begin, end) of part `part` of `parts` over `count` items, in multiples of `grain` (but the last).
