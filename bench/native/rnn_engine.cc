@@ -6,8 +6,8 @@
 //     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache}.cc -o /tmp/rnn_engine
 //   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT [PHASES]]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial;
 //   PHASES: the timed phases, e.g. infer or infer,backward; default infer,forward,backward; `pause`
-//   times inference calls made 50 ms after the last, in which the caller sleeps, or spins with
-//   PAUSE_BUSY=1 in the environment; IDLE_SPIN_US sets the pool's idle spin, see pool.h)
+//   times inference calls made 50 ms after the last; IDLE_SPIN_US in the environment sets the
+//   pool's idle spin, see pool.h)
 // e.g. /tmp/rnn_engine 2 32 50 256 (W5's layer) or /tmp/rnn_engine 2 1 128 256 (W1's).
 #include <algorithm>
 #include <chrono>
@@ -99,13 +99,7 @@ int main(int argc, char** argv) {
   if (wanted("infer")) report("infer", 200, [&] { rnnForwardCpu(inference); });
   if (wanted("pause")) {  // each call 50 ms after the last: a server's first call after a quiet spell
     report("after 50 ms", 30, [&] {
-      if (getenv("PAUSE_BUSY")) {  // the caller spins through the pause instead of sleeping
-        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
-        while (std::chrono::steady_clock::now() < until) {
-        }
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
       const auto start = std::chrono::steady_clock::now();
       rnnForwardCpu(inference);
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

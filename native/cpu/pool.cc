@@ -165,7 +165,7 @@ class ComputePool {
         wake_.wait(lock, posted);
         lock.unlock();
         const int callerCpu = callerCpu_.load(std::memory_order_relaxed);
-        if (callerCpu >= 0 && currentCpu() == callerCpu) moveOffCpu(callerCpu);
+        if (currentCpu() == callerCpu) moveOffCpu(callerCpu);  // moveOffCpu ignores -1 (unknown)
       }
       if (stopping_.load(std::memory_order_acquire)) return;
       seen = claims_.load(std::memory_order_acquire) >> 32;
