@@ -145,9 +145,9 @@ def edge_cases() -> list[Case]:
 
 
 def self_check_cases() -> list[Case]:
-    """Configurations on which the manual loop must reproduce nn.GRU/nn.LSTM."""
+    """Configurations on which the manual loop must reproduce nn.GRU/LSTM/RNN."""
     cases = []
-    for cell in ("gru", "lstm"):
+    for cell in ("gru", "lstm", "rnn_tanh", "rnn_relu"):
         cases += [
             Case(f"check_{cell}_L2_bi_len_h0_bf", cell, 4, 6, 2, True, True, True, 7, 5, True, True),
             Case(f"check_{cell}_L3_bi_len_zero_tm", cell, 3, 5, 3, True, False, True, 6, 4, True, False),
@@ -252,10 +252,15 @@ def torch_forward(case, module, x, lengths, init_states):
     return output, (tuple(hn) if case.is_lstm else (hn,))
 
 
-def lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
+def exact(t):
+    """The operand of a matrix product as it is (see manual_forward's operand)."""
+    return t
+
+
+def lstm_step(x, state, w_ih, w_hh, b_ih, b_hh, operand=exact):
     """LSTM cell, gate order (i, f, g, o) as in nn.LSTM."""
     h, c = state
-    gates = nn.functional.linear(x, w_ih, b_ih) + nn.functional.linear(h, w_hh, b_hh)
+    gates = nn.functional.linear(x, w_ih, b_ih) + nn.functional.linear(operand(h), w_hh, b_hh)
     i, f, g, o = gates.chunk(4, dim=1)
     c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c_new), c_new
@@ -263,7 +268,8 @@ def lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
 
 def gru_gates(x, h, w_ih, w_hh, b_ih, b_hh):
     """GRU gates r, z (order r, z, n as in nn.GRU), plus what the two GRU
-    variants combine differently: the input part of n, W_hn and b_hn."""
+    variants combine differently: the input part of n, W_hn and b_hn.
+    h is the state as the products multiply it."""
     linear = nn.functional.linear
     x_r, x_z, x_n = linear(x, w_ih, b_ih).chunk(3, dim=1)
     w_hr, w_hz, w_hn = w_hh.chunk(3)
@@ -273,26 +279,37 @@ def gru_gates(x, h, w_ih, w_hh, b_ih, b_hh):
     return r, z, x_n, w_hn, b_hn
 
 
-def gru_reset_after_step(x, state, w_ih, w_hh, b_ih, b_hh):
+def gru_reset_after_step(x, state, w_ih, w_hh, b_ih, b_hh, operand=exact):
     """PyTorch's GRU: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))."""
     (h,) = state
-    r, z, n_input, w_hn, b_hn = gru_gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    n = torch.tanh(n_input + r * nn.functional.linear(h, w_hn, b_hn))
+    r, z, n_input, w_hn, b_hn = gru_gates(x, operand(h), w_ih, w_hh, b_ih, b_hh)
+    n = torch.tanh(n_input + r * nn.functional.linear(operand(h), w_hn, b_hn))
     return ((1 - z) * n + z * h,)
 
 
-def gru_reset_before_step(x, state, w_ih, w_hh, b_ih, b_hh):
+def gru_reset_before_step(x, state, w_ih, w_hh, b_ih, b_hh, operand=exact):
     """Textbook GRU: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)."""
     (h,) = state
-    r, z, n_input, w_hn, b_hn = gru_gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    n = torch.tanh(n_input + nn.functional.linear(r * h, w_hn, b_hn))
+    r, z, n_input, w_hn, b_hn = gru_gates(x, operand(h), w_ih, w_hh, b_ih, b_hh)
+    n = torch.tanh(n_input + nn.functional.linear(operand(r * h), w_hn, b_hn))
     return ((1 - z) * n + z * h,)
+
+
+def rnn_step(activation):
+    """Plain RNN cell: h = activation(W_ih x + b_ih + W_hh h + b_hh)."""
+    def step(x, state, w_ih, w_hh, b_ih, b_hh, operand=exact):
+        (h,) = state
+        linear = nn.functional.linear
+        return (activation(linear(x, w_ih, b_ih) + linear(operand(h), w_hh, b_hh)),)
+    return step
 
 
 MANUAL_STEPS = {
     "lstm": lstm_step,
     "gru": gru_reset_after_step,
     "gru_reset_before": gru_reset_before_step,
+    "rnn_tanh": rnn_step(torch.tanh),
+    "rnn_relu": rnn_step(torch.relu),
 }
 
 
@@ -303,12 +320,14 @@ def layer_weights(params, layer: int, direction: int):
                  for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
 
-def manual_forward(case, module, x, lengths, init_states):
+def manual_forward(case, module, x, lengths, init_states, operand=exact):
     """Stacked, optionally bidirectional, variable-length recurrence with the
     same semantics as PyTorch's packed sequences. Sequence b with length L_b:
     the forward direction runs t = 0..L_b-1 and then keeps its state; the
     reverse direction runs t = L_b-1..0 starting from h0; outputs at t >= L_b
-    are zero. Returns (output, final states tuple)."""
+    are zero. Both operands of every matrix product (the layer input and W_ih,
+    the state or r * h and W_hh) pass through `operand`, which rounds them for
+    a reduced-precision reference. Returns (output, final states tuple)."""
     step = MANUAL_STEPS[case.cell]
     params = dict(module.named_parameters())
     seq_len, batch, hidden = case.seq_len, case.batch, case.hidden_size
@@ -323,14 +342,15 @@ def manual_forward(case, module, x, lengths, init_states):
     for layer in range(case.num_layers):
         direction_outputs = []
         for direction in range(case.num_directions):
-            weights = layer_weights(params, layer, direction)
+            w_ih, w_hh, b_ih, b_hh = layer_weights(params, layer, direction)
+            weights = (operand(w_ih), operand(w_hh), b_ih, b_hh)
             index = layer * case.num_directions + direction
             state = (tuple(s[index] for s in init_states) if init_states is not None
                      else (zeros,) * num_states)
             outputs = [zeros] * seq_len
             times = reversed(range(seq_len)) if direction else range(seq_len)
             for t in times:
-                new_state = step(layer_input[t], state, *weights)
+                new_state = step(operand(layer_input[t]), state, *weights, operand=operand)
                 state = tuple(torch.where(valid[t], new, old)
                               for new, old in zip(new_state, state))
                 outputs[t] = torch.where(valid[t], new_state[0], zeros)
@@ -385,7 +405,7 @@ def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def self_check() -> None:
-    """Assert the manual loop reproduces nn.GRU / nn.LSTM exactly enough."""
+    """Assert the manual loop reproduces nn.GRU / nn.LSTM / nn.RNN exactly enough."""
     for case in self_check_cases():
         module, data = make_data(case)
         expected = evaluate(case, module, data, torch_forward)
@@ -395,7 +415,7 @@ def self_check() -> None:
             err = relative_error(actual[key], ref)
             assert err <= SELF_CHECK_TOLERANCE, (
                 f"self-check {case.name}: {key} relative error {err:.3e}")
-    print(f"self-check: manual loop matches nn.GRU/nn.LSTM on "
+    print(f"self-check: manual loop matches nn.GRU/nn.LSTM/nn.RNN on "
           f"{len(self_check_cases())} configurations (<= {SELF_CHECK_TOLERANCE:g})")
 
 
@@ -452,7 +472,7 @@ def write_verified(path: Path, tensors: dict[str, np.ndarray], metadata: dict[st
     assert read_meta == metadata, path.name
     assert list(read_back) == list(tensors), path.name
     for name, arr in tensors.items():
-        assert read_back[name].dtype == arr.dtype and np.array_equal(read_back[name], arr), (
+        assert read_back[name].dtype == arr.dtype and np.array_equal(read_back[name], arr, equal_nan=True), (
             f"{path.name}: {name} does not round-trip")
     return path.stat().st_size
 

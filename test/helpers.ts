@@ -47,7 +47,7 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 
 export function makeModule(
   config: Omit<CaseConfig, 'name' | 'seqLen' | 'batch' | 'hasLengths' | 'hasH0'>,
-  dtype: FloatDType,
+  dtype: g.nn.RecurrentDType,
   dropout = 0,
 ) {
   const options = {

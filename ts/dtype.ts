@@ -2,6 +2,12 @@
 // bool (one byte, 0 or 1) for comparisons and masks.
 
 export type FloatDType = 'float32' | 'float64';
+/**
+ * The 16-bit formats a recurrent module can compute in (inference): both operands of every matrix
+ * product are rounded to it, and the products are summed in float32. bfloat16 keeps float32's range
+ * with 8 significant bits; float16 has 11 significant bits but overflows above 65504.
+ */
+export type ReducedFloatDType = 'bfloat16' | 'float16';
 export type IntDType = 'int32' | 'int64';
 export type DType = FloatDType | IntDType | 'bool';
 export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;

@@ -11,7 +11,7 @@ import './ops/methods';
 
 export { Tensor } from './tensor';
 export type { NestedArray } from './tensor';
-export type { DType, FloatDType, IntDType, TypedArray } from './dtype';
+export type { DType, FloatDType, IntDType, ReducedFloatDType, TypedArray } from './dtype';
 export type { Device } from './storage';
 export type { TensorOptions } from './creation';
 export { tensor, zeros, ones, full, rand, randn, uniform } from './creation';

@@ -17,6 +17,8 @@ export interface RnnSpec {
   seqLen: number;
   batch: number;
   dropout: number; // 0 unless training
+  /** Operands of every matrix product: 0 float32 (the default), 1 bfloat16, 2 float16 (forward only). */
+  precision?: number;
 }
 
 export interface RnnForwardResult {
@@ -128,6 +130,8 @@ export interface NativeAddon {
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
   rnnGates(spec: RnnSpec, reserve: HostBlock | FloatArray): FloatArray;
   rnnReserveLength(spec: RnnSpec): number;
+  /** values rounded to bfloat16 (precision 1) or float16 (2), as reduced-precision products round operands. */
+  roundOperands(values: Float32Array, precision: 1 | 2): Float32Array;
   /** inputGrad false: the input needs no gradient, so none is computed (dInput null). */
   rnnBackward(...args: [...RnnBackwardArguments<FloatArray, HostBlock>, inputGrad: boolean]): RnnBackwardResult;
   /** Returns a reserve's memory to the addon at once (a second call does nothing). */

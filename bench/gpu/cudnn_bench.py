@@ -4,6 +4,7 @@
 
 Each case: inference (forward under no_grad) or training (forward + backward of the recurrent
 module with a random output gradient), timed with CUDA events after a warm-up; medians in ms.
+A case with "dtype": "bfloat16" runs the module and its input in torch.bfloat16.
 """
 import json
 import os
@@ -15,16 +16,22 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def dtype_of(case):
+    return torch.bfloat16 if case.get("dtype") == "bfloat16" else torch.float32
+
+
 def make_module(case):
     kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[case["cell"]]
-    return kind(case["input"], case["hidden"], num_layers=case["layers"], bidirectional=case["bidirectional"], batch_first=True).cuda()
+    module = kind(case["input"], case["hidden"], num_layers=case["layers"], bidirectional=case["bidirectional"], batch_first=True)
+    return module.to(device="cuda", dtype=dtype_of(case))
 
 
 def time_case(case, repeats, budget_ms):
     module = make_module(case)
-    x = torch.randn(case["batch"], case["seq"], case["input"], device="cuda")
+    dtype = dtype_of(case)
+    x = torch.randn(case["batch"], case["seq"], case["input"], device="cuda", dtype=dtype)
     directions = 2 if case["bidirectional"] else 1
-    grad = torch.randn(case["batch"], case["seq"], directions * case["hidden"], device="cuda")
+    grad = torch.randn(case["batch"], case["seq"], directions * case["hidden"], device="cuda", dtype=dtype)
     train = case["kind"] == "train"
 
     def step():

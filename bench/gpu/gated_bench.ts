@@ -5,7 +5,8 @@
 //
 // Each case: inference (forward under noGrad) or training (forward + backward of the recurrent
 // module with a random output gradient), timed on the host clock around a synchronised run
-// after a warm-up; medians in ms. Ratio = cuDNN ms / gated ms (above 1: gated is faster).
+// after a warm-up; medians in ms. Ratio = cuDNN ms / gated ms (above 1: gated is faster). A case
+// with dtype 'bfloat16' runs the module with that dtype (bfloat16 operands, float32 sums).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as g from '../../ts/index';
@@ -22,6 +23,7 @@ interface Case {
   hidden: number;
   layers: number;
   bidirectional: boolean;
+  dtype?: 'bfloat16';
 }
 
 function median(values: number[]): number {
@@ -72,7 +74,7 @@ function medianMs(fn: () => void, runs: number): number {
 }
 
 function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; runs: number } {
-  const options = { inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers, bidirectional: c.bidirectional, batchFirst: true };
+  const options = { inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers, bidirectional: c.bidirectional, batchFirst: true, dtype: c.dtype ?? ('float32' as const) };
   const module = (c.cell === 'lstm' ? new g.nn.LSTM(options) : new g.nn.GRU(options)).to('cuda');
   const x = g.randn([c.batch, c.seq, c.input], { device: 'cuda' });
   const grad = g.randn([c.batch, c.seq, (c.bidirectional ? 2 : 1) * c.hidden], { device: 'cuda' });
@@ -118,7 +120,8 @@ function main(): void {
   for (const c of cases) {
     results[c.id] = timeCase(c, 30, 3000);
     console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
-    if (c.kind === 'infer' && c.batch <= 16) {
+    // The persistent kernel runs float32 only (a bfloat16 call takes the GEMM path, on the tensor cores).
+    if (c.kind === 'infer' && c.batch <= 16 && !c.dtype) {
       g.backend.setKernel('cudaRecurrence', 'persistent');
       const launches = native.cudaPersistentLaunches();
       const timed = timeCase(c, 30, 3000);
@@ -140,7 +143,7 @@ function main(): void {
     const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
     const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
     const tflops = flopsOf(c) / (ours / 1e3) / 1e12;
-    const rate = `${tflops.toFixed(2)} (${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%)`;
+    const rate = c.dtype ? `${tflops.toFixed(2)} (${c.dtype})` : `${tflops.toFixed(2)} (${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%)`;
     console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} |`);
   }
   if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, cudnn }, null, 1));

@@ -7,6 +7,7 @@
 #include "gemm.h"
 #include "pool.h"
 #include "rnn_cpu.h"
+#include "workspace.h"
 
 namespace gated {
 
@@ -51,6 +52,8 @@ struct LayerPass {
   // False when no backward pass will read gates and extra (a call without gradients): the vector
   // step kernels then leave them unwritten.
   bool keepActivations = true;
+  // Rounds the recurrent products' state operand (forward, float32; see RnnForwardArgs).
+  OperandPrecision precision = OperandPrecision::Float32;
 
   // Forward scratch.
   T* inputGates = nullptr;   // [T, B, G] input projections plus folded biases
@@ -135,12 +138,25 @@ template <typename T> void gruResetBeforeStepBackward(const LayerPass<T>& pass, 
 template <typename T> void rnnStepForward(const LayerPass<T>& pass, int64_t t);
 template <typename T> void rnnStepBackward(const LayerPass<T>& pass, int64_t t, const T* dh, T* dhPrev);
 
+// The member's rows of state [B, H] as the recurrent product multiplies them: rounded to the pass's
+// reduced precision into the thread's scratch, or the rows themselves.
+template <typename T>
+inline const T* recurrentOperand(const LayerPass<T>& p, const T* state) {
+  const T* rows = state + p.sequences.begin * p.hidden;
+  if (p.precision == OperandPrecision::Float32) return rows;
+  const int64_t count = p.sequences.count() * p.hidden;
+  T* rounded = scratch<T>(Scratch::RoundedState, static_cast<size_t>(count));
+  roundOperands(p.precision, rows, rounded, count);
+  return rounded;
+}
+
 // hiddenGates[sequences, g*H + units] (=|+=) state [B, H] W_g for the member's forward blocks g in [first, last).
 template <typename T>
 inline void multiplyGates(const LayerPass<T>& p, int first, int last, const T* state, bool accumulate) {
   const int64_t b0 = p.sequences.begin;
+  const T* rows = recurrentOperand(p, state);  // [sequences, H]
   for (int g = first; g < last; ++g) {
-    p.recurrent[g].multiply(p.sequences.count(), state + b0 * p.hidden, p.hidden,
+    p.recurrent[g].multiply(p.sequences.count(), rows, p.hidden,
                             p.hiddenGates + b0 * p.width + g * p.hidden + p.units.begin, p.width, accumulate);
   }
 }

@@ -1,6 +1,7 @@
 // Packed recurrent weights kept across calls. A forward pass without gradients packs each member's
 // blocks of W_hh into panels (gemm.h's PanelMatrix) before its first step; for batch-1 inference
-// that packing is most of a short call. When the caller names the weight's data (a WeightStamp:
+// that packing is most of a short call. A bfloat16 or float16 call also keeps its rounded copies
+// of W_ih and W_hh here (core/reduced_float.h). When the caller names the weight's data (a WeightStamp:
 // the JavaScript realm, the storage there, and the storage's version, which every in-place update
 // bumps), the panels are kept here, and the next call with the same storage, pointer and split finds
 // them packed, or packs the new version into the same memory. The least recently used panels go
@@ -22,7 +23,8 @@ struct WeightStamp {
 };
 
 // Which panels: the weight (its data, owner, shape and element type), the member's columns of each
-// gate block, and the instruction set whose panel width they use. The version is not part of it.
+// gate block, and the instruction set whose panel width they use; or, with packed false, the
+// weight's copy rounded to `precision` (an OperandPrecision). The version is not part of it.
 struct PanelKey {
   const void* data = nullptr;
   double realm = 0, owner = 0;
@@ -30,9 +32,12 @@ struct PanelKey {
   int64_t columnsBegin = 0, columnsEnd = 0;
   int isa = 0;
   int elementBytes = 0;
+  int precision = 0;    // what the weight was rounded to first (0: float32, not rounded)
+  bool packed = true;   // false: a plain [rows, cols] copy
   bool operator==(const PanelKey& o) const {
     return data == o.data && realm == o.realm && owner == o.owner && rows == o.rows && cols == o.cols &&
-           columnsBegin == o.columnsBegin && columnsEnd == o.columnsEnd && isa == o.isa && elementBytes == o.elementBytes;
+           columnsBegin == o.columnsBegin && columnsEnd == o.columnsEnd && isa == o.isa && elementBytes == o.elementBytes &&
+           precision == o.precision && packed == o.packed;
   }
 };
 

@@ -83,7 +83,8 @@ MemberPanels<T> packRecurrent(const LayerPass<T>& p, bool forward) {
   const bool cache = forward && p.weights.hiddenStamp.named() && gemmPath() != GemmPath::Reference;
   const WeightStamp& stamp = p.weights.hiddenStamp;
   if (cache) {
-    const PanelKey key{W, stamp.realm, stamp.owner, G, H, u0, p.units.end, static_cast<int>(gemmIsa()), sizeof(T)};
+    const PanelKey key{W, stamp.realm, stamp.owner, G, H, u0, p.units.end, static_cast<int>(gemmIsa()), sizeof(T),
+                       static_cast<int>(p.precision)};
     out.cached = cachedPanels(key, elements * sizeof(T));
   }
   T* storage = cache ? static_cast<T*>(out.cached->data()) : scratch<T>(Scratch::Panels, elements);
@@ -271,6 +272,55 @@ void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t
   }
 }
 
+// The operands of a reduced-precision call's input projections: rounded copies of the layer input
+// and of W_ih, W_hh (the recurrent products round the state as they go: recurrentOperand). A named
+// weight's copy is kept in the panel cache for the next call; the others live for this call.
+template <typename T>
+class RoundedOperands {
+ public:
+  explicit RoundedOperands(OperandPrecision precision) : precision_(precision) {}
+  bool active() const { return precision_ != OperandPrecision::Float32; }
+
+  // layerInput [T*B, I_l] as the input projection multiplies it.
+  const T* layerInput(const T* data, int64_t count) {
+    if (!active()) return data;
+    layerInput_.resize(static_cast<size_t>(count));
+    roundOperands(precision_, data, layerInput_.data(), count);
+    return layerInput_.data();
+  }
+
+  // The layer's weights with W_ih [G, I_l] and W_hh [G, H] rounded. A rounded copy keeps its
+  // weight's stamp: the panels packed from it are cached under its own address and precision.
+  LayerWeights<T> weights(const LayerWeights<T>& w, int64_t G, int64_t inputSize, int64_t H) {
+    if (!active()) return w;
+    LayerWeights<T> out = w;
+    out.inputWeight = round(w.inputWeight, w.inputStamp, G, inputSize);
+    out.hiddenWeight = round(w.hiddenWeight, w.hiddenStamp, G, H);
+    return out;
+  }
+
+ private:
+  const T* round(const T* W, const WeightStamp& stamp, int64_t rows, int64_t cols) {
+    const int64_t count = rows * cols;
+    if (!stamp.named()) {
+      copies_.emplace_back(static_cast<size_t>(count));
+      roundOperands(precision_, W, copies_.back().data(), count);
+      return copies_.back().data();
+    }
+    PanelKey key{W, stamp.realm, stamp.owner, rows, cols, 0, cols, 0, sizeof(T), static_cast<int>(precision_)};
+    key.packed = false;
+    cached_.push_back(cachedPanels(key, static_cast<size_t>(count) * sizeof(T)));
+    T* copy = static_cast<T*>(cached_.back()->data());
+    cached_.back()->ensure(stamp.version, [&] { roundOperands(precision_, W, copy, count); });
+    return copy;
+  }
+
+  OperandPrecision precision_;
+  std::vector<T> layerInput_;
+  std::vector<std::vector<T>> copies_;
+  std::vector<std::shared_ptr<CachedPanels>> cached_;
+};
+
 template <typename T>
 void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   const RnnShape& s = a.shape;
@@ -279,13 +329,17 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   T* inputGates = scratch<T>(Scratch::InputGates, static_cast<size_t>(D * T_ * B * G));  // [D, T, B, G]
   T* hiddenGates = scratch<T>(Scratch::HiddenGates, static_cast<size_t>(D * B * G));     // [D, B, G]
   const T* input = timeMajor(s, a.input, s.inputSize, Scratch::TimeMajorInput);
+  RoundedOperands<T> rounded(a.precision);
   for (int64_t layer = 0; layer < L; ++layer) {
-    const T* layerInput = layer == 0 ? input : a.reserve + layout.layerInput(layer);
+    const T* layerInput = rounded.layerInput(layer == 0 ? input : a.reserve + layout.layerInput(layer),
+                                             T_ * B * s.layerInputSize(layer));
     std::vector<LayerPass<T>> passes;
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
-      LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
+      const LayerWeights<T> weights = rounded.weights(a.weights[slot], G, s.layerInputSize(layer), H);
+      LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, weights, layer, dir, layerInput);
       p.keepActivations = a.keepActivations;
+      p.precision = a.precision;
       p.inputGates = inputGates + dir * T_ * B * G;
       p.hiddenGates = hiddenGates + dir * B * G;
       projectInputs(p);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../core/reduced_float.h"
 #include "../core/rnn_shape.h"
 #include "panel_cache.h"
 
@@ -15,7 +16,8 @@ struct LayerWeights {
   const T* hiddenWeight = nullptr;  // weight_hh [G, H]
   const T* inputBias = nullptr;     // bias_ih [G] or null
   const T* hiddenBias = nullptr;    // bias_hh [G] or null
-  WeightStamp hiddenStamp;          // names weight_hh's data for the panel cache (panel_cache.h), or not
+  WeightStamp inputStamp;           // names weight_ih's data for the panel cache (panel_cache.h), or not
+  WeightStamp hiddenStamp;          // the same for weight_hh
 };
 
 // Gradients, laid out like LayerWeights; every pointer is written (biases only when present).
@@ -47,6 +49,9 @@ struct RnnForwardArgs {
   T* cN = nullptr;                     // [L*D, B, H] (LSTM only)
   T* reserve = nullptr;                // [ReserveLayout(shape).total()]
   bool keepActivations = true;         // false: no backward pass reads the reserve's gates (inference)
+  // float32 only, forward only: BFloat16 / Float16 round both operands of every matrix product
+  // (core/reduced_float.h); everything else stays float32.
+  OperandPrecision precision = OperandPrecision::Float32;
 };
 
 template <typename T>

@@ -7,7 +7,7 @@
 
 namespace gated {
 
-enum class Scratch : int { Reserve = 0, InputGates, HiddenGates, TimeMajorInput, Gates, HiddenGateGrads, Panels, Count };
+enum class Scratch : int { Reserve = 0, InputGates, HiddenGates, TimeMajorInput, Gates, HiddenGateGrads, Panels, RoundedState, Count };
 
 template <typename T>
 T* scratch(Scratch slot, size_t count) {

@@ -95,6 +95,7 @@ Loaded load() {
   bind(library, "cublasSetMathMode", &out.api.setMathMode, &missing);
   bind(library, "cublasSgemm_v2", &out.api.sgemm, &missing);
   bind(library, "cublasDgemm_v2", &out.api.dgemm, &missing);
+  bind(library, "cublasGemmEx", &out.api.gemmEx, &missing);
   bind(library, "cublasGetStatusString", &out.api.statusString, &missing);
   if (!missing.empty()) {
     out.reason = out.api.path + " lacks " + missing;

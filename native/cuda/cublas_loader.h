@@ -15,6 +15,11 @@ struct CublasApi {
   decltype(&cublasSetMathMode) setMathMode = nullptr;
   decltype(&cublasSgemm_v2) sgemm = nullptr;
   decltype(&cublasDgemm_v2) dgemm = nullptr;
+  // cublasGemmEx with a cublasComputeType_t (C++ also sees a deprecated cudaDataType overload):
+  // bfloat16 / float16 operands, float32 accumulation.
+  cublasStatus_t (*gemmEx)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const void*, const void*,
+                           cudaDataType, int, const void*, cudaDataType, int, const void*, void*, cudaDataType, int,
+                           cublasComputeType_t, cublasGemmAlgo_t) = nullptr;
   decltype(&cublasGetStatusString) statusString = nullptr;
   std::string path;  // the library that was loaded
 };

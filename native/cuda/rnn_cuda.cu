@@ -2,6 +2,7 @@
 // layer and direction one cuBLAS GEMM for the input projections of all steps, then per step R·h
 // plus one fused element-wise kernel; backward a reverse loop, then one GEMM each for dW_ih, dW_hh
 // and dx. The reserve has the CPU's layout, so both paths store and read the same values.
+#include <algorithm>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -47,14 +48,88 @@ void copyOrZero(const T* from, T* to, int64_t count) {
   else fillZero(to, sizeof(T) * count);
 }
 
+// out [count] = the 16-bit words of values [count] in `precision`.
+template <typename T>
+void convertOperand(OperandPrecision precision, const T* values, uint16_t* out, int64_t count) {
+  launch("toReducedBits", count, toReducedBits<T>, precision, values, out, count);
+}
+
+// One layer and direction's 16-bit operands in a reduced-precision call (core/reduced_float.h);
+// with precision Float32 the float GEMMs run instead.
+struct ReducedLayer {
+  OperandPrecision precision = OperandPrecision::Float32;
+  const uint16_t* input = nullptr;         // [T*B, I_l] the layer input
+  const uint16_t* inputWeight = nullptr;   // [G, I_l]
+  const uint16_t* hiddenWeight = nullptr;  // [G, H]
+  uint16_t* operand = nullptr;             // [B, H] the state (or r * h) of the next recurrent product
+  bool active() const { return precision != OperandPrecision::Float32; }
+};
+
+// A reduced-precision call's 16-bit buffers, converted on the stream and reused by every layer and
+// direction (the stream orders each reuse after the products that read the previous contents).
+class ReducedOperands {
+ public:
+  ReducedOperands(OperandPrecision precision, const RnnShape& s)
+      : precision_(precision),
+        input_(active() ? s.seqLen * s.batch * widestInput(s) : 0),
+        weights_(active() ? s.gateWidth() * (widestInput(s) + s.hiddenSize) : 0),
+        operand_(active() ? s.batch * s.hiddenSize : 0) {}
+  bool active() const { return precision_ != OperandPrecision::Float32; }
+
+  // Converts the layer input [T*B, I_l] ahead of the layer's directions.
+  template <typename T>
+  void convertLayerInput(const T* layerInput, int64_t count) {
+    if (active()) convertOperand(precision_, layerInput, input_.get(), count);
+  }
+
+  // Converts one direction's W_ih [G, I_l] and W_hh [G, H].
+  template <typename T>
+  ReducedLayer layer(const LayerWeights<T>& w, int64_t inputSize, int64_t G, int64_t H) {
+    if (!active()) return {};
+    ReducedLayer r;
+    r.precision = precision_;
+    r.input = input_.get();
+    uint16_t* inputWeight = weights_.get();
+    uint16_t* hiddenWeight = inputWeight + G * inputSize;
+    convertOperand(precision_, w.inputWeight, inputWeight, G * inputSize);
+    convertOperand(precision_, w.hiddenWeight, hiddenWeight, G * H);
+    r.inputWeight = inputWeight;
+    r.hiddenWeight = hiddenWeight;
+    r.operand = operand_.get();
+    return r;
+  }
+
+ private:
+  static int64_t widestInput(const RnnShape& s) { return std::max(s.inputSize, s.layerOutputSize()); }
+
+  OperandPrecision precision_;
+  DeviceScratch<uint16_t> input_, weights_, operand_;
+};
+
 // inputGates [T*B, G] = folded biases + input [T*B, I] W_ih^T (reset-after GRU keeps b_hn apart).
 template <typename T>
-void projectInputs(const LayerPass<T>& p) {
-  const int64_t rows = p.steps * p.batch, G = p.width;
+void projectInputs(const LayerPass<T>& p, const ReducedLayer& r) {
+  const int64_t rows = p.steps * p.batch, G = p.width, I = p.inputSize;
   launch("fillBiasRows", rows * G, fillBiasRows<T>, rows, G, p.weights.inputBias, p.weights.hiddenBias,
          p.cell != Cell::Gru, p.inputGates);
-  gemm<T>(false, true, rows, G, p.inputSize, T(1), p.input, p.inputSize, p.weights.inputWeight, p.inputSize, T(1),
-          p.inputGates, G);
+  if constexpr (std::is_same_v<T, float>) {
+    if (r.active()) return gemmReduced(r.precision, false, true, rows, G, I, 1.f, r.input, I, r.inputWeight, I, 1.f, p.inputGates, G);
+  }
+  gemm<T>(false, true, rows, G, I, T(1), p.input, I, p.weights.inputWeight, I, T(1), p.inputGates, G);
+}
+
+// out [B, N] (rows ldc apart) = operand [B, H] W_hh[firstRow : firstRow + N, :]^T, in the call's precision.
+template <typename T>
+void multiplyRecurrent(const LayerPass<T>& p, const ReducedLayer& r, const T* operand, int64_t N, int64_t firstRow, T* out,
+                       int64_t ldc) {
+  const int64_t B = p.batch, H = p.hidden;
+  if constexpr (std::is_same_v<T, float>) {
+    if (r.active()) {
+      convertOperand(r.precision, operand, r.operand, B * H);
+      return gemmReduced(r.precision, false, true, B, N, H, 1.f, r.operand, H, r.hiddenWeight + firstRow * H, H, 0.f, out, ldc);
+    }
+  }
+  gemm<T>(false, true, B, N, H, T(1), operand, H, p.weights.hiddenWeight + firstRow * H, H, T(0), out, ldc);
 }
 
 template <typename T>
@@ -78,24 +153,23 @@ StepArgs<T> stepArgs(const LayerPass<T>& p, int64_t t, const int32_t* lengths) {
 }
 
 template <typename T>
-void stepForward(const LayerPass<T>& p, int64_t t, const int32_t* lengths) {
+void stepForward(const LayerPass<T>& p, const ReducedLayer& r, int64_t t, const int32_t* lengths) {
   const int64_t B = p.batch, H = p.hidden, G = p.width, units = B * H;
   const StepArgs<T> s = stepArgs(p, t, lengths);
-  const T* W = p.weights.hiddenWeight;  // [G, H]
   switch (p.cell) {
     case Cell::Lstm:
-      gemm<T>(false, true, B, G, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, G);
+      multiplyRecurrent(p, r, s.hPrev, G, 0, p.hiddenGates, G);
       return launch("lstmForwardStep", units, lstmForwardStep<T>, s);
     case Cell::Gru:
-      gemm<T>(false, true, B, G, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, G);
+      multiplyRecurrent(p, r, s.hPrev, G, 0, p.hiddenGates, G);
       return launch("gruForwardStep", units, gruForwardStep<T>, s);
     case Cell::GruResetBefore:
-      gemm<T>(false, true, B, 2 * H, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, G);
+      multiplyRecurrent(p, r, s.hPrev, 2 * H, 0, p.hiddenGates, G);
       launch("gruResetBeforeGatesStep", units, gruResetBeforeGatesStep<T>, s);
-      gemm<T>(false, true, B, H, H, T(1), s.extra, H, W + 2 * H * H, H, T(0), p.hiddenGates + 2 * H, G);
+      multiplyRecurrent(p, r, static_cast<const T*>(s.extra), H, 2 * H, p.hiddenGates + 2 * H, G);
       return launch("gruResetBeforeOutputStep", units, gruResetBeforeOutputStep<T>, s);
     default:
-      gemm<T>(false, true, B, H, H, T(1), s.hPrev, H, W, H, T(0), p.hiddenGates, H);
+      multiplyRecurrent(p, r, s.hPrev, H, 0, p.hiddenGates, H);
       return launch("rnnForwardStep", units, rnnForwardStep<T>, s, p.cell == Cell::RnnRelu);
   }
 }
@@ -138,21 +212,26 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, cons
 
 // Runs one direction of one layer; with a persistent plan (float32 only), all steps in one launch.
 template <typename T>
-void forwardDirection(const LayerPass<T>& p, const int32_t* lengths, const T* h0, const T* c0, const PersistentPlan& plan) {
+void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths, const T* h0, const T* c0,
+                      const PersistentPlan& plan) {
   const int64_t BH = p.batch * p.hidden;
-  projectInputs(p);
+  projectInputs(p, r);
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
   if constexpr (std::is_same_v<T, float>) {
     if (plan.blocks > 0) return runPersistent(plan, p, lengths);
   }
-  for (int64_t step = 0; step < p.steps; ++step) stepForward(p, p.timeAt(step), lengths);
+  for (int64_t step = 0; step < p.steps; ++step) stepForward(p, r, p.timeAt(step), lengths);
 }
 
-// The persistent kernel's plan for this call, or none (blocks 0) for the GEMM path.
+// The persistent kernel's plan for this call, or none (blocks 0) for the GEMM path (which runs
+// reduced-precision calls on the tensor cores).
 template <typename T>
-PersistentPlan choosePlan(const RnnShape& s, bool keepsReserve) {
-  if (!std::is_same_v<T, float> || keepsReserve || recurrenceKernel() != RecurrenceKernel::Persistent) return {};
+PersistentPlan choosePlan(const RnnShape& s, bool keepsReserve, OperandPrecision precision) {
+  if (!std::is_same_v<T, float> || keepsReserve || precision != OperandPrecision::Float32 ||
+      recurrenceKernel() != RecurrenceKernel::Persistent) {
+    return {};
+  }
   return planPersistent(s);
 }
 
@@ -179,7 +258,7 @@ class DeviceLengths {
 template <typename T>
 void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   ensureUsable();
-  const PersistentPlan plan = choosePlan<T>(a.shape, keepsReserve);
+  const PersistentPlan plan = choosePlan<T>(a.shape, keepsReserve, a.precision);
   const RnnShape& s = a.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
@@ -189,14 +268,18 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   DeviceScratch<T> hiddenGates(B * G);        // [B, G]
   const DeviceLengths lengths(a.lengths, B);
   const TimeMajor<T> input(s, a.input, s.inputSize);
+  ReducedOperands reduced(a.precision, s);
   for (int64_t layer = 0; layer < L; ++layer) {
     const T* layerInput = layer == 0 ? input.get() : a.reserve + layout.layerInput(layer);
+    reduced.convertLayerInput(layerInput, T_ * B * s.layerInputSize(layer));
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
       LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
       p.inputGates = inputGates.get();
       p.hiddenGates = hiddenGates.get();
-      forwardDirection(p, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr, plan);
+      const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H);
+      forwardDirection(p, r, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr,
+                       plan);
       launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
              static_cast<const T*>(p.states), D, dir, layerOutput.get());
       copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);

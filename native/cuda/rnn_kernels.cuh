@@ -6,6 +6,7 @@
 
 #include "../core/cell_math.h"
 #include "../core/philox.h"
+#include "../core/reduced_float.h"
 
 namespace gated::cuda {
 
@@ -267,6 +268,13 @@ __global__ void sumColumns(const T* m, int64_t rows, int64_t G, T* out) {
   T sum = T(0);
   for (int64_t r = 0; r < rows; ++r) sum += m[r * G + k];
   out[k] = sum;
+}
+
+// out [count] = the 16-bit words of values [count] in `precision` (a reduced-precision product's operand).
+template <typename T>
+__global__ void toReducedBits(OperandPrecision precision, const T* values, uint16_t* out, int64_t count) {
+  const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (index < count) out[index] = reducedBits(precision, static_cast<float>(values[index]));
 }
 
 template <typename T>

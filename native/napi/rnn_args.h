@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../core/rnn_shape.h"
@@ -53,6 +54,18 @@ inline RnnShape parseShape(const Napi::Object& spec) {
   return s;
 }
 
+// spec.precision: 0 float32 (or absent), 1 bfloat16, 2 float16 operands (core/reduced_float.h);
+// reduced precision applies to float32 buffers only.
+template <typename T>
+OperandPrecision parsePrecision(const Napi::Object& spec) {
+  if (spec.Get("precision").IsUndefined()) return OperandPrecision::Float32;
+  const auto precision = static_cast<OperandPrecision>(integerField(spec, "precision", 0, 2));
+  if (precision != OperandPrecision::Float32 && !std::is_same<T, float>::value) {
+    throwTypeError(spec.Env(), "expected float32 buffers for a bfloat16 or float16 call (spec.precision) but got float64");
+  }
+  return precision;
+}
+
 inline std::string weightName(int64_t index) { return "weights[" + std::to_string(index) + "]"; }
 
 // Reads the arguments shared by forward and backward (info[0..6]) and checks every size.
@@ -96,6 +109,7 @@ RnnForwardArgs<T> parseForwardArgs(const Napi::CallbackInfo& info) {
   a.c0 = s.hasCellState() ? Memory::template optionalData<T>(info[5], "c0", stateCount) : nullptr;
   a.dropout.probability = numberField(spec, "dropout", 0, 1);
   a.dropout.seed = bigintArgument(info[6], "seed");
+  a.precision = parsePrecision<T>(spec);
   return a;
 }
 
@@ -108,7 +122,9 @@ void readWeightStamps(const Napi::Value& value, RnnForwardArgs<T>* a) {
   const int64_t perSlot = a->shape.tensorsPerLayerDirection(), tensors = perSlot * static_cast<int64_t>(a->weights.size());
   const double* stamps = typedArrayData<double>(value, "weightStamps", 1 + 2 * tensors);
   for (size_t slot = 0; slot < a->weights.size(); ++slot) {
-    const double* hidden = stamps + 1 + 2 * (static_cast<int64_t>(slot) * perSlot + 1);  // weight_hh
+    const double* input = stamps + 1 + 2 * static_cast<int64_t>(slot) * perSlot;  // weight_ih
+    const double* hidden = input + 2;                                               // weight_hh
+    a->weights[slot].inputStamp = WeightStamp{stamps[0], input[0], input[1]};
     a->weights[slot].hiddenStamp = WeightStamp{stamps[0], hidden[0], hidden[1]};
   }
 }
@@ -119,6 +135,9 @@ template <typename T, typename Memory>
 RnnBackwardArgs<T> parseBackwardArgs(const Napi::CallbackInfo& info) {
   RnnBackwardArgs<T> a;
   a.forward = parseForwardArgs<T, Memory>(info);
+  if (a.forward.precision != OperandPrecision::Float32) {
+    throwTypeError(info.Env(), "a bfloat16 or float16 call (spec.precision) runs forward only: it has no backward pass");
+  }
   const RnnShape& s = a.forward.shape;
   const int64_t stateCount = s.stateCount() * s.batch * s.hiddenSize;
   a.forward.reserve = Memory::template reserve<T>(info[7], "reserve", ReserveLayout(s).total());

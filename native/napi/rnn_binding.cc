@@ -8,11 +8,14 @@
 //   rnnGates(spec, reserve) -> the gate activations stored in a reserve (a host block, or a typed
 //     array copied from the device), [L*D, B, T, G]
 //   rnnReserveLength(spec) -> the number of elements of a reserve
+//   roundOperands(values, precision) -> a new Float32Array: values [n] (a Float32Array) rounded as a
+//     bfloat16 (precision 1) or float16 (2) call rounds its products' operands
 //   rnnBackward(spec, input, weights, lengths, h0, c0, seed, reserve, dOutput, dh, dc)
 //     -> { dInput, dh0, dc0?, dWeights }
 //
 // spec: { cell, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, seqLen, batch,
-// dropout }. Float buffers are all Float32Array or all Float64Array; lengths is an Int32Array or null.
+// dropout, precision? }: precision 0 (float32, the default), 1 (bfloat16) or 2 (float16) rounds both
+// operands of every matrix product (forward only, float32 buffers). Float buffers are all Float32Array or all Float64Array; lengths is an Int32Array or null.
 // Every output is a new typed array owned by JavaScript, except the reserve: a host block
 // (host_block.h), which JavaScript frees with hostBlockFree once the backward pass no longer needs it.
 #include <napi.h>
@@ -199,6 +202,19 @@ Napi::Value rnnReserveLength(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ReserveLayout(parseShape(objectArgument(info[0], "spec"))).total()));
 }
 
+Napi::Value roundOperands(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throwTypeError(env, "expected values to be a Float32Array");
+  const int64_t count = static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength());
+  const float* values = typedArrayData<float>(info[0], "values", count);
+  const double precision = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  if (precision != 1 && precision != 2) throwRangeError(env, "expected precision to be 1 (bfloat16) or 2 (float16)");
+  const auto p = static_cast<OperandPrecision>(static_cast<int>(precision));
+  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(count));
+  roundOperands(p, values, out.Data(), count);
+  return out;
+}
+
 // Picks the float32 or float64 instantiation from the input's type.
 template <template <typename> class Fn>
 Napi::Value byInputType(const Napi::CallbackInfo& info) {
@@ -218,6 +234,7 @@ void registerRnn(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnGates", Napi::Function::New(env, guarded<rnnGatesOfItsType>, "rnnGates"));
   exports.Set("rnnForwardAsync", Napi::Function::New(env, guarded<byInputType<ForwardAsyncFn>>, "rnnForwardAsync"));
   exports.Set("rnnReserveLength", Napi::Function::New(env, rnnReserveLength, "rnnReserveLength"));
+  exports.Set("roundOperands", Napi::Function::New(env, guarded<roundOperands>, "roundOperands"));
   exports.Set("rnnBackward", Napi::Function::New(env, guarded<byInputType<BackwardFn>>, "rnnBackward"));
 }
 

@@ -19,6 +19,7 @@ import { CaseConfig, cast, floats, goldenNames, loadGolden, makeModule, relative
 import { JsonTensor, golden as nnGolden, replayLoss, replayModule } from '../nn-replay';
 import { OpCase, asNumbers, cases as opCases, makeInputs, run as runOp } from '../ops-replay';
 import * as optimReplay from '../optim-replay';
+import { AGAINST_REFERENCE, PRECISIONS, checkReducedErrors, reducedCaseFiles, runReducedCase } from '../reduced-replay';
 
 type Device = 'cpu' | 'cuda';
 const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
@@ -255,11 +256,14 @@ function againstCpu(rc: RandomCase, dtype: FloatDType, device: Device, seed: num
   return errors;
 }
 
-/** Inference of one configuration on the CPU and on `device` with the persistent kernel forced. */
-function persistentAgainstCpu(rc: RandomCase, device: Device): string {
+/**
+ * Inference of one configuration in `dtype` on the CPU, then on `device` through `onDevice` (which
+ * may force a kernel around the call); throws above `tolerance`, else returns the worst error.
+ */
+function inferenceAgainstCpu(rc: RandomCase, device: Device, dtype: g.nn.RecurrentDType, tolerance: number, onDevice = (forward: () => Outputs) => forward()): string {
   const { config } = rc;
   g.manualSeed(77);
-  const module = makeModule(config, 'float32') as RnnModule;
+  const module = makeModule(config, dtype) as RnnModule;
   module.eval();
   const T = config.seqLen, B = config.batch;
   const input = g.randn(config.batchFirst ? [B, T, config.inputSize] : [T, B, config.inputSize]);
@@ -270,27 +274,36 @@ function persistentAgainstCpu(rc: RandomCase, device: Device): string {
   const state = (on: Device) => ({ lengths, ...(h0 ? { h0: h0.to(on) } : {}), ...(c0 ? { c0: c0.to(on) } : {}) });
   const expected = g.noGrad(() => module.forward(input, state('cpu')) as Outputs);
   module.to(device);
-  const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
-  g.backend.setKernel('cudaRecurrence', 'persistent');
-  let actual: Outputs;
-  try {
-    actual = g.noGrad(() => module.forward(input.to(device), state(device)) as Outputs);
-  } finally {
-    g.backend.setKernel('cudaRecurrence', 'auto');
-  }
-  const launches = device === 'cuda' ? native.cudaPersistentLaunches() - before : 0;
+  const actual = onDevice(() => g.noGrad(() => module.forward(input.to(device), state(device)) as Outputs));
   const worst = { error: 0, where: '' };
-  const compare = comparer(1e-5, worst);
+  const compare = comparer(tolerance, worst);
   compare('output', actual.output, Array.from(expected.output.dataSync() as Float32Array));
   compare('h', actual.h, Array.from(expected.h.dataSync() as Float32Array));
   if (expected.c) compare('c', actual.c, Array.from(expected.c.dataSync() as Float32Array));
+  return `worst ${worst.error.toExponential(2)} (${worst.where})`;
+}
+
+/** Float32 inference of one configuration on the CPU and on `device` with the persistent kernel forced. */
+function persistentAgainstCpu(rc: RandomCase, device: Device): string {
+  const { config } = rc;
+  let launches = 0;
+  const detail = inferenceAgainstCpu(rc, device, 'float32', 1e-5, (forward) => {
+    const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
+    g.backend.setKernel('cudaRecurrence', 'persistent');
+    try {
+      return forward();
+    } finally {
+      g.backend.setKernel('cudaRecurrence', 'auto');
+      launches = device === 'cuda' ? native.cudaPersistentLaunches() - before : 0;
+    }
+  });
   if (device === 'cuda') {
     const cell = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'].indexOf(config.cell);
-    const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: T, batch: B, dropout: 0 };
+    const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: config.seqLen, batch: config.batch, dropout: 0 };
     const fits = native.cudaPersistentFits(spec);
     assert(fits ? launches > 0 : launches === 0, fits ? 'the persistent kernel ran' : 'the GEMM path ran (the shape does not fit the persistent kernel)');
   }
-  return `${launches} persistent launches; worst ${worst.error.toExponential(2)} (${worst.where})`;
+  return `${launches} persistent launches; ${detail}`;
 }
 
 function bitwiseRepeatable(rc: RandomCase, device: Device): string {
@@ -405,6 +418,13 @@ async function main(): Promise<number> {
     ),
   ];
   for (const rc of some(persistentCases)) check('persistent inference against the CPU', describeCase(rc), () => persistentAgainstCpu(rc, device));
+  // bfloat16 / float16 inference: against PyTorch rounding the same operands, and against the CPU's
+  // reduced path on the random configurations (summation orders differ: a state now and then rounds
+  // to the neighbouring 16-bit value, hence the looser bound).
+  for (const precision of PRECISIONS) {
+    for (const file of some(reducedCaseFiles())) check(`${precision} golden`, file, () => checkReducedErrors(runReducedCase(file, precision, device), precision));
+    for (const rc of some(cases)) check(`${precision} inference against the CPU`, describeCase(rc), () => inferenceAgainstCpu(rc, device, precision, 20 * AGAINST_REFERENCE[precision]));
+  }
   for (const dtype of ['float64', 'float32'] as const) {
     for (const c of some(opCases)) check(`ops ${dtype}`, c.name, () => opCase(c, dtype, device));
     const nnWorst = { error: 0, where: '' };

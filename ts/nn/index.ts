@@ -2,7 +2,7 @@ export { Module, Parameter, isParameter } from './module';
 export { Buffer, isBuffer } from './module';
 export type { LoadStateDictResult } from './module';
 export { LSTM, GRU, RNN, RecurrentBase, checkLengths } from './rnn';
-export type { RecurrentOptions, GRUOptions, RNNOptions, RecurrentState, RecurrentOutput, LSTMOutput } from './rnn';
+export type { RecurrentDType, RecurrentOptions, GRUOptions, RNNOptions, RecurrentState, RecurrentOutput, LSTMOutput } from './rnn';
 export { LSTMCell, GRUCell, RNNCell } from './cells';
 export type { CellOptions } from './cells';
 export { Linear } from './linear';

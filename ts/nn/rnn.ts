@@ -1,5 +1,5 @@
 // nn.LSTM, nn.GRU and nn.RNN: PyTorch's options, parameter names, shapes, gate order and init.
-import { FloatDType } from '../dtype';
+import { FloatDType, ReducedFloatDType } from '../dtype';
 import { uniform } from '../creation';
 import { nextSeed } from '../random';
 import { Tensor } from '../tensor';
@@ -30,9 +30,20 @@ export interface RecurrentOptions {
   dropout?: number;
   /** A second, reverse-time direction whose outputs are concatenated (default false). */
   bidirectional?: boolean;
-  /** Parameter and input dtype (default 'float32'). */
-  dtype?: FloatDType;
+  /**
+   * What the module computes in (default 'float32'). 'float32' and 'float64' are also its parameters',
+   * inputs' and outputs' dtype. 'bfloat16' and 'float16' are for inference: the parameters, inputs and
+   * outputs stay float32, and every matrix product rounds both its operands to 16 bits and sums in
+   * float32 (on CUDA, on the tensor cores); calls that would record gradients throw.
+   */
+  dtype?: RecurrentDType;
 }
+
+/** The dtypes a recurrent module computes in. */
+export type RecurrentDType = FloatDType | ReducedFloatDType;
+
+/** spec.precision of each dtype (native/core/reduced_float.h). */
+const PRECISION: Record<RecurrentDType, number> = { float32: 0, float64: 0, bfloat16: 1, float16: 2 };
 
 export interface GRUOptions extends RecurrentOptions {
   /** PyTorch / cuDNN's form (default true), or the textbook form n = tanh(W_in x + W_hn (r * h) + b). */
@@ -83,7 +94,9 @@ export class RecurrentBase extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
-  readonly dtype: FloatDType;
+  /** The dtype of the parameters, inputs and outputs: float64 for a float64 module, else float32. */
+  readonly parameterDtype: FloatDType;
+  private computeDtype: RecurrentDType;
 
   protected constructor(
     private readonly cellCode: number,
@@ -101,8 +114,24 @@ export class RecurrentBase extends Module {
     this.batchFirst = checkBoolean(options.batchFirst ?? false, 'batchFirst');
     this.dropout = checkNumberInRange(options.dropout ?? 0, 'dropout', 0, 1);
     this.bidirectional = checkBoolean(options.bidirectional ?? false, 'bidirectional');
-    this.dtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64'] as const);
+    this.computeDtype = checkOneOf(options.dtype ?? 'float32', 'dtype', ['float32', 'float64', 'bfloat16', 'float16'] as const);
+    this.parameterDtype = this.computeDtype === 'float64' ? 'float64' : 'float32';
     this.createParameters();
+  }
+
+  /** What the module computes in (see RecurrentOptions.dtype). */
+  get dtype(): RecurrentDType {
+    return this.computeDtype;
+  }
+
+  /**
+   * Switches a float32 module between 'float32', 'bfloat16' and 'float16' (its parameters stay
+   * as they are): train in float32, then serve in bfloat16. A float64 module stays float64.
+   */
+  setDtype(dtype: RecurrentDType): this {
+    const allowed = this.parameterDtype === 'float64' ? (['float64'] as const) : (['float32', 'bfloat16', 'float16'] as const);
+    this.computeDtype = checkOneOf(dtype, 'dtype', allowed);
+    return this;
   }
 
   get cellName(): string {
@@ -124,7 +153,7 @@ export class RecurrentBase extends Module {
     const fields = this as unknown as Record<string, Tensor>;
     for (const [layer, suffix] of this.layerDirections()) {
       const inputSize = layer === 0 ? this.inputSize : this.hiddenSize * this.directions;
-      const make = (shape: number[]) => Parameter(uniform(shape, -k, k, { dtype: this.dtype, device: 'cpu' }));
+      const make = (shape: number[]) => Parameter(uniform(shape, -k, k, { dtype: this.parameterDtype, device: 'cpu' }));
       fields[`weight_ih_l${layer}${suffix}`] = make([G, inputSize]);
       fields[`weight_hh_l${layer}${suffix}`] = make([G, this.hiddenSize]);
       if (this.bias) {
@@ -167,8 +196,8 @@ export class RecurrentBase extends Module {
     if (typeof state !== 'object' || state === null) throw typeError('state', 'an object { lengths?, h0?, c0? }', state);
     const keys = this.cellCode === 0 ? ['lengths', 'h0', 'c0', 'returnGates'] : this.cellCode <= 2 ? ['lengths', 'h0', 'returnGates'] : ['lengths', 'h0'];
     checkKnownKeys(state, 'state', keys);
-    if (input.dtype !== this.dtype) {
-      throw new TypeError(`gated: expected input of dtype ${this.dtype} (the module's dtype) but received ${input.dtype}`);
+    if (input.dtype !== this.parameterDtype) {
+      throw new TypeError(`gated: expected input of dtype ${this.parameterDtype} (the module's parameter dtype) but received ${input.dtype}`);
     }
     if (input.rank === 2) return this.prepareUnbatched(input, state);
     if (input.rank !== 3) {
@@ -195,8 +224,9 @@ export class RecurrentBase extends Module {
         seqLen: T,
         batch: B,
         dropout: this.training && this.numLayers > 1 ? this.dropout : 0,
+        precision: PRECISION[this.computeDtype],
       },
-      dtype: this.dtype,
+      dtype: this.parameterDtype,
       input,
       weights,
       lengths: state.lengths === undefined ? null : checkLengths(state.lengths, B, T),
@@ -238,8 +268,8 @@ export class RecurrentBase extends Module {
   private checkState(t: unknown, name: string, shape: number[]): Tensor {
     if (!(t instanceof Tensor)) throw typeError(name, 'a Tensor', t);
     t.liveStorage(name);
-    if (t.dtype !== this.dtype) {
-      throw new TypeError(`gated: expected ${name} of dtype ${this.dtype} (the module's dtype) but received ${t.dtype}`);
+    if (t.dtype !== this.parameterDtype) {
+      throw new TypeError(`gated: expected ${name} of dtype ${this.parameterDtype} (the module's parameter dtype) but received ${t.dtype}`);
     }
     if (shapeString(t.shape) !== shapeString(shape)) {
       throw rangeError(name, `of shape ${shapeString(shape)} [layers * directions, batch, hidden]`, received(`shape ${shapeString(t.shape)}`));

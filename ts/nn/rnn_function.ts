@@ -236,8 +236,26 @@ function runRnnCuda(call: RnnCall, recording: boolean): RnnResult {
   return gates ? { output, h, c, gates } : { output, h, c };
 }
 
-export function runRnn(call: RnnCall): RnnResult {
+/**
+ * Whether the tape records this call. A bfloat16 or float16 call has no backward pass: it throws
+ * instead, naming the way out.
+ */
+function recordingOf(call: RnnCall): boolean {
   const recording = needsGrad(inputsOf(call));
+  const precision = call.spec.precision ?? 0;
+  if (recording && precision !== 0) {
+    const cell = ['LSTM', 'GRU', 'GRU', 'RNN', 'RNN'][call.spec.cell];
+    const dtype = precision === 1 ? 'bfloat16' : 'float16';
+    throw new TypeError(
+      `gated: a ${cell} with dtype '${dtype}' runs inference only, but this call would record gradients (its parameters or inputs require them); ` +
+        `call it inside g.noGrad(() => ...), or train with dtype 'float32' (module.setDtype('float32'))`,
+    );
+  }
+  return recording;
+}
+
+export function runRnn(call: RnnCall): RnnResult {
+  const recording = recordingOf(call);
   if (checkSameDevice(call) === 'cuda') return runRnnCuda(call, recording);
   return wrapResult(call, native.rnnForward(...nativeArguments(call, recording || call.returnGates === true)), recording);
 }
@@ -247,7 +265,7 @@ export function runRnn(call: RnnCall): RnnResult {
  * and changing them in place throws until the promise settles.
  */
 export async function runRnnAsync(call: RnnCall): Promise<RnnResult> {
-  const recording = needsGrad(inputsOf(call));
+  const recording = recordingOf(call);
   // CUDA work is queued on the GPU's stream and returns at once; reading the results waits.
   if (checkSameDevice(call) === 'cuda') return runRnnCuda(call, recording);
   const args = nativeArguments(call, recording || call.returnGates === true);

@@ -1,0 +1,100 @@
+// Reduced-precision matrix operands: bfloat16 and float16 as 16-bit words, rounded from float32 to
+// nearest, ties to even (as PyTorch's and CUDA's conversions round). A call in reduced precision
+// rounds both operands of every matrix product to 16 bits and accumulates in float32; biases, gate
+// arithmetic, states and outputs stay float32. The CPU path and the CUDA conversion kernels round
+// through these functions, so both devices multiply the same 16-bit values.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "hd.h"
+
+namespace gated {
+
+enum class OperandPrecision : int32_t { Float32 = 0, BFloat16 = 1, Float16 = 2 };
+
+GATED_HD uint32_t floatBits(float x) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(x);
+#else
+  uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+#endif
+}
+
+GATED_HD float floatFromBits(uint32_t u) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
+  float x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+#endif
+}
+
+// bfloat16 keeps float32's sign and exponent and the top 7 mantissa bits; NaN stays a quiet NaN.
+GATED_HD uint16_t bfloat16Bits(float x) {
+  const uint32_t u = floatBits(x);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x0040u);
+  return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+GATED_HD float bfloat16Value(uint16_t bits) { return floatFromBits(static_cast<uint32_t>(bits) << 16); }
+
+// float16: 5 exponent bits (normal from 2^-14, largest finite 65504; 65520 and above round to
+// infinity), 10 mantissa bits, subnormals in steps of 2^-24. Every case is computed and one is
+// selected, so that a loop of conversions vectorises.
+GATED_HD uint16_t float16Bits(float x) {
+  const uint32_t u = floatBits(x);
+  const uint32_t sign = (u >> 16) & 0x8000u, magnitude = u & 0x7fffffffu;
+  // Normal: round at mantissa bit 13, then rebias the exponent (float 127 -> half 15); a carry
+  // moves into the exponent as it should.
+  const uint32_t normal = (magnitude + 0xfffu + ((magnitude >> 13) & 1u) - 0x38000000u) >> 13;
+  // Below 2^-14: adding 0.5 leaves a float whose last mantissa bit is worth 2^-24, the subnormal
+  // step, so the addition itself rounds to the nearest step, ties to even.
+  const uint32_t subnormal = floatBits(floatFromBits(magnitude) + 0.5f) - 0x3f000000u;
+  uint32_t bits = magnitude >= 0x38800000u ? normal : subnormal;
+  bits = magnitude >= 0x477ff000u ? 0x7c00u : bits;
+  bits = magnitude > 0x7f800000u ? 0x7e00u : bits;
+  return static_cast<uint16_t>(sign | bits);
+}
+
+GATED_HD float float16Value(uint16_t bits) {
+  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  const uint32_t exponent = (bits >> 10) & 0x1fu, mantissa = bits & 0x3ffu;
+  const float subnormal = static_cast<float>(mantissa) * 5.9604644775390625e-8f;  // mantissa * 2^-24
+  const uint32_t other = exponent == 31 ? 0x7f800000u | (mantissa << 13) : ((exponent + 112u) << 23) | (mantissa << 13);
+  return floatFromBits(sign | (exponent == 0 ? floatBits(subnormal) : other));
+}
+
+// The 16-bit word of x in `precision` (BFloat16 or Float16).
+GATED_HD uint16_t reducedBits(OperandPrecision precision, float x) {
+  return precision == OperandPrecision::Float16 ? float16Bits(x) : bfloat16Bits(x);
+}
+
+// x rounded to `precision` and back: the value a reduced-precision product multiplies.
+GATED_HD float roundOperand(OperandPrecision precision, float x) {
+  switch (precision) {
+    case OperandPrecision::BFloat16: return bfloat16Value(bfloat16Bits(x));
+    case OperandPrecision::Float16: return float16Value(float16Bits(x));
+    default: return x;
+  }
+}
+
+// out [n] = values [n] rounded to `precision` (host code: one loop per format, so that it vectorises).
+template <typename T>
+inline void roundOperands(OperandPrecision precision, const T* values, T* out, int64_t n) {
+  switch (precision) {
+    case OperandPrecision::BFloat16:
+      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(bfloat16Value(bfloat16Bits(static_cast<float>(values[i]))));
+      return;
+    case OperandPrecision::Float16:
+      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(float16Value(float16Bits(static_cast<float>(values[i]))));
+      return;
+    default:
+      for (int64_t i = 0; i < n; ++i) out[i] = values[i];
+  }
+}
+
+}  // namespace gated
