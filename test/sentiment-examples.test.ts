@@ -9,6 +9,7 @@ const EXAMPLES: [string, RegExp][] = [
   ['best-practice', /ham|spam/],
   ['attention', /mask check/],
   ['predict', /ham|spam/],
+  ['precision', /predictions changed[\s\S]*'bfloat16'[\s\S]*'float16'/],
   ['pos-tagging', /bidirectional - unidirectional/],
 ];
 

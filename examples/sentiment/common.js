@@ -328,6 +328,7 @@ module.exports = {
   loadSpamAssassin,
   prepareSpamData,
   collate,
+  disposeBatch,
   makeLoader,
   trainEpoch,
   evaluate,

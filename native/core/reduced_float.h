@@ -13,24 +13,17 @@ namespace gated {
 
 enum class OperandPrecision : int32_t { Float32 = 0, BFloat16 = 1, Float16 = 2 };
 
+// The bits of a float and back (std::memcpy, which device code has too).
 GATED_HD uint32_t floatBits(float x) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(x);
-#else
   uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   return u;
-#endif
 }
 
 GATED_HD float floatFromBits(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(u);
-#else
   float x;
   std::memcpy(&x, &u, sizeof x);
   return x;
-#endif
 }
 
 // bfloat16 keeps float32's sign and exponent and the top 7 mantissa bits; NaN stays a quiet NaN.
