@@ -44,21 +44,24 @@ describe.skipIf(usable)('where CUDA is unusable', () => {
   });
 });
 
-describe('the CUDA recurrence switch', () => {
-  it('offers auto, gemm and persistent, keeps the setting, and rejects others', () => {
-    expect(g.backend.kernelVariants('cudaRecurrence')).toEqual(['auto', 'gemm', 'persistent']);
-    expect(g.backend.getKernel('cudaRecurrence')).toBe('auto');
-    g.backend.setKernel('cudaRecurrence', 'persistent');
+describe('the CUDA kernel switches', () => {
+  it.each([
+    ['cudaRecurrence', ['auto', 'gemm', 'persistent'], 'persistent'],
+    ['cudaStreams', ['auto', 'one', 'two'], 'two'],
+  ] as const)('%s offers %j, keeps the setting, and rejects others', (name, variants, forced) => {
+    expect(g.backend.kernelVariants(name)).toEqual(variants);
+    expect(g.backend.getKernel(name)).toBe('auto');
+    g.backend.setKernel(name, forced);
     try {
-      expect(g.backend.getKernel('cudaRecurrence')).toBe('persistent');
+      expect(g.backend.getKernel(name)).toBe(forced);
       // CPU calls ignore it.
       g.manualSeed(1);
-      const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 5 });
-      expect(lstm.forward(g.randn([4, 2, 3])).output.shape).toEqual([4, 2, 5]);
+      const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 5, bidirectional: true });
+      expect(lstm.forward(g.randn([4, 2, 3])).output.shape).toEqual([4, 2, 10]);
     } finally {
-      g.backend.setKernel('cudaRecurrence', 'auto');
+      g.backend.setKernel(name, 'auto');
     }
-    expect(() => g.backend.setKernel('cudaRecurrence', 'fast')).toThrow(RangeError);
+    expect(() => g.backend.setKernel(name, 'fast')).toThrow(RangeError);
   });
 });
 

@@ -19,9 +19,12 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  *         cuBLAS product and a fused kernel per step, or one persistent kernel for all steps with
  *         W_hh on chip (float32 inference at batch up to 16; other calls take the GEMM path).
  *         'auto' takes the GEMM path until the persistent kernel has passed the GPU check
+ * - cudaStreams: 'auto' | 'one' | 'two': whether the two directions of a bidirectional layer run
+ *         one after the other on CUDA, or at the same time on two streams (the GEMM path, forward
+ *         and backward). 'auto' is 'one' until 'two' has passed the GPU check and won its benchmark
  */
-export type KernelName = 'gemm' | 'isa' | 'activations' | 'recurrence' | 'cudaRecurrence';
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence'];
+export type KernelName = 'gemm' | 'isa' | 'activations' | 'recurrence' | 'cudaRecurrence' | 'cudaStreams';
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaStreams'];
 
 /** The variants of a kernel this machine accepts. */
 export function kernelVariants(name: KernelName): string[] {

@@ -117,6 +117,7 @@ function main(): void {
   const info = g.cuda.info();
   const results: Record<string, { ms: number; runs: number }> = {};
   const persistent: Record<string, { ms: number; runs: number }> = {};
+  const twoStreams: Record<string, { ms: number; runs: number }> = {};
   for (const c of cases) {
     results[c.id] = timeCase(c, 30, 3000);
     console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
@@ -130,23 +131,30 @@ function main(): void {
       if (native.cudaPersistentLaunches() > launches) persistent[c.id] = timed;
       console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'}`);
     }
+    if (c.bidirectional) {
+      g.backend.setKernel('cudaStreams', 'two');
+      twoStreams[c.id] = timeCase(c, 30, 3000);
+      g.backend.setKernel('cudaStreams', 'auto');
+      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${twoStreams[c.id].ms.toFixed(3).padStart(9)} ms two streams`);
+    }
   }
   const ceiling = ceilings();
   console.log(`\nCeilings measured on this card: device-to-device copy ${ceiling.copyGBs.toFixed(0)} GB/s (read + written), float32 SGEMM 8192^3 ${ceiling.sgemmTflops.toFixed(1)} TFLOP/s (TF32 off)`);
   console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
-  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent |');
-  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent | gated ms (two streams) | cuDNN / two streams |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const ratio = (theirs: number | undefined, ours: number | undefined) => (theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
   for (const c of cases) {
     const ours = results[c.id].ms;
     const fused = persistent[c.id]?.ms;
+    const overlapped = twoStreams[c.id]?.ms;
     const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
     const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
     const tflops = flopsOf(c) / (ours / 1e3) / 1e12;
     const rate = c.dtype ? `${tflops.toFixed(2)} (${c.dtype})` : `${tflops.toFixed(2)} (${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%)`;
-    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} |`);
+    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} | ${overlapped === undefined ? '—' : overlapped.toFixed(3)} | ${ratio(theirs, overlapped)} |`);
   }
-  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, cudnn }, null, 1));
+  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, twoStreams, cudnn }, null, 1));
 }
 
 main();

@@ -30,8 +30,10 @@ std::string unusableReason();
 // Where cuBLAS was loaded from ("" when it was not).
 std::string cublasPath();
 
-// Device memory through a caching allocator: freed blocks are kept for reuse by size. All work runs
-// on one stream, so a block released after its last kernel was queued is safe to hand out again.
+// Device memory through a caching allocator: freed blocks are kept for reuse by size. Work runs in
+// order on one stream, so a block released after its last kernel was queued is safe to hand out
+// again. (The side stream of a bidirectional layer, DirectionStreams::Two, only touches blocks
+// allocated before it forks and released after it joins.)
 void* allocate(size_t bytes);
 void release(void* pointer);
 struct AllocatorStats {
@@ -60,6 +62,13 @@ bool tf32();
 enum class RecurrenceKernel : int { Auto = 0, Gemm = 1, Persistent = 2 };
 void setRecurrenceKernel(RecurrenceKernel kernel);
 RecurrenceKernel recurrenceKernel();
+// How the two directions of a bidirectional layer run on CUDA. One: one after the other on one
+// stream. Two: the reverse direction on a second stream, so that the two recurrences (each a chain
+// of small launches at small batch) overlap; the GEMM path only. Auto: One, until Two has passed
+// the GPU check and won its benchmark on a card.
+enum class DirectionStreams : int { Auto = 0, One = 1, Two = 2 };
+void setDirectionStreams(DirectionStreams streams);
+DirectionStreams directionStreams();
 void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
 // Whether the persistent kernel can run a layer of this shape on this GPU (false without CUDA).

@@ -1,4 +1,4 @@
-// Which CUDA recurrence runs a layer (see cuda_api.h). Plain C++, in every build, so the switch
+// Which CUDA recurrence runs a layer, and on how many streams its directions run (see cuda_api.h). Plain C++, in every build, so the switch
 // exists (and is tested) without CUDA.
 #include <atomic>
 
@@ -8,12 +8,15 @@ namespace gated::cuda {
 namespace {
 
 std::atomic<RecurrenceKernel> chosen{RecurrenceKernel::Auto};
+std::atomic<DirectionStreams> streamsChosen{DirectionStreams::Auto};
 std::atomic<uint64_t> persistentLaunches{0};
 
 }  // namespace
 
 void setRecurrenceKernel(RecurrenceKernel kernel) { chosen.store(kernel); }
 RecurrenceKernel recurrenceKernel() { return chosen.load(); }
+void setDirectionStreams(DirectionStreams streams) { streamsChosen.store(streams); }
+DirectionStreams directionStreams() { return streamsChosen.load(); }
 void notePersistentLaunch() { persistentLaunches.fetch_add(1); }
 uint64_t persistentLaunchCount() { return persistentLaunches.load(); }
 

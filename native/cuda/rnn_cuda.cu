@@ -4,6 +4,7 @@
 // and dx. The reserve has the CPU's layout, so both paths store and read the same values.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -65,15 +66,18 @@ struct ReducedLayer {
   bool active() const { return precision != OperandPrecision::Float32; }
 };
 
-// A reduced-precision call's 16-bit buffers, converted on the stream and reused by every layer and
-// direction (the stream orders each reuse after the products that read the previous contents).
+// A reduced-precision call's 16-bit buffers, converted on the stream and reused by every layer (the
+// stream orders each reuse after the products that read the previous contents); the weights and
+// the state have one buffer per lane, a direction that may run at the same time as the other.
 class ReducedOperands {
  public:
-  ReducedOperands(OperandPrecision precision, const RnnShape& s)
+  ReducedOperands(OperandPrecision precision, const RnnShape& s, int64_t lanes)
       : precision_(precision),
+        weightsPerLane_(s.gateWidth() * (widestInput(s) + s.hiddenSize)),
+        operandPerLane_(s.batch * s.hiddenSize),
         input_(active() ? s.seqLen * s.batch * widestInput(s) : 0),
-        weights_(active() ? s.gateWidth() * (widestInput(s) + s.hiddenSize) : 0),
-        operand_(active() ? s.batch * s.hiddenSize : 0) {}
+        weights_(active() ? lanes * weightsPerLane_ : 0),
+        operand_(active() ? lanes * operandPerLane_ : 0) {}
   bool active() const { return precision_ != OperandPrecision::Float32; }
 
   // Converts the layer input [T*B, I_l] ahead of the layer's directions.
@@ -82,20 +86,20 @@ class ReducedOperands {
     if (active()) convertOperand(precision_, layerInput, input_.get(), count);
   }
 
-  // Converts one direction's W_ih [G, I_l] and W_hh [G, H].
+  // Converts one direction's W_ih [G, I_l] and W_hh [G, H] into its lane's buffers.
   template <typename T>
-  ReducedLayer layer(const LayerWeights<T>& w, int64_t inputSize, int64_t G, int64_t H) {
+  ReducedLayer layer(const LayerWeights<T>& w, int64_t inputSize, int64_t G, int64_t H, int64_t lane) {
     if (!active()) return {};
     ReducedLayer r;
     r.precision = precision_;
     r.input = input_.get();
-    uint16_t* inputWeight = weights_.get();
+    uint16_t* inputWeight = weights_.get() + lane * weightsPerLane_;
     uint16_t* hiddenWeight = inputWeight + G * inputSize;
     convertOperand(precision_, w.inputWeight, inputWeight, G * inputSize);
     convertOperand(precision_, w.hiddenWeight, hiddenWeight, G * H);
     r.inputWeight = inputWeight;
     r.hiddenWeight = hiddenWeight;
-    r.operand = operand_.get();
+    r.operand = operand_.get() + lane * operandPerLane_;
     return r;
   }
 
@@ -103,7 +107,45 @@ class ReducedOperands {
   static int64_t widestInput(const RnnShape& s) { return std::max(s.inputSize, s.layerOutputSize()); }
 
   OperandPrecision precision_;
+  int64_t weightsPerLane_, operandPerLane_;
   DeviceScratch<uint16_t> input_, weights_, operand_;
+};
+
+// Whether a layer's two directions run at the same time, the reverse one on the side stream: with
+// two directions, when asked for (DirectionStreams::Two), on the GEMM path only.
+bool directionsOverlap(const RnnShape& s, bool persistent) {
+  return s.directions() == 2 && !persistent && directionStreams() == DirectionStreams::Two;
+}
+
+// Forks the side stream where it is made and joins it where it goes out of scope, also when an
+// error unwinds: the scratch declared before it outlives the side stream's work.
+class ForkJoin {
+ public:
+  explicit ForkJoin(bool active) : active_(active) {
+    if (active_) forkSide();
+  }
+  ~ForkJoin() {
+    if (!active_) return;
+    try {
+      joinSide();
+    } catch (const CudaError&) {
+      // A failed join follows an earlier CUDA error, which is already on its way to the caller.
+    }
+  }
+  ForkJoin(const ForkJoin&) = delete;
+  ForkJoin& operator=(const ForkJoin&) = delete;
+
+ private:
+  bool active_;
+};
+
+// The lane (scratch set) of direction `dir`, and its work on the side stream when it is lane 1.
+struct Lane {
+  Lane(bool overlap, int64_t dir) : index(overlap ? dir : 0) {
+    if (index == 1) side.emplace();
+  }
+  int64_t index;
+  std::optional<SideStream> side;
 };
 
 // inputGates [T*B, G] = folded biases + input [T*B, I] W_ih^T (reset-after GRU keeps b_hn apart).
@@ -263,27 +305,33 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const int64_t outputCount = T_ * B * s.layerOutputSize();
-  DeviceScratch<T> layerOutput(outputCount);  // [T, B, D*H]
-  DeviceScratch<T> inputGates(T_ * B * G);    // [T, B, G]
-  DeviceScratch<T> hiddenGates(B * G);        // [B, G]
+  const bool overlap = directionsOverlap(s, plan.blocks > 0);
+  const int64_t lanes = overlap ? 2 : 1;
+  DeviceScratch<T> layerOutput(outputCount);          // [T, B, D*H]
+  DeviceScratch<T> inputGates(lanes * T_ * B * G);    // [lanes, T, B, G]
+  DeviceScratch<T> hiddenGates(lanes * B * G);        // [lanes, B, G]
   const DeviceLengths lengths(a.lengths, B);
   const TimeMajor<T> input(s, a.input, s.inputSize);
-  ReducedOperands reduced(a.precision, s);
+  ReducedOperands reduced(a.precision, s, lanes);
   for (int64_t layer = 0; layer < L; ++layer) {
     const T* layerInput = layer == 0 ? input.get() : a.reserve + layout.layerInput(layer);
     reduced.convertLayerInput(layerInput, T_ * B * s.layerInputSize(layer));
-    for (int64_t dir = 0; dir < D; ++dir) {
-      const int64_t slot = layer * D + dir;
-      LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
-      p.inputGates = inputGates.get();
-      p.hiddenGates = hiddenGates.get();
-      const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H);
-      forwardDirection(p, r, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr,
-                       plan);
-      launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
-             static_cast<const T*>(p.states), D, dir, layerOutput.get());
-      copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
-      if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
+    {
+      const ForkJoin directions(overlap);  // joined before the next layer reads both directions' output
+      for (int64_t dir = 0; dir < D; ++dir) {
+        const Lane lane(overlap, dir);
+        const int64_t slot = layer * D + dir;
+        LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
+        p.inputGates = inputGates.get() + lane.index * T_ * B * G;
+        p.hiddenGates = hiddenGates.get() + lane.index * B * G;
+        const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane.index);
+        forwardDirection(p, r, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr,
+                         plan);
+        launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
+               static_cast<const T*>(p.states), D, dir, layerOutput.get());
+        copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
+        if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
+      }
     }
     if (layer + 1 < L) {
       T* nextInput = a.reserve + layout.layerInput(layer + 1);
@@ -312,10 +360,12 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
   const DeviceLengths lengths(f.lengths, B);
   const TimeMajor<T> input(s, f.input, s.inputSize);
   const TimeMajor<T> dOutput(s, a.dOutput, s.layerOutputSize());
-  DeviceScratch<T> dGates(T_ * B * G);  // [T, B, G]
-  DeviceScratch<T> dHiddenGatesOwn(s.cell == Cell::Gru ? T_ * B * G : 0);
-  T* dHiddenGates = s.cell == Cell::Gru ? dHiddenGatesOwn.get() : dGates.get();
-  DeviceScratch<T> stateRows(4 * B * H);  // dh, dhPrev, dc, dResetHidden: [B, H] each
+  const bool overlap = directionsOverlap(s, false);
+  const int64_t lanes = overlap ? 2 : 1;
+  DeviceScratch<T> dGates(lanes * T_ * B * G);  // [lanes, T, B, G]
+  DeviceScratch<T> dHiddenGatesOwn(s.cell == Cell::Gru ? lanes * T_ * B * G : 0);
+  T* dHiddenGates = s.cell == Cell::Gru ? dHiddenGatesOwn.get() : dGates.get();  // [lanes, T, B, G]
+  DeviceScratch<T> stateRows(lanes * 4 * B * H);  // per lane dh, dhPrev, dc, dResetHidden: [B, H] each
   const int64_t widest = std::max(s.inputSize, s.layerOutputSize());
   DeviceScratch<T> layerGradA(T_ * B * widest), layerGradB(T_ * B * widest);
   T* dLayerOutput = layerGradA.get();  // [T, B, D*H] for the layer being processed
@@ -325,24 +375,41 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
   for (int64_t layer = L - 1; layer >= 0; --layer) {
     const T* layerInput = layer == 0 ? input.get() : f.reserve + layout.layerInput(layer);
     fillZero(dLayerInput, sizeof(T) * T_ * B * s.layerInputSize(layer));
-    for (int64_t dir = 0; dir < D; ++dir) {
-      const int64_t slot = layer * D + dir;
-      LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[slot], layer, dir, layerInput);
-      p.dGates = dGates.get();
-      p.dHiddenGates = dHiddenGates;
-      p.dResetHidden = stateRows.get() + 3 * B * H;
-      T* dh = stateRows.get();
-      T* dhPrev = stateRows.get() + B * H;
-      T* dc = stateRows.get() + 2 * B * H;
-      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
-      if (s.hasCellState()) copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc, B * H);
-      for (int64_t step = T_ - 1; step >= 0; --step) {
-        stepBackward(p, p.timeAt(step), lengths.get(), dh, dc, dhPrev, haveLayerOutputGrad ? dLayerOutput : nullptr, D, dir);
-        std::swap(dh, dhPrev);
+    // The pass of direction `dir` over its lane's scratch.
+    auto passFor = [&](int64_t dir, int64_t lane) {
+      LayerPass<T> p = makePass(s, layout, f.reserve, f.lengths, f.weights[layer * D + dir], layer, dir, layerInput);
+      p.dGates = dGates.get() + lane * T_ * B * G;
+      p.dHiddenGates = dHiddenGates + lane * T_ * B * G;
+      p.dResetHidden = stateRows.get() + (lane * 4 + 3) * B * H;
+      return p;
+    };
+    // The weight gradients add into one dLayerInput: on the main stream, one direction after the
+    // other (after the reverse loops when the directions overlap).
+    auto weightGradientsOf = [&](const LayerPass<T>& p, int64_t dir) {
+      weightGradients(p, a.weightGrads[layer * D + dir], dLayerInput, gemm<T>, sumColumnsOnDevice<T>);
+    };
+    {
+      const ForkJoin directions(overlap);
+      for (int64_t dir = 0; dir < D; ++dir) {
+        const Lane lane(overlap, dir);
+        const int64_t slot = layer * D + dir;
+        const LayerPass<T> p = passFor(dir, lane.index);
+        T* dh = stateRows.get() + lane.index * 4 * B * H;
+        T* dhPrev = dh + B * H;
+        T* dc = dh + 2 * B * H;
+        copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
+        if (s.hasCellState()) copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc, B * H);
+        for (int64_t step = T_ - 1; step >= 0; --step) {
+          stepBackward(p, p.timeAt(step), lengths.get(), dh, dc, dhPrev, haveLayerOutputGrad ? dLayerOutput : nullptr, D, dir);
+          std::swap(dh, dhPrev);
+        }
+        copyOnDevice(a.dh0 + slot * B * H, dh, sizeof(T) * B * H);
+        if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
+        if (!overlap) weightGradientsOf(p, dir);
       }
-      copyOnDevice(a.dh0 + slot * B * H, dh, sizeof(T) * B * H);
-      if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
-      weightGradients(p, a.weightGrads[slot], dLayerInput, gemm<T>, sumColumnsOnDevice<T>);
+    }
+    if (overlap) {
+      for (int64_t dir = 0; dir < D; ++dir) weightGradientsOf(passFor(dir, dir), dir);
     }
     if (layer > 0) {
       const int64_t count = T_ * B * s.layerInputSize(layer);

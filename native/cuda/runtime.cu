@@ -11,13 +11,25 @@ struct Runtime {
   bool ready = false;
   std::string reason;
   const CublasApi* api = nullptr;
-  cudaStream_t stream = nullptr;
-  cublasHandle_t handle = nullptr;
+  cudaStream_t stream = nullptr, sideStream = nullptr;
+  cublasHandle_t handle = nullptr, sideHandle = nullptr;  // bound to stream and sideStream
+  cudaEvent_t forked = nullptr, joined = nullptr;
   bool tf32 = false;
 };
 
+// Whether this thread's work goes to the side stream (a SideStream scope is open).
+thread_local bool onSide = false;
+
 void applyMathMode(Runtime& r) {
-  checkCublas(r.api->setMathMode(r.handle, r.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+  const cublasMath_t mode = r.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
+  checkCublas(r.api->setMathMode(r.handle, mode), "cublasSetMathMode");
+  checkCublas(r.api->setMathMode(r.sideHandle, mode), "cublasSetMathMode");
+}
+
+void createStream(Runtime& r, cudaStream_t* stream, cublasHandle_t* handle) {
+  checkCuda(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+  checkCublas(r.api->create(handle), "cublasCreate");
+  checkCublas(r.api->setStream(*handle, *stream), "cublasSetStream");
 }
 
 // Starts CUDA and cuBLAS once; on failure, `reason` says why.
@@ -36,9 +48,10 @@ Runtime start() {
   }
   try {
     checkCuda(cudaSetDevice(0), "cudaSetDevice");
-    checkCuda(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
-    checkCublas(r.api->create(&r.handle), "cublasCreate");
-    checkCublas(r.api->setStream(r.handle, r.stream), "cublasSetStream");
+    createStream(r, &r.stream, &r.handle);
+    createStream(r, &r.sideStream, &r.sideHandle);
+    checkCuda(cudaEventCreateWithFlags(&r.forked, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+    checkCuda(cudaEventCreateWithFlags(&r.joined, cudaEventDisableTiming), "cudaEventCreateWithFlags");
     applyMathMode(r);
     r.ready = true;
   } catch (const CudaError& error) {
@@ -90,9 +103,30 @@ std::string cublasPath() {
   return r.api ? r.api->path : "";
 }
 
-cudaStream_t stream() { return ready().stream; }
+cudaStream_t stream() {
+  Runtime& r = ready();
+  return onSide ? r.sideStream : r.stream;
+}
 const CublasApi& cublas() { return *ready().api; }
-cublasHandle_t cublasHandle() { return ready().handle; }
+cublasHandle_t cublasHandle() {
+  Runtime& r = ready();
+  return onSide ? r.sideHandle : r.handle;
+}
+
+void forkSide() {
+  Runtime& r = ready();
+  checkCuda(cudaEventRecord(r.forked, r.stream), "cudaEventRecord");
+  checkCuda(cudaStreamWaitEvent(r.sideStream, r.forked, 0), "cudaStreamWaitEvent");
+}
+
+void joinSide() {
+  Runtime& r = ready();
+  checkCuda(cudaEventRecord(r.joined, r.sideStream), "cudaEventRecord");
+  checkCuda(cudaStreamWaitEvent(r.stream, r.joined, 0), "cudaStreamWaitEvent");
+}
+
+SideStream::SideStream() { onSide = true; }
+SideStream::~SideStream() { onSide = false; }
 
 void setTf32(bool enabled) {
   Runtime& r = ready();

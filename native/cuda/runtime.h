@@ -16,11 +16,28 @@ void checkCublas(cublasStatus_t status, const char* what);
 // Checks that the kernel just launched was accepted.
 void checkLaunch(const char* kernel);
 
-// The stream every kernel, copy and GEMM runs on (created on first use, after ensureUsable()).
+// The stream every kernel, copy and GEMM runs on (created on first use, after ensureUsable()): the
+// main stream, or the side stream inside a SideStream scope on this thread.
 cudaStream_t stream();
 // The cuBLAS API and a handle bound to stream(), in the current math mode.
 const CublasApi& cublas();
 cublasHandle_t cublasHandle();
+
+// The side stream, for work that may overlap the main stream's (the reverse direction of a layer).
+// forkSide(): the side stream waits for all work queued on the main stream so far. joinSide(): the
+// main stream waits for all work queued on the side stream so far. Between them the side work may
+// only use device memory allocated before the fork and released after the join (see allocate()).
+void forkSide();
+void joinSide();
+
+// While one lives, this thread's launches, copies and GEMMs go to the side stream.
+class SideStream {
+ public:
+  SideStream();
+  ~SideStream();
+  SideStream(const SideStream&) = delete;
+  SideStream& operator=(const SideStream&) = delete;
+};
 
 // Threads per block of the element-wise kernels, and the blocks covering `count` elements.
 constexpr int kThreads = 256;

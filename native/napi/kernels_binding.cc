@@ -4,6 +4,7 @@
 //   setKernel('activations', 'vector' | 'scalar')                 (float32 gate activations)
 //   setKernel('recurrence', 'auto' | 'sequences' | 'units' | 'serial')  (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
+//   setKernel('cudaStreams', 'auto' | 'one' | 'two')              (a bidirectional layer's directions on CUDA)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
 //   setNumThreads(n), getNumThreads(): the size of the process-wide compute pool
@@ -35,6 +36,8 @@ const std::vector<std::pair<std::string, RecurrenceSplit>> kSplits = {
     {"serial", RecurrenceSplit::Serial}};
 const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences = {
     {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
+const std::vector<std::pair<std::string, cuda::DirectionStreams>> kStreams = {
+    {"auto", cuda::DirectionStreams::Auto}, {"one", cuda::DirectionStreams::One}, {"two", cuda::DirectionStreams::Two}};
 const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
     {"baseline", GemmIsa::Baseline}, {"avx2", GemmIsa::Avx2}, {"avx512", GemmIsa::Avx512}};
 
@@ -63,8 +66,10 @@ std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
     for (const auto& entry : kSplits) out.push_back(entry.first);
   } else if (kernel == "cudaRecurrence") {
     for (const auto& entry : kRecurrences) out.push_back(entry.first);
+  } else if (kernel == "cudaStreams") {
+    for (const auto& entry : kStreams) out.push_back(entry.first);
   } else {
-    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence' or 'cudaRecurrence' but received '" +
+    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence' or 'cudaStreams' but received '" +
                              kernel + "'");
   }
   return out;
@@ -101,6 +106,10 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
     for (const auto& [name, value] : kRecurrences) {
       if (name == variant) cuda::setRecurrenceKernel(value);
     }
+  } else if (kernel == "cudaStreams") {
+    for (const auto& [name, value] : kStreams) {
+      if (name == variant) cuda::setDirectionStreams(value);
+    }
   } else if (variant == "auto") {
     setGemmIsa(supportedGemmIsas().back());
   } else {
@@ -125,6 +134,11 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   if (kernel == "cudaRecurrence") {
     for (const auto& [name, value] : kRecurrences) {
       if (value == cuda::recurrenceKernel()) return Napi::String::New(env, name);
+    }
+  }
+  if (kernel == "cudaStreams") {
+    for (const auto& [name, value] : kStreams) {
+      if (value == cuda::directionStreams()) return Napi::String::New(env, name);
     }
   }
   for (const auto& [name, path] : kGemmPaths) {

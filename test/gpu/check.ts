@@ -408,6 +408,17 @@ async function main(): Promise<number> {
     }
   });
   check('determinism', describeCase(cases[0]), () => bitwiseRepeatable(cases[0], device));
+  // The bidirectional configurations again with the reverse direction on the side stream.
+  for (const [i, rc] of some(cases.filter((c) => c.config.bidirectional)).entries()) {
+    check('two streams against the CPU float32', describeCase(rc), () => {
+      g.backend.setKernel('cudaStreams', 'two');
+      try {
+        return expectAtMost(againstCpu(rc, 'float32', device, 2000 + i), TOLERANCE.float32 * 3);
+      } finally {
+        g.backend.setKernel('cudaStreams', 'auto');
+      }
+    });
+  }
   const persistentCases: RandomCase[] = [
     ...cases.filter((rc) => rc.config.batch <= 16),
     ...[1, 8, 16].flatMap((batch) =>
