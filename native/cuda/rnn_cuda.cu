@@ -62,7 +62,8 @@ struct ReducedLayer {
   const uint16_t* input = nullptr;         // [T*B, I_l] the layer input
   const uint16_t* inputWeight = nullptr;   // [G, I_l]
   const uint16_t* hiddenWeight = nullptr;  // [G, H]
-  uint16_t* operand = nullptr;             // [B, H] the state (or r * h) of the next recurrent product
+  uint16_t* state = nullptr;               // [B, H] h_{t-1}, written by the step before (and for h0)
+  uint16_t* resetState = nullptr;          // [B, H] r * h_{t-1} (reset-before GRU)
   bool active() const { return precision != OperandPrecision::Float32; }
 };
 
@@ -74,10 +75,10 @@ class ReducedOperands {
   ReducedOperands(OperandPrecision precision, const RnnShape& s, int64_t lanes)
       : precision_(precision),
         weightsPerLane_(s.gateWidth() * (widestInput(s) + s.hiddenSize)),
-        operandPerLane_(s.batch * s.hiddenSize),
+        statesPerLane_(2 * s.batch * s.hiddenSize),
         input_(active() ? s.seqLen * s.batch * widestInput(s) : 0),
         weights_(active() ? lanes * weightsPerLane_ : 0),
-        operand_(active() ? lanes * operandPerLane_ : 0) {}
+        states_(active() ? lanes * statesPerLane_ : 0) {}
   bool active() const { return precision_ != OperandPrecision::Float32; }
 
   // Converts the layer input [T*B, I_l] ahead of the layer's directions.
@@ -99,7 +100,8 @@ class ReducedOperands {
     convertOperand(precision_, w.hiddenWeight, hiddenWeight, G * H);
     r.inputWeight = inputWeight;
     r.hiddenWeight = hiddenWeight;
-    r.operand = operand_.get() + lane * operandPerLane_;
+    r.state = states_.get() + lane * statesPerLane_;
+    r.resetState = r.state + statesPerLane_ / 2;
     return r;
   }
 
@@ -107,8 +109,8 @@ class ReducedOperands {
   static int64_t widestInput(const RnnShape& s) { return std::max(s.inputSize, s.layerOutputSize()); }
 
   OperandPrecision precision_;
-  int64_t weightsPerLane_, operandPerLane_;
-  DeviceScratch<uint16_t> input_, weights_, operand_;
+  int64_t weightsPerLane_, statesPerLane_;
+  DeviceScratch<uint16_t> input_, weights_, states_;
 };
 
 // Whether a layer's two directions run at the same time, the reverse one on the side stream: with
@@ -160,22 +162,24 @@ void projectInputs(const LayerPass<T>& p, const ReducedLayer& r) {
   gemm<T>(false, true, rows, G, I, T(1), p.input, I, p.weights.inputWeight, I, T(1), p.inputGates, G);
 }
 
-// out [B, N] (rows ldc apart) = operand [B, H] W_hh[firstRow : firstRow + N, :]^T, in the call's precision.
+// out [B, N] (rows ldc apart) = operand [B, H] W_hh[firstRow : firstRow + N, :]^T, in the call's
+// precision: a reduced-precision call multiplies operandBits, the operand's 16-bit copy.
 template <typename T>
-void multiplyRecurrent(const LayerPass<T>& p, const ReducedLayer& r, const T* operand, int64_t N, int64_t firstRow, T* out,
-                       int64_t ldc) {
+void multiplyRecurrent(const LayerPass<T>& p, const ReducedLayer& r, const T* operand, const uint16_t* operandBits,
+                       int64_t N, int64_t firstRow, T* out, int64_t ldc) {
   const int64_t B = p.batch, H = p.hidden;
   if constexpr (std::is_same_v<T, float>) {
     if (r.active()) {
-      convertOperand(r.precision, operand, r.operand, B * H);
-      return gemmReduced(r.precision, false, true, B, N, H, 1.f, r.operand, H, r.hiddenWeight + firstRow * H, H, 0.f, out, ldc);
+      return gemmReduced(r.precision, false, true, B, N, H, 1.f, operandBits, H, r.hiddenWeight + firstRow * H, H, 0.f, out, ldc);
     }
   }
   gemm<T>(false, true, B, N, H, T(1), operand, H, p.weights.hiddenWeight + firstRow * H, H, T(0), out, ldc);
 }
 
+// The arguments of step t's element-wise kernels; a reduced-precision call's also write the 16-bit
+// state the next product multiplies.
 template <typename T>
-StepArgs<T> stepArgs(const LayerPass<T>& p, int64_t t, const int32_t* lengths) {
+StepArgs<T> stepArgs(const LayerPass<T>& p, int64_t t, const int32_t* lengths, const ReducedLayer& r = {}) {
   const int64_t B = p.batch, H = p.hidden, G = p.width;
   StepArgs<T> s;
   s.batch = B;
@@ -191,27 +195,34 @@ StepArgs<T> stepArgs(const LayerPass<T>& p, int64_t t, const int32_t* lengths) {
   s.cNext = p.cellAfter(t);
   s.gates = p.gates + t * B * G;
   s.extra = p.extra + t * B * H;
+  if (r.active()) {
+    s.precision = r.precision;
+    s.hNextBits = r.state;
+    s.extraBits = r.resetState;
+  }
   return s;
 }
 
 template <typename T>
 void stepForward(const LayerPass<T>& p, const ReducedLayer& r, int64_t t, const int32_t* lengths) {
   const int64_t B = p.batch, H = p.hidden, G = p.width, units = B * H;
-  const StepArgs<T> s = stepArgs(p, t, lengths);
+  // In reduced precision, each product reads r.state before the step's kernel rewrites it (one
+  // stream: in order).
+  const StepArgs<T> s = stepArgs(p, t, lengths, r);
   switch (p.cell) {
     case Cell::Lstm:
-      multiplyRecurrent(p, r, s.hPrev, G, 0, p.hiddenGates, G);
+      multiplyRecurrent(p, r, s.hPrev, r.state, G, 0, p.hiddenGates, G);
       return launch("lstmForwardStep", units, lstmForwardStep<T>, s);
     case Cell::Gru:
-      multiplyRecurrent(p, r, s.hPrev, G, 0, p.hiddenGates, G);
+      multiplyRecurrent(p, r, s.hPrev, r.state, G, 0, p.hiddenGates, G);
       return launch("gruForwardStep", units, gruForwardStep<T>, s);
     case Cell::GruResetBefore:
-      multiplyRecurrent(p, r, s.hPrev, 2 * H, 0, p.hiddenGates, G);
+      multiplyRecurrent(p, r, s.hPrev, r.state, 2 * H, 0, p.hiddenGates, G);
       launch("gruResetBeforeGatesStep", units, gruResetBeforeGatesStep<T>, s);
-      multiplyRecurrent(p, r, static_cast<const T*>(s.extra), H, 2 * H, p.hiddenGates + 2 * H, G);
+      multiplyRecurrent(p, r, static_cast<const T*>(s.extra), r.resetState, H, 2 * H, p.hiddenGates + 2 * H, G);
       return launch("gruResetBeforeOutputStep", units, gruResetBeforeOutputStep<T>, s);
     default:
-      multiplyRecurrent(p, r, s.hPrev, H, 0, p.hiddenGates, H);
+      multiplyRecurrent(p, r, s.hPrev, r.state, H, 0, p.hiddenGates, H);
       return launch("rnnForwardStep", units, rnnForwardStep<T>, s, p.cell == Cell::RnnRelu);
   }
 }
@@ -260,6 +271,7 @@ void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_
   projectInputs(p, r);
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
+  if (r.active()) convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * BH), r.state, BH);
   if constexpr (std::is_same_v<T, float>) {
     if (plan.blocks > 0) return runPersistent(plan, p, lengths);
   }

@@ -25,6 +25,11 @@ struct StepArgs {
   T* cNext = nullptr;                // [B, H] LSTM
   T* gates = nullptr;                // [B, G] activations of step t
   T* extra = nullptr;                // [B, H] GRU: W_hn h + b_hn, or r * h
+  // A reduced-precision call: hNext (and the reset-before GRU's r * h) also as 16-bit words of
+  // `precision`, the next recurrent product's operand; null otherwise.
+  OperandPrecision precision = OperandPrecision::Float32;
+  uint16_t* hNextBits = nullptr;     // [B, H]
+  uint16_t* extraBits = nullptr;     // [B, H]
 };
 
 // A backward step: the gradient reaching h_t is dh plus, for an active row, this direction's part
@@ -68,6 +73,16 @@ __device__ __forceinline__ void passInactiveBack(T dh, T* dhPrev, int gatesPerUn
   }
 }
 
+// The 16-bit copy of hNext[index] or extra[index], when the call asks for it.
+template <typename T>
+__device__ __forceinline__ void storeStateBits(const StepArgs<T>& s, int64_t index) {
+  if (s.hNextBits) s.hNextBits[index] = reducedBits(s.precision, static_cast<float>(s.hNext[index]));
+}
+template <typename T>
+__device__ __forceinline__ void storeExtraBits(const StepArgs<T>& s, int64_t index) {
+  if (s.extraBits) s.extraBits[index] = reducedBits(s.precision, static_cast<float>(s.extra[index]));
+}
+
 #define GATED_FOR_EACH_UNIT(s)                                                        \
   const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; \
   if (index >= (s).batch * (s).hidden) return;                                        \
@@ -83,12 +98,13 @@ __global__ void lstmForwardStep(StepArgs<T> s) {
     s.hNext[index] = s.hPrev[index];
     s.cNext[index] = s.cPrev[index];
     for (int k = 0; k < 4; ++k) act[k * H + j] = T(0);
-    return;
+    return storeStateBits(s, index);
   }
   const T* x = s.inputGates + b * G;
   const T* hg = s.hiddenGates + b * G;
   lstmForward(x[j] + hg[j], x[H + j] + hg[H + j], x[2 * H + j] + hg[2 * H + j], x[3 * H + j] + hg[3 * H + j],
               s.cPrev[index], &act[j], &act[H + j], &act[2 * H + j], &act[3 * H + j], &s.cNext[index], &s.hNext[index]);
+  storeStateBits(s, index);
 }
 
 template <typename T>
@@ -116,7 +132,7 @@ __global__ void gruForwardStep(StepArgs<T> s) {
     s.hNext[index] = s.hPrev[index];
     for (int k = 0; k < 3; ++k) act[k * H + j] = T(0);
     *hiddenN = T(0);
-    return;
+    return storeStateBits(s, index);
   }
   const T* x = s.inputGates + b * G;
   const T* hg = s.hiddenGates + b * G;
@@ -127,6 +143,7 @@ __global__ void gruForwardStep(StepArgs<T> s) {
   *hiddenN = hn;
   gruForward(x[j], x[H + j], x[2 * H + j], hr, hz, hn, s.hPrev[index], &act[j], &act[H + j], &act[2 * H + j],
              &s.hNext[index]);
+  storeStateBits(s, index);
 }
 
 template <typename T>
@@ -158,6 +175,7 @@ __global__ void gruResetBeforeGatesStep(StepArgs<T> s) {
   act[j] = live ? sigmoidOf(x[j] + hg[j]) : T(0);
   act[H + j] = live ? sigmoidOf(x[H + j] + hg[H + j]) : T(0);
   s.extra[index] = act[j] * s.hPrev[index];
+  storeExtraBits(s, index);
 }
 
 // Second half: n from hiddenGates[:, 2H:3H] = (r * hPrev) W_hn^T, then the blend.
@@ -169,10 +187,11 @@ __global__ void gruResetBeforeOutputStep(StepArgs<T> s) {
   if (!rowActive(s, b)) {
     s.hNext[index] = s.hPrev[index];
     act[2 * H + j] = T(0);
-    return;
+    return storeStateBits(s, index);
   }
   act[2 * H + j] = tanhOf(s.inputGates[b * G + 2 * H + j] + s.hiddenGates[b * G + 2 * H + j]);
   s.hNext[index] = gruBlend(act[H + j], act[2 * H + j], s.hPrev[index]);
+  storeStateBits(s, index);
 }
 
 // Backward first half: the z and n gradients and the direct part of dh_{t-1}.
@@ -205,6 +224,7 @@ __global__ void rnnForwardStep(StepArgs<T> s, bool relu) {
   constexpr int64_t gatesPerUnit = 1;
   GATED_FOR_EACH_UNIT(s)
   s.hNext[index] = rowActive(s, b) ? rnnActivate(relu, s.inputGates[index] + s.hiddenGates[index]) : s.hPrev[index];
+  storeStateBits(s, index);
 }
 
 template <typename T>
