@@ -169,6 +169,7 @@ export interface NativeAddon {
   cudaGetTf32(): boolean;
   cudaReadiness(): { reason: string; cublasPath: string };
   cudaPersistentLaunches(): number;
+  cudaSideStreamForks(): number;
   cudaPersistentFits(spec: RnnSpec): boolean;
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.

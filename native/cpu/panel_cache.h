@@ -23,8 +23,9 @@ struct WeightStamp {
 };
 
 // Which panels: the weight (its data, owner, shape and element type), the member's columns of each
-// gate block, and the instruction set whose panel width they use; or, with packed false, the
-// weight's copy rounded to `precision` (an OperandPrecision). The version is not part of it.
+// gate block, the instruction set whose panel width they use, and what the weight was rounded to
+// before packing; or, with packed false, the weight's copy rounded to `precision` (an
+// OperandPrecision). The version is not part of it.
 struct PanelKey {
   const void* data = nullptr;
   double realm = 0, owner = 0;

@@ -83,7 +83,8 @@ MemberPanels<T> packRecurrent(const LayerPass<T>& p, bool forward) {
   const bool cache = forward && p.weights.hiddenStamp.named() && gemmPath() != GemmPath::Reference;
   const WeightStamp& stamp = p.weights.hiddenStamp;
   if (cache) {
-    const PanelKey key{W, stamp.realm, stamp.owner, G, H, u0, p.units.end, static_cast<int>(gemmIsa()), sizeof(T),
+    const T* identity = p.weights.hiddenOriginal ? p.weights.hiddenOriginal : W;
+    const PanelKey key{identity, stamp.realm, stamp.owner, G, H, u0, p.units.end, static_cast<int>(gemmIsa()), sizeof(T),
                        static_cast<int>(p.precision)};
     out.cached = cachedPanels(key, elements * sizeof(T));
   }
@@ -290,12 +291,13 @@ class RoundedOperands {
   }
 
   // The layer's weights with W_ih [G, I_l] and W_hh [G, H] rounded. A rounded copy keeps its
-  // weight's stamp: the panels packed from it are cached under its own address and precision.
+  // weight's stamp: the panels packed from it are cached under the original and the precision.
   LayerWeights<T> weights(const LayerWeights<T>& w, int64_t G, int64_t inputSize, int64_t H) {
     if (!active()) return w;
     LayerWeights<T> out = w;
     out.inputWeight = round(w.inputWeight, w.inputStamp, G, inputSize);
     out.hiddenWeight = round(w.hiddenWeight, w.hiddenStamp, G, H);
+    out.hiddenOriginal = w.hiddenWeight;
     return out;
   }
 

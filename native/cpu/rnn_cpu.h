@@ -18,6 +18,8 @@ struct LayerWeights {
   const T* hiddenBias = nullptr;    // bias_hh [G] or null
   WeightStamp inputStamp;           // names weight_ih's data for the panel cache (panel_cache.h), or not
   WeightStamp hiddenStamp;          // the same for weight_hh
+  const T* hiddenOriginal = nullptr;  // the caller's weight_hh when hiddenWeight is its rounded copy
+                                      // (the panel cache keys the packed copy on it)
 };
 
 // Gradients, laid out like LayerWeights; every pointer is written (biases only when present).

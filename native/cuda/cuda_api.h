@@ -71,6 +71,8 @@ void setDirectionStreams(DirectionStreams streams);
 DirectionStreams directionStreams();
 void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
+void noteSideStreamFork();
+uint64_t sideStreamForkCount();    // forks of the side stream so far (tests check that 'two' used it)
 // Whether the persistent kernel can run a layer of this shape on this GPU (false without CUDA).
 bool persistentFits(const RnnShape& shape);
 

@@ -10,6 +10,7 @@ namespace {
 std::atomic<RecurrenceKernel> chosen{RecurrenceKernel::Auto};
 std::atomic<DirectionStreams> streamsChosen{DirectionStreams::Auto};
 std::atomic<uint64_t> persistentLaunches{0};
+std::atomic<uint64_t> sideStreamForks{0};
 
 }  // namespace
 
@@ -19,5 +20,7 @@ void setDirectionStreams(DirectionStreams streams) { streamsChosen.store(streams
 DirectionStreams directionStreams() { return streamsChosen.load(); }
 void notePersistentLaunch() { persistentLaunches.fetch_add(1); }
 uint64_t persistentLaunchCount() { return persistentLaunches.load(); }
+void noteSideStreamFork() { sideStreamForks.fetch_add(1); }
+uint64_t sideStreamForkCount() { return sideStreamForks.load(); }
 
 }  // namespace gated::cuda

@@ -119,26 +119,31 @@ bool directionsOverlap(const RnnShape& s, bool persistent) {
   return s.directions() == 2 && !persistent && directionStreams() == DirectionStreams::Two;
 }
 
-// Forks the side stream where it is made and joins it where it goes out of scope, also when an
-// error unwinds: the scratch declared before it outlives the side stream's work.
+// Forks the side stream where it is made; join() joins it (and throws if that fails). An error
+// that unwinds past it before join() still joins, so the scratch declared before it outlives the
+// side stream's work; a failure of that join is dropped for the error already on its way.
 class ForkJoin {
  public:
-  explicit ForkJoin(bool active) : active_(active) {
-    if (active_) forkSide();
+  explicit ForkJoin(bool active) : pending_(active) {
+    if (pending_) forkSide();
+  }
+  void join() {
+    if (!pending_) return;
+    pending_ = false;
+    joinSide();
   }
   ~ForkJoin() {
-    if (!active_) return;
+    if (!pending_) return;
     try {
       joinSide();
     } catch (const CudaError&) {
-      // A failed join follows an earlier CUDA error, which is already on its way to the caller.
     }
   }
   ForkJoin(const ForkJoin&) = delete;
   ForkJoin& operator=(const ForkJoin&) = delete;
 
  private:
-  bool active_;
+  bool pending_;
 };
 
 // The lane (scratch set) of direction `dir`, and its work on the side stream when it is lane 1.
@@ -329,7 +334,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     const T* layerInput = layer == 0 ? input.get() : a.reserve + layout.layerInput(layer);
     reduced.convertLayerInput(layerInput, T_ * B * s.layerInputSize(layer));
     {
-      const ForkJoin directions(overlap);  // joined before the next layer reads both directions' output
+      ForkJoin directions(overlap);  // joined before the next layer reads both directions' output
       for (int64_t dir = 0; dir < D; ++dir) {
         const Lane lane(overlap, dir);
         const int64_t slot = layer * D + dir;
@@ -344,6 +349,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
         copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
         if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
       }
+      directions.join();
     }
     if (layer + 1 < L) {
       T* nextInput = a.reserve + layout.layerInput(layer + 1);
@@ -401,7 +407,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
       weightGradients(p, a.weightGrads[layer * D + dir], dLayerInput, gemm<T>, sumColumnsOnDevice<T>);
     };
     {
-      const ForkJoin directions(overlap);
+      ForkJoin directions(overlap);
       for (int64_t dir = 0; dir < D; ++dir) {
         const Lane lane(overlap, dir);
         const int64_t slot = layer * D + dir;
@@ -419,6 +425,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
         if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
         if (!overlap) weightGradientsOf(p, dir);
       }
+      directions.join();
     }
     if (overlap) {
       for (int64_t dir = 0; dir < D; ++dir) weightGradientsOf(passFor(dir, dir), dir);

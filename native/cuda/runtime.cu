@@ -115,6 +115,7 @@ cublasHandle_t cublasHandle() {
 
 void forkSide() {
   Runtime& r = ready();
+  noteSideStreamFork();
   checkCuda(cudaEventRecord(r.forked, r.stream), "cudaEventRecord");
   checkCuda(cudaStreamWaitEvent(r.sideStream, r.forked, 0), "cudaStreamWaitEvent");
 }

@@ -13,6 +13,7 @@
 //   cudaEmptyCache()   cudaSynchronize()   cudaSetTf32(on)   cudaGetTf32()
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
 //   cudaPersistentLaunches() -> launches of the persistent recurrence so far
+//   cudaSideStreamForks() -> forks of the side stream so far (cudaStreams 'two')
 //   cudaPersistentFits(spec) -> whether the persistent recurrence can run such a layer on this GPU
 #include <napi.h>
 
@@ -238,6 +239,10 @@ Napi::Value persistentLaunches(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::persistentLaunchCount()));
 }
 
+Napi::Value sideStreamForks(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cuda::sideStreamForkCount()));
+}
+
 Napi::Value persistentFits(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), cuda::persistentFits(parseShape(objectArgument(info[0], "spec"))));
 }
@@ -269,6 +274,7 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
   set("cudaGetTf32", guarded<getTf32>);
   set("cudaReadiness", guarded<readiness>);
   set("cudaPersistentLaunches", guarded<persistentLaunches>);
+  set("cudaSideStreamForks", guarded<sideStreamForks>);
   set("cudaPersistentFits", guarded<persistentFits>);
 }
 
