@@ -1,10 +1,13 @@
 // Memory over many calls: resident set size while running forward (inference) and forward +
-// backward (training) calls in a loop. Usage: node --expose-gc bench/leak.js [inferenceCalls] [trainingCalls]
+// backward (training) calls in a loop, then bfloat16 inference calls whose weights change every
+// 1,000 calls (the rounded copies are made again). Usage:
+//   node --expose-gc bench/leak.js [inferenceCalls] [trainingCalls] [bfloat16Calls]
 'use strict';
 const g = require('..');
 
 const inferenceCalls = Number(process.argv[2] ?? 1_000_000);
 const trainingCalls = Number(process.argv[3] ?? 100_000);
+const bfloat16Calls = Number(process.argv[4] ?? inferenceCalls);
 const mb = () => (process.memoryUsage().rss / 2 ** 20).toFixed(1);
 const collect = () => globalThis.gc?.();
 
@@ -44,4 +47,19 @@ loop(`training (${trainingCalls} forward + backward calls)`, trainingCalls, () =
     p.grad = null;
   }
   xg.grad = null;
+});
+
+lstm.setDtype('bfloat16');
+loop(`bfloat16 inference (${bfloat16Calls} forward calls, weights changed every 1,000)`, bfloat16Calls, (i) => {
+  if (i % 1000 === 0) {
+    for (const p of lstm.parameters()) {
+      const data = p.contiguousData();
+      data[i % data.length] += 1e-3;
+      p.markModified();
+    }
+  }
+  const { output, h, c } = g.noGrad(() => lstm.forward(x, { lengths }));
+  output.dispose();
+  h.dispose();
+  c.dispose();
 });
