@@ -42,31 +42,36 @@ describe('rounding to 16 bits', () => {
   });
 });
 
-// Each case under the default kernels and under a few forced variants (the scalar reference GEMM,
-// the vector kernels split by units, then by sequences), as the float32 golden tests do.
-const variants: [string, string, string][] = [
-  ['auto', 'vector', 'auto'],
-  ['reference', 'scalar', 'serial'],
-  ['auto', 'vector', 'units'],
-  ['packed', 'vector', 'sequences'],
+// Each case under the default kernels, under every instruction set this CPU has, and under a few
+// forced variants (the scalar reference GEMM, the vector kernels split by units, then by sequences),
+// as the float32 golden tests do.
+const isas = g.backend.kernelVariants('isa').filter((v) => v !== 'auto');
+const variants: [string, string, string, string][] = [
+  ...isas.map((isa): [string, string, string, string] => ['auto', isa, 'vector', 'auto']),
+  ['reference', 'baseline', 'scalar', 'serial'],
+  ['auto', isas[isas.length - 1], 'vector', 'units'],
+  ['packed', isas[isas.length - 1], 'vector', 'sequences'],
 ];
 
-describe.each(variants)('forward against PyTorch (gemm %s, %s activations, recurrence %s)', (gemm, activations, split) => {
+describe.each(variants)('forward against PyTorch (gemm %s, isa %s, %s activations, recurrence %s)', (gemm, isa, activations, split) => {
   describe.each(PRECISIONS)('%s', (precision) => {
     it.each(caseFiles)('%s', (file) => {
+      const previousIsa = g.backend.getKernel('isa');
       g.backend.setKernel('gemm', gemm);
+      g.backend.setKernel('isa', isa);
       g.backend.setKernel('activations', activations);
       g.backend.setKernel('recurrence', split);
       try {
         const errors = runReducedCase(file, precision, 'cpu');
         expect(errors.size).toBeGreaterThanOrEqual(2);
         for (const [key, { reference, againstFloat32 }] of errors) {
-          note(`${precision} vs PyTorch`, reference, `${file} ${key} (gemm ${gemm}, ${activations}, ${split})`);
+          note(`${precision} vs PyTorch`, reference, `${file} ${key} (gemm ${gemm}, ${isa}, ${activations}, ${split})`);
           note(`${precision} vs float32`, againstFloat32, `${file} ${key}`);
         }
         checkReducedErrors(errors, precision);
       } finally {
         g.backend.setKernel('gemm', 'auto');
+        g.backend.setKernel('isa', previousIsa);
         g.backend.setKernel('activations', 'vector');
         g.backend.setKernel('recurrence', 'auto');
       }
