@@ -336,8 +336,11 @@ describe('modules', () => {
     const dropout = new g.nn.Dropout(0.5);
     const inner = new g.nn.Sequential(new g.nn.Linear(8, 8, f64), dropout);
     const outer = new g.nn.Sequential(inner, new Relu(), new g.nn.BatchNorm1d(8, f64));
-    const all = (m: g.nn.Module): g.nn.Module[] => [m, ...m.children().flatMap(all)];
+    const all = (m: g.nn.Module): g.nn.Module[] => m.modules();
     expect(all(outer)).toHaveLength(6);
+    expect(all(outer)[0]).toBe(outer);
+    expect(all(outer)[1]).toBe(inner);
+    expect(all(outer)[3]).toBe(dropout);
     expect(all(outer).every((m) => m.training)).toBe(true);
     expect(outer.eval()).toBe(outer);
     expect(all(outer).every((m) => !m.training)).toBe(true);

@@ -23,11 +23,7 @@ function testMessages(vocab, maxTokens) {
 
 /** Every recurrent layer of `model` computes in `dtype` from now on. */
 function setRecurrentDtype(model, dtype) {
-  const visit = (m) => {
-    if (m instanceof g.nn.RecurrentBase) m.setDtype(dtype);
-    m.children().forEach(visit);
-  };
-  visit(model);
+  for (const m of model.modules()) if (m instanceof g.nn.RecurrentBase) m.setDtype(dtype);
 }
 
 /** The spam probability of every message, in order, and the milliseconds it took. */

@@ -99,6 +99,11 @@ export class Module {
     return this.namedChildren().map(([, m]) => m);
   }
 
+  /** This module and every module inside it, in pre-order (torch.nn.Module.modules). */
+  modules(): Module[] {
+    return [this, ...this.children().flatMap((child) => child.modules())];
+  }
+
   /** Parameters and buffers in PyTorch's state_dict order: per module (pre-order), its parameters, then its buffers. */
   private namedState(prefix = ''): [string, Tensor][] {
     return [
