@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
 import { Tensor } from '../ts/tensor';
-import { cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters } from './helpers';
+import { cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters, withKernels } from './helpers';
 
 const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
 const worst: Record<string, { error: number; where: string }> = {};
@@ -62,12 +62,7 @@ const variants: [string, string, string, string][] = [
 describe.each(variants)('gemm %s, isa %s, %s activations, recurrence %s', (gemm, isa, activations, split) => {
   describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
     it.each(names)('%s', (name) => {
-      const previousIsa = g.backend.getKernel('isa');
-      g.backend.setKernel('gemm', gemm);
-      g.backend.setKernel('isa', isa);
-      g.backend.setKernel('activations', activations);
-      g.backend.setKernel('recurrence', split);
-      try {
+      withKernels({ gemm, isa, activations, recurrence: split }, () => {
         const errors = runCase(name, dtype);
         for (const [key, error] of errors) {
           const slot = (worst[dtype] ??= { error: 0, where: '' });
@@ -75,12 +70,7 @@ describe.each(variants)('gemm %s, isa %s, %s activations, recurrence %s', (gemm,
           expect(error, `${name} ${key}`).toBeLessThanOrEqual(TOLERANCE[dtype]);
         }
         expect(errors.size).toBeGreaterThanOrEqual(5);
-      } finally {
-        g.backend.setKernel('gemm', 'auto');
-        g.backend.setKernel('isa', previousIsa);
-        g.backend.setKernel('activations', 'vector');
-        g.backend.setKernel('recurrence', 'auto');
-      }
+      });
     });
   });
 });

@@ -69,6 +69,31 @@ export function makeModule(
   }
 }
 
+/** The CPU kernel variants a golden test forces (see g.backend.setKernel). */
+export interface KernelVariant {
+  gemm: string;
+  isa: string;
+  activations: string;
+  recurrence: string;
+}
+
+/** body() under the kernel variant `v`; then every switch goes back to its default (the ISA to what it was). */
+export function withKernels<R>(v: KernelVariant, body: () => R): R {
+  const previousIsa = g.backend.getKernel('isa');
+  g.backend.setKernel('gemm', v.gemm);
+  g.backend.setKernel('isa', v.isa);
+  g.backend.setKernel('activations', v.activations);
+  g.backend.setKernel('recurrence', v.recurrence);
+  try {
+    return body();
+  } finally {
+    g.backend.setKernel('gemm', 'auto');
+    g.backend.setKernel('isa', previousIsa);
+    g.backend.setKernel('activations', 'vector');
+    g.backend.setKernel('recurrence', 'auto');
+  }
+}
+
 /** A copy of `t` in `dtype`. */
 export function cast(t: Tensor, dtype: FloatDType, requiresGrad = false): Tensor {
   return g.tensor(Array.from(t.dataSync() as Float64Array), [...t.shape], { dtype, requiresGrad });

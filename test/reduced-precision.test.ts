@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { native } from '../ts/native';
-import { floats, relativeError } from './helpers';
+import { floats, relativeError, withKernels } from './helpers';
 import { PRECISIONS, checkReducedErrors, loadReduced, reducedCaseFiles, runReducedCase } from './reduced-replay';
 
 const caseFiles = reducedCaseFiles();
@@ -56,12 +56,7 @@ const variants: [string, string, string, string][] = [
 describe.each(variants)('forward against PyTorch (gemm %s, isa %s, %s activations, recurrence %s)', (gemm, isa, activations, split) => {
   describe.each(PRECISIONS)('%s', (precision) => {
     it.each(caseFiles)('%s', (file) => {
-      const previousIsa = g.backend.getKernel('isa');
-      g.backend.setKernel('gemm', gemm);
-      g.backend.setKernel('isa', isa);
-      g.backend.setKernel('activations', activations);
-      g.backend.setKernel('recurrence', split);
-      try {
+      withKernels({ gemm, isa, activations, recurrence: split }, () => {
         const errors = runReducedCase(file, precision, 'cpu');
         expect(errors.size).toBeGreaterThanOrEqual(2);
         for (const [key, { reference, againstFloat32 }] of errors) {
@@ -69,12 +64,7 @@ describe.each(variants)('forward against PyTorch (gemm %s, isa %s, %s activation
           note(`${precision} vs float32`, againstFloat32, `${file} ${key}`);
         }
         checkReducedErrors(errors, precision);
-      } finally {
-        g.backend.setKernel('gemm', 'auto');
-        g.backend.setKernel('isa', previousIsa);
-        g.backend.setKernel('activations', 'vector');
-        g.backend.setKernel('recurrence', 'auto');
-      }
+      });
     });
   });
 });
