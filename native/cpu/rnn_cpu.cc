@@ -259,20 +259,6 @@ void backwardMember(LayerPass<T> p, const LayerRows<const T>& outputGrad, T* dh,
   }
 }
 
-}  // namespace
-
-void setRecurrenceSplit(RecurrenceSplit split) { selectedSplit.store(split); }
-RecurrenceSplit recurrenceSplit() { return selectedSplit.load(); }
-
-template <typename T>
-void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t count) {
-  const double p = spec.probability;
-  const T keepScale = p < 1 ? T(1.0 / (1.0 - p)) : T(0);
-  for (int64_t i = 0; i < count; ++i) {
-    data[i] *= philoxUniform(spec.seed, stream, static_cast<uint64_t>(i)) >= p ? keepScale : T(0);
-  }
-}
-
 // The operands of a reduced-precision call's input projections: rounded copies of the layer input
 // and of W_ih, W_hh (the recurrent products round the state as they go: recurrentOperand). A named
 // weight's copy is kept in the panel cache for the next call; the others live for this call.
@@ -322,6 +308,20 @@ class RoundedOperands {
   std::vector<std::vector<T>> copies_;
   std::vector<std::shared_ptr<CachedPanels>> cached_;
 };
+
+}  // namespace
+
+void setRecurrenceSplit(RecurrenceSplit split) { selectedSplit.store(split); }
+RecurrenceSplit recurrenceSplit() { return selectedSplit.load(); }
+
+template <typename T>
+void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t count) {
+  const double p = spec.probability;
+  const T keepScale = p < 1 ? T(1.0 / (1.0 - p)) : T(0);
+  for (int64_t i = 0; i < count; ++i) {
+    data[i] *= philoxUniform(spec.seed, stream, static_cast<uint64_t>(i)) >= p ? keepScale : T(0);
+  }
+}
 
 template <typename T>
 void rnnForwardCpu(const RnnForwardArgs<T>& a) {
