@@ -18,6 +18,7 @@
         "native/cpu/ops/reduce.cc",
         "native/cpu/rnn_cpu.cc",
         "native/cpu/rnn_step.cc",
+        "native/cpu/rounding_isa.cc",
         "native/cuda/recurrence_kernel.cc",
         "native/napi/addon.cc",
         "native/napi/cuda_binding.cc",

@@ -130,8 +130,11 @@ export interface NativeAddon {
   /** The gate activations stored in a reserve: [L*D, B, T, G]. */
   rnnGates(spec: RnnSpec, reserve: HostBlock | FloatArray): FloatArray;
   rnnReserveLength(spec: RnnSpec): number;
-  /** values rounded to bfloat16 (precision 1) or float16 (2), as reduced-precision products round operands. */
-  roundOperands(values: Float32Array, precision: 1 | 2): Float32Array;
+  /**
+   * values rounded to bfloat16 (precision 1) or float16 (2), as reduced-precision products round
+   * operands on the CPU, or with `words` through the 16-bit words the CUDA kernels write.
+   */
+  roundOperands(values: Float32Array, precision: 1 | 2, words?: boolean): Float32Array;
   /** inputGrad false: the input needs no gradient, so none is computed (dInput null). */
   rnnBackward(...args: [...RnnBackwardArguments<FloatArray, HostBlock>, inputGrad: boolean]): RnnBackwardResult;
   /** Returns a reserve's memory to the addon at once (a second call does nothing). */

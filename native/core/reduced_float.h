@@ -61,6 +61,21 @@ GATED_HD float float16Value(uint16_t bits) {
   return floatFromBits(sign | (exponent == 0 ? floatBits(subnormal) : other));
 }
 
+// x rounded to float16 and back, straight from float to float (the same value as
+// float16Value(float16Bits(x))): selects and no branches, so that a loop of them vectorises.
+GATED_HD float float16Rounded(float x) {
+  const uint32_t u = floatBits(x);
+  const uint32_t sign = u & 0x80000000u, magnitude = u & 0x7fffffffu;
+  // Normal: round the float's mantissa at bit 13, in place; a carry moves into the exponent.
+  const uint32_t normal = (magnitude + 0xfffu + ((magnitude >> 13) & 1u)) & ~0x1fffu;
+  // Below 2^-14: the 0.5 trick of float16Bits rounds to a multiple of 2^-24; subtracting 0.5 is exact.
+  const uint32_t subnormal = floatBits((floatFromBits(magnitude) + 0.5f) - 0.5f);
+  uint32_t bits = magnitude >= 0x38800000u ? normal : subnormal;
+  bits = magnitude >= 0x477ff000u ? 0x7f800000u : bits;
+  bits = magnitude > 0x7f800000u ? 0x7fc00000u : bits;
+  return floatFromBits(sign | bits);
+}
+
 // The 16-bit word of x in `precision` (BFloat16 or Float16).
 GATED_HD uint16_t reducedBits(OperandPrecision precision, float x) {
   return precision == OperandPrecision::Float16 ? float16Bits(x) : bfloat16Bits(x);
@@ -70,23 +85,8 @@ GATED_HD uint16_t reducedBits(OperandPrecision precision, float x) {
 GATED_HD float roundOperand(OperandPrecision precision, float x) {
   switch (precision) {
     case OperandPrecision::BFloat16: return bfloat16Value(bfloat16Bits(x));
-    case OperandPrecision::Float16: return float16Value(float16Bits(x));
+    case OperandPrecision::Float16: return float16Rounded(x);
     default: return x;
-  }
-}
-
-// out [n] = values [n] rounded to `precision` (host code: one loop per format, so that it vectorises).
-template <typename T>
-inline void roundOperands(OperandPrecision precision, const T* values, T* out, int64_t n) {
-  switch (precision) {
-    case OperandPrecision::BFloat16:
-      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(bfloat16Value(bfloat16Bits(static_cast<float>(values[i]))));
-      return;
-    case OperandPrecision::Float16:
-      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(float16Value(float16Bits(static_cast<float>(values[i]))));
-      return;
-    default:
-      for (int64_t i = 0; i < n; ++i) out[i] = values[i];
   }
 }
 

@@ -7,6 +7,7 @@
 #include "gemm.h"
 #include "pool.h"
 #include "rnn_cpu.h"
+#include "rounding.h"
 #include "workspace.h"
 
 namespace gated {

@@ -12,6 +12,7 @@
 #include "gemm.h"
 #include "layer_pass.h"
 #include "pool.h"
+#include "rounding.h"
 #include "workspace.h"
 
 namespace gated {

@@ -8,8 +8,9 @@
 //   rnnGates(spec, reserve) -> the gate activations stored in a reserve (a host block, or a typed
 //     array copied from the device), [L*D, B, T, G]
 //   rnnReserveLength(spec) -> the number of elements of a reserve
-//   roundOperands(values, precision) -> a new Float32Array: values [n] (a Float32Array) rounded as a
-//     bfloat16 (precision 1) or float16 (2) call rounds its products' operands
+//   roundOperands(values, precision, words?) -> a new Float32Array: values [n] (a Float32Array)
+//     rounded as a bfloat16 (precision 1) or float16 (2) call rounds its products' operands on the
+//     CPU, or with words through the 16-bit words the CUDA kernels write
 //   rnnBackward(spec, input, weights, lengths, h0, c0, seed, reserve, dOutput, dh, dc)
 //     -> { dInput, dh0, dc0?, dWeights }
 //
@@ -25,6 +26,7 @@
 
 #include "../core/rnn_shape.h"
 #include "../cpu/rnn_cpu.h"
+#include "../cpu/rounding.h"
 #include "../cpu/workspace.h"
 #include "args.h"
 #include "rnn_args.h"
@@ -211,7 +213,14 @@ Napi::Value roundOperands(const Napi::CallbackInfo& info) {
   if (precision != 1 && precision != 2) throwRangeError(env, "expected precision to be 1 (bfloat16) or 2 (float16)");
   const auto p = static_cast<OperandPrecision>(static_cast<int>(precision));
   Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(count));
-  roundOperands(p, values, out.Data(), count);
+  if (!info[2].ToBoolean().Value()) {
+    roundOperands(p, values, out.Data(), count);
+    return out;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    const uint16_t word = reducedBits(p, values[i]);
+    out[static_cast<size_t>(i)] = p == OperandPrecision::Float16 ? float16Value(word) : bfloat16Value(word);
+  }
   return out;
 }
 
