@@ -3,7 +3,8 @@
 // on the shape given, so that changes to the kernels and the thread split can be compared without
 // the noise of JavaScript and allocation. From the repo root:
 //   c++ -O3 -std=c++17 -pthread bench/native/rnn_engine.cc native/cpu/{rnn_cpu,lstm_step,gru_step,\
-//     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache}.cc -o /tmp/rnn_engine
+//     gru_reset_before_step,rnn_step,gemm,gemm_isa,pool,activations,activations_isa,panel_cache,rounding_isa}.cc \
+//     -o /tmp/rnn_engine
 //   /tmp/rnn_engine THREADS BATCH STEPS HIDDEN [SPLIT [PHASES]]   (SPLIT: 0 auto, 1 sequences, 2 units, 3 serial;
 //   PHASES: the timed phases, e.g. infer or infer,backward; default infer,forward,backward; `pause`
 //   times inference calls made 50 ms after the last; IDLE_SPIN_US in the environment sets the
