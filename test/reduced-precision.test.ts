@@ -28,7 +28,7 @@ describe('rounding to 16 bits', () => {
     const expected = floats(table.get(name));
     expect(values.length).toBeGreaterThan(1000);
     // The CPU's loops are compiled per instruction set: each must agree.
-    let rounded = new Float32Array(0);
+    let rounded: Float32Array<ArrayBufferLike> = new Float32Array(0);
     for (const isa of words ? ['auto'] : g.backend.kernelVariants('isa')) {
       rounded = withKernels({ gemm: 'auto', isa, activations: 'vector', recurrence: 'auto' }, () => native.roundOperands(values, precision, words));
       let mismatches = 0;
