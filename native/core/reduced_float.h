@@ -81,6 +81,11 @@ GATED_HD uint16_t reducedBits(OperandPrecision precision, float x) {
   return precision == OperandPrecision::Float16 ? float16Bits(x) : bfloat16Bits(x);
 }
 
+// The float value of a 16-bit word of `precision` (BFloat16 or Float16).
+GATED_HD float reducedValue(OperandPrecision precision, uint16_t word) {
+  return precision == OperandPrecision::Float16 ? float16Value(word) : bfloat16Value(word);
+}
+
 // x rounded to `precision` and back: the value a reduced-precision product multiplies.
 GATED_HD float roundOperand(OperandPrecision precision, float x) {
   switch (precision) {

@@ -217,10 +217,7 @@ Napi::Value roundOperands(const Napi::CallbackInfo& info) {
     roundOperands(p, values, out.Data(), count);
     return out;
   }
-  for (int64_t i = 0; i < count; ++i) {
-    const uint16_t word = reducedBits(p, values[i]);
-    out[static_cast<size_t>(i)] = p == OperandPrecision::Float16 ? float16Value(word) : bfloat16Value(word);
-  }
+  for (int64_t i = 0; i < count; ++i) out[static_cast<size_t>(i)] = reducedValue(p, reducedBits(p, values[i]));
   return out;
 }
 
