@@ -11,6 +11,7 @@
         "native/cpu/gru_step.cc",
         "native/cpu/lstm_step.cc",
         "native/cpu/panel_cache.cc",
+        "native/cpu/persistent_emulation.cc",
         "native/cpu/pool.cc",
         "native/cpu/ops/elementwise.cc",
         "native/cpu/ops/embedding.cc",

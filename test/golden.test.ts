@@ -1,9 +1,11 @@
 // Outputs, final states and every gradient against PyTorch (float64, CPU), for every cell, layer
 // count, direction, lengths, initial states and layout, in both dtypes, with every GEMM algorithm and
-// every instruction set this CPU has, and each way of splitting a layer's steps over the threads.
+// every instruction set this CPU has, and each way of splitting a layer's steps over the threads;
+// and through the CUDA persistent kernel's code, run on the CPU as an H100 would run it.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
+import { native } from '../ts/native';
 import { Tensor } from '../ts/tensor';
 import { cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters, withKernels } from './helpers';
 
@@ -59,19 +61,44 @@ const variants: [string, string, string, string][] = [
   ),
 ];
 
+/** Throws unless every error is within the dtype's tolerance; records the worst. */
+function expectWithinTolerance(name: string, dtype: FloatDType, errors: Map<string, number>, setting: string): void {
+  for (const [key, error] of errors) {
+    const slot = (worst[dtype] ??= { error: 0, where: '' });
+    if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (${setting})` });
+    expect(error, `${name} ${key}`).toBeLessThanOrEqual(TOLERANCE[dtype]);
+  }
+  expect(errors.size).toBeGreaterThanOrEqual(5);
+}
+
 describe.each(variants)('gemm %s, isa %s, %s activations, recurrence %s', (gemm, isa, activations, split) => {
   describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
     it.each(names)('%s', (name) => {
       withKernels({ gemm, isa, activations, recurrence: split }, () => {
-        const errors = runCase(name, dtype);
-        for (const [key, error] of errors) {
-          const slot = (worst[dtype] ??= { error: 0, where: '' });
-          if (error > slot.error) Object.assign(slot, { error, where: `${name} ${key} (gemm ${gemm}, ${isa}, ${activations} activations, recurrence ${split})` });
-          expect(error, `${name} ${key}`).toBeLessThanOrEqual(TOLERANCE[dtype]);
-        }
-        expect(errors.size).toBeGreaterThanOrEqual(5);
+        expectWithinTolerance(name, dtype, runCase(name, dtype), `gemm ${gemm}, ${isa}, ${activations} activations, recurrence ${split}`);
       });
     });
+  });
+});
+
+// The forward pass through the CUDA persistent kernel's phases (native/cpu/persistent_emulation.h),
+// and the backward pass from the activations they stored. The kernel takes every cell but the
+// reset-before GRU, whose layers run as usual.
+describe.each(['float64', 'float32'] as const)('the CUDA persistent kernel, emulated, %s', (dtype) => {
+  it.each(names)('%s', (name) => {
+    const before = native.emulatedPersistentLaunches();
+    g.backend.setKernel('cudaEmulation', 'persistent');
+    let errors: Map<string, number>;
+    try {
+      errors = runCase(name, dtype);
+    } finally {
+      g.backend.setKernel('cudaEmulation', 'off');
+    }
+    const { config } = loadGolden(name);
+    const launches = native.emulatedPersistentLaunches() - before;
+    if (config.cell === 'gru_reset_before') expect(launches).toBe(0);
+    else expect(launches).toBe(config.numLayers * (config.bidirectional ? 2 : 1));
+    expectWithinTolerance(name, dtype, errors, 'the persistent kernel, emulated');
   });
 });
 

@@ -153,6 +153,7 @@ export interface NativeAddon {
   getIdleSpin(): number;
   /** For the tests: a compute-pool job ('run') or team ('team') whose second part runs out of memory. */
   poolFailureProbe(kind: 'run' | 'team'): void;
+  emulatedPersistentLaunches(): number;
   cudaStatus(): NativeCudaStatus;
 
   // The CUDA backend (native/napi/cuda_binding.cc).
@@ -173,7 +174,7 @@ export interface NativeAddon {
   cudaReadiness(): { reason: string; cublasPath: string };
   cudaPersistentLaunches(): number;
   cudaSideStreamForks(): number;
-  cudaPersistentFits(spec: RnnSpec): boolean;
+  cudaPersistentFits(spec: RnnSpec, dtype?: 'float32' | 'float64'): boolean;
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.
   // Every buffer of one call is a typed array (the CPU runs it) or every one a CUDA buffer.

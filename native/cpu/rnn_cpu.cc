@@ -11,6 +11,7 @@
 #include "../core/philox.h"
 #include "gemm.h"
 #include "layer_pass.h"
+#include "persistent_emulation.h"
 #include "pool.h"
 #include "rounding.h"
 #include "workspace.h"
@@ -206,24 +207,51 @@ void copyOrZero(const T* src, T* dst, int64_t count) {
   else std::fill_n(dst, count, T(0));
 }
 
-// One member's forward loop over every step of its direction. After each step it writes its units
-// of the new state into this direction's columns of `out` (zero past a sequence's end).
+// Writes the member's units of the state after time t into this direction's columns of `out`, for
+// its sequences (zero past a sequence's end).
+template <typename T>
+void writeStepOutput(const LayerPass<T>& p, int64_t t, const LayerRows<T>& out) {
+  const int64_t H = p.hidden, column = (p.reverse ? H : 0) + p.units.begin, n = p.units.count();
+  const T* h = p.stateAfter(t) + p.units.begin;
+  for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
+    T* to = out.row(t, b) + column;
+    if (p.active(b, t)) std::copy_n(h + b * H, n, to);
+    else std::fill_n(to, n, T(0));
+  }
+}
+
+// One member's forward loop over every step of its direction, writing each step's output.
 template <typename T>
 void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
-  const int64_t H = p.hidden, column = (p.reverse ? H : 0) + p.units.begin, n = p.units.count();
   const MemberPanels<T> panels = packRecurrent(p, true);
   p.recurrent = panels.blocks.data();
   for (int64_t step = 0; step < p.steps; ++step) {
     const int64_t t = p.timeAt(step);
     stepForward(p, t);
-    const T* h = p.stateAfter(t) + p.units.begin;
-    for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
-      T* to = out.row(t, b) + column;
-      if (p.active(b, t)) std::copy_n(h + b * H, n, to);
-      else std::fill_n(to, n, T(0));
-    }
+    writeStepOutput(p, t, out);
     p.waitForTeam();
   }
+}
+
+// A layer's recurrence through the CUDA persistent kernel's emulation (persistent_emulation.h),
+// when it is chosen and takes the call; false otherwise.
+template <typename T>
+bool emulatedLayer(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
+  const LayerPass<T>& first = passes[0];
+  if (cudaEmulation() != CudaEmulation::Persistent || first.precision != OperandPrecision::Float32) return false;
+  RnnShape shape;
+  shape.cell = first.cell;
+  shape.hiddenSize = first.hidden;
+  shape.batch = first.batch;
+  const PersistentPlan plan = emulatedPlan<T>(shape);
+  if (plan.blocks == 0) return false;
+  for (LayerPass<T>& p : passes) {
+    emulatePersistent(plan, p, p.keepActivations);
+    p.sequences = IndexRange{0, p.batch};
+    p.units = IndexRange{0, p.hidden};
+    for (int64_t t = 0; t < p.steps; ++t) writeStepOutput(p, t, out);
+  }
+  return true;
 }
 
 // out [G] = column sums of m [rows, G].
@@ -353,7 +381,7 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
     const bool last = layer + 1 == L;
     const LayerRows<T> out{last ? a.output : a.reserve + layout.layerInput(layer + 1), last && s.batchFirst, T_, B,
                             s.layerOutputSize()};
-    forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
+    if (!emulatedLayer(passes, out)) forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
     for (int64_t dir = 0; dir < D; ++dir) {
       const LayerPass<T>& p = passes[dir];
       const int64_t slot = layer * D + dir;

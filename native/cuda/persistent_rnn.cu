@@ -31,49 +31,46 @@ const DeviceLimits& limits() {
   return cached;
 }
 
-// The plan for one (gates, batch, hidden): the attribute set and the occupancy query run once.
+// The plan for one shape and element size: the attribute set and the occupancy query run once.
+template <typename T>
 PersistentPlan computePlan(const RnnShape& s) {
-  PersistentPlan plan;
   const DeviceLimits& l = limits();
-  if (!l.cooperative) return plan;
-  const int H = static_cast<int>(s.hiddenSize), gates = static_cast<int>(s.gateCount()), B = static_cast<int>(s.batch);
-  int blocks = H < l.multiprocessors ? H : l.multiprocessors;
-  const int units = (H + blocks - 1) / blocks;
-  blocks = (H + units - 1) / units;
-  const size_t bytes = persistentSharedBytes(gates, units, B, H);
-  if (bytes > l.sharedPerBlock) return plan;
+  if (!l.cooperative) return {};
+  const PersistentPlan plan = persistentPlanFor(s, l.multiprocessors, l.sharedPerBlock, sizeof(T));
+  if (plan.blocks == 0) return plan;
   // The kernel may take up to the device's opt-in maximum (one setting, whatever the plans).
-  checkCuda(cudaFuncSetAttribute(persistentRecurrence, cudaFuncAttributeMaxDynamicSharedMemorySize,
+  checkCuda(cudaFuncSetAttribute(persistentRecurrence<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  static_cast<int>(l.sharedPerBlock)),
             "cudaFuncSetAttribute");
   int perMultiprocessor = 0;
-  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perMultiprocessor, persistentRecurrence, kPersistentThreads, bytes),
+  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perMultiprocessor, persistentRecurrence<T>, kPersistentThreads,
+                                                          plan.sharedBytes),
             "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
   // A grid barrier needs every block resident at once.
-  if (perMultiprocessor < 1 || blocks > perMultiprocessor * l.multiprocessors) return plan;
-  plan.blocks = blocks;
-  plan.unitsPerBlock = units;
-  plan.sharedBytes = bytes;
+  if (perMultiprocessor < 1 || plan.blocks > perMultiprocessor * l.multiprocessors) return {};
   return plan;
 }
 
 }  // namespace
 
-bool persistentFits(const RnnShape& shape) { return planPersistent(shape).blocks > 0; }
+bool persistentFits(const RnnShape& shape, size_t elementBytes) { return planPersistent(shape, elementBytes).blocks > 0; }
 
-PersistentPlan planPersistent(const RnnShape& s) {
-  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20)) return {};
+PersistentPlan planPersistent(const RnnShape& s, size_t elementBytes) {
+  if (elementBytes != sizeof(float) && elementBytes != sizeof(double)) return {};
   static std::mutex mutex;
-  static std::map<std::tuple<int64_t, int64_t, int64_t>, PersistentPlan> plans;
-  const std::tuple<int64_t, int64_t, int64_t> key{s.gateCount(), s.batch, s.hiddenSize};
+  static std::map<std::tuple<int64_t, int64_t, int64_t, size_t>, PersistentPlan> plans;
+  const std::tuple<int64_t, int64_t, int64_t, size_t> key{s.gateCount(), s.batch, s.hiddenSize, elementBytes};
   std::lock_guard<std::mutex> lock(mutex);
   auto found = plans.find(key);
-  if (found == plans.end()) found = plans.emplace(key, computePlan(s)).first;
+  if (found == plans.end()) {
+    found = plans.emplace(key, elementBytes == sizeof(float) ? computePlan<float>(s) : computePlan<double>(s)).first;
+  }
   return found->second;
 }
 
-void runPersistent(const PersistentPlan& plan, const LayerPass<float>& p, const int32_t* lengths) {
-  PersistentArgs a;
+template <typename T>
+void runPersistent(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, bool keepActivations) {
+  PersistentArgs<T> a;
   a.cell = p.cell;
   a.steps = static_cast<int>(p.steps);
   a.batch = static_cast<int>(p.batch);
@@ -87,11 +84,16 @@ void runPersistent(const PersistentPlan& plan, const LayerPass<float>& p, const 
   a.hiddenBias = p.cell == Cell::Gru ? p.weights.hiddenBias : nullptr;
   a.states = p.states;
   a.cells = p.cells;
+  a.activations = keepActivations && a.gates > 1 ? p.gates : nullptr;
+  a.extra = keepActivations && p.cell == Cell::Gru ? p.extra : nullptr;
   void* parameters[] = {&a};
-  checkCuda(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(persistentRecurrence), dim3(plan.blocks), dim3(kPersistentThreads),
-                                        parameters, plan.sharedBytes, stream()),
+  checkCuda(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(persistentRecurrence<T>), dim3(plan.blocks),
+                                        dim3(kPersistentThreads), parameters, plan.sharedBytes, stream()),
             "cudaLaunchCooperativeKernel (persistent recurrence)");
   notePersistentLaunch();
 }
+
+template void runPersistent<float>(const PersistentPlan&, const LayerPass<float>&, const int32_t*, bool);
+template void runPersistent<double>(const PersistentPlan&, const LayerPass<double>&, const int32_t*, bool);
 
 }  // namespace gated::cuda

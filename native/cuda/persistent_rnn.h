@@ -1,26 +1,20 @@
 // Planning and launching the persistent recurrence (persistent_rnn.cuh) for one layer and
-// direction of float32 inference at small batch.
+// direction.
 #pragma once
 #include <cstddef>
 
-#include "../core/rnn_shape.h"
+#include "../core/persistent_recurrence.h"
 #include "../cpu/layer_pass.h"
 
 namespace gated::cuda {
 
-constexpr int64_t kPersistentMaxBatch = 16;
+// The plan for a shape on this GPU (persistentPlanFor with its limits, every block resident), or
+// none (blocks 0). Cached per (gates, batch, hidden, element size).
+PersistentPlan planPersistent(const RnnShape& shape, size_t elementBytes);
 
-// The launch of the persistent kernel for a shape; blocks is 0 when it does not fit on this GPU
-// (the reset-before GRU, batch over 16, or W_hh's rows plus h not fitting in shared memory).
-struct PersistentPlan {
-  int blocks = 0;
-  int unitsPerBlock = 0;
-  size_t sharedBytes = 0;
-};
-
-PersistentPlan planPersistent(const RnnShape& shape);
-
-// Runs every step of pass p (inputGates filled, the initial state rows written) on the device.
-void runPersistent(const PersistentPlan& plan, const LayerPass<float>& p, const int32_t* lengths);
+// Runs every step of pass p (inputGates filled, the initial state rows written) on the device;
+// keepActivations: also store the gate activations (and the GRU's W_hn h + b_hn) for backward.
+template <typename T>
+void runPersistent(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, bool keepActivations);
 
 }  // namespace gated::cuda

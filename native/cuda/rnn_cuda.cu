@@ -268,30 +268,25 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, cons
   }
 }
 
-// Runs one direction of one layer; with a persistent plan (float32 only), all steps in one launch.
+// Runs one direction of one layer; with a persistent plan, all steps in one launch.
 template <typename T>
 void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths, const T* h0, const T* c0,
-                      const PersistentPlan& plan) {
+                      const PersistentPlan& plan, bool keepsReserve) {
   const int64_t BH = p.batch * p.hidden;
   projectInputs(p, r);
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
   if (r.active()) convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * BH), r.state, BH);
-  if constexpr (std::is_same_v<T, float>) {
-    if (plan.blocks > 0) return runPersistent(plan, p, lengths);
-  }
+  if (plan.blocks > 0) return runPersistent(plan, p, lengths, keepsReserve);
   for (int64_t step = 0; step < p.steps; ++step) stepForward(p, r, p.timeAt(step), lengths);
 }
 
 // The persistent kernel's plan for this call, or none (blocks 0) for the GEMM path (which runs
 // reduced-precision calls on the tensor cores).
 template <typename T>
-PersistentPlan choosePlan(const RnnShape& s, bool keepsReserve, OperandPrecision precision) {
-  if (!std::is_same_v<T, float> || keepsReserve || precision != OperandPrecision::Float32 ||
-      recurrenceKernel() != RecurrenceKernel::Persistent) {
-    return {};
-  }
-  return planPersistent(s);
+PersistentPlan choosePlan(const RnnShape& s, OperandPrecision precision) {
+  if (precision != OperandPrecision::Float32 || recurrenceKernel() != RecurrenceKernel::Persistent) return {};
+  return planPersistent(s, sizeof(T));
 }
 
 // out [G] = column sums of m [rows, G] (fixed order: deterministic).
@@ -317,7 +312,7 @@ class DeviceLengths {
 template <typename T>
 void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   ensureUsable();
-  const PersistentPlan plan = choosePlan<T>(a.shape, keepsReserve, a.precision);
+  const PersistentPlan plan = choosePlan<T>(a.shape, a.precision);
   const RnnShape& s = a.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
@@ -343,7 +338,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
         p.hiddenGates = hiddenGates.get() + lane.index * B * G;
         const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane.index);
         forwardDirection(p, r, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr,
-                         plan);
+                         plan, keepsReserve);
         launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
                static_cast<const T*>(p.states), D, dir, layerOutput.get());
         copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);

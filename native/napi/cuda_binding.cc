@@ -14,7 +14,8 @@
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
 //   cudaPersistentLaunches() -> launches of the persistent recurrence so far
 //   cudaSideStreamForks() -> forks of the side stream so far (cudaStreams 'two')
-//   cudaPersistentFits(spec) -> whether the persistent recurrence can run such a layer on this GPU
+//   cudaPersistentFits(spec, dtype = 'float32') -> whether the persistent recurrence can run such a
+//     layer on this GPU
 #include <napi.h>
 
 #include <string>
@@ -244,7 +245,9 @@ Napi::Value sideStreamForks(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value persistentFits(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), cuda::persistentFits(parseShape(objectArgument(info[0], "spec"))));
+  const RnnShape shape = parseShape(objectArgument(info[0], "spec"));
+  const napi_typedarray_type type = info[1].IsUndefined() ? napi_float32_array : dtypeArgument(info[1]);
+  return Napi::Boolean::New(info.Env(), cuda::persistentFits(shape, elementBytes(type)));
 }
 
 Napi::Value readiness(const Napi::CallbackInfo& info) {

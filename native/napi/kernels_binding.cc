@@ -5,11 +5,14 @@
 //   setKernel('recurrence', 'auto' | 'sequences' | 'units' | 'serial')  (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
 //   setKernel('cudaStreams', 'auto' | 'one' | 'two')              (a bidirectional layer's directions on CUDA)
+//   setKernel('cudaEmulation', 'off' | 'persistent')              (the CPU forward runs the CUDA persistent
+//                                                                  kernel's phases: for the tests)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
 //   setNumThreads(n), getNumThreads(): the size of the process-wide compute pool
 //   setIdleSpin(us), getIdleSpin(): how long its idle threads spin for the next job
 //   poolFailureProbe(kind): for the tests, a compute-pool job whose second part runs out of memory
+//   emulatedPersistentLaunches() -> launches of the persistent kernel's emulation so far
 #include <napi.h>
 
 #include <new>
@@ -19,6 +22,7 @@
 
 #include "../cpu/activations.h"
 #include "../cpu/gemm.h"
+#include "../cpu/persistent_emulation.h"
 #include "../cpu/pool.h"
 #include "../cpu/rnn_cpu.h"
 #include "../cuda/cuda_api.h"
@@ -38,6 +42,8 @@ const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences =
     {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
 const std::vector<std::pair<std::string, cuda::DirectionStreams>> kStreams = {
     {"auto", cuda::DirectionStreams::Auto}, {"one", cuda::DirectionStreams::One}, {"two", cuda::DirectionStreams::Two}};
+const std::vector<std::pair<std::string, CudaEmulation>> kEmulations = {
+    {"off", CudaEmulation::Off}, {"persistent", CudaEmulation::Persistent}};
 const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
     {"baseline", GemmIsa::Baseline}, {"avx2", GemmIsa::Avx2}, {"avx512", GemmIsa::Avx512}};
 
@@ -46,32 +52,44 @@ std::string stringArgument(const Napi::Value& value, const char* name) {
   return value.As<Napi::String>().Utf8Value();
 }
 
-std::string isaName(GemmIsa isa) {
-  for (const auto& [name, value] : kIsas) {
-    if (value == isa) return name;
+// The settings of a switch, in table order.
+template <typename Value>
+std::vector<std::string> namesOf(const std::vector<std::pair<std::string, Value>>& table) {
+  std::vector<std::string> out;
+  for (const auto& entry : table) out.push_back(entry.first);
+  return out;
+}
+
+// Calls set with the table's value named `variant` (one the table has: setKernel checked it).
+template <typename Value, typename Set>
+void setNamed(const std::vector<std::pair<std::string, Value>>& table, const std::string& variant, Set set) {
+  for (const auto& [name, value] : table) {
+    if (name == variant) set(value);
   }
-  return "baseline";
+}
+
+// The table's name of `current`.
+template <typename Value>
+std::string nameOf(const std::vector<std::pair<std::string, Value>>& table, Value current) {
+  for (const auto& [name, value] : table) {
+    if (value == current) return name;
+  }
+  return table.front().first;
 }
 
 std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
-  std::vector<std::string> out;
-  if (kernel == "gemm") {
-    for (const auto& entry : kGemmPaths) out.push_back(entry.first);
-  } else if (kernel == "isa") {
-    out.push_back("auto");
-    for (GemmIsa isa : supportedGemmIsas()) out.push_back(isaName(isa));
-  } else if (kernel == "activations") {
-    out = {"vector", "scalar"};
-  } else if (kernel == "recurrence") {
-    for (const auto& entry : kSplits) out.push_back(entry.first);
-  } else if (kernel == "cudaRecurrence") {
-    for (const auto& entry : kRecurrences) out.push_back(entry.first);
-  } else if (kernel == "cudaStreams") {
-    for (const auto& entry : kStreams) out.push_back(entry.first);
-  } else {
-    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence' or 'cudaStreams' but received '" +
-                             kernel + "'");
+  if (kernel == "gemm") return namesOf(kGemmPaths);
+  if (kernel == "activations") return {"vector", "scalar"};
+  if (kernel == "recurrence") return namesOf(kSplits);
+  if (kernel == "cudaRecurrence") return namesOf(kRecurrences);
+  if (kernel == "cudaStreams") return namesOf(kStreams);
+  if (kernel == "cudaEmulation") return namesOf(kEmulations);
+  if (kernel != "isa") {
+    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaStreams' or "
+                         "'cudaEmulation' but received '" + kernel + "'");
   }
+  std::vector<std::string> out{"auto"};
+  for (GemmIsa isa : supportedGemmIsas()) out.push_back(nameOf(kIsas, isa));
   return out;
 }
 
@@ -93,29 +111,21 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
                              variant + "'");
   }
   if (kernel == "gemm") {
-    for (const auto& [name, path] : kGemmPaths) {
-      if (name == variant) setGemmPath(path);
-    }
+    setNamed(kGemmPaths, variant, setGemmPath);
   } else if (kernel == "activations") {
     setActivationKernel(variant == "vector" ? ActivationKernel::Vector : ActivationKernel::Scalar);
   } else if (kernel == "recurrence") {
-    for (const auto& [name, value] : kSplits) {
-      if (name == variant) setRecurrenceSplit(value);
-    }
+    setNamed(kSplits, variant, setRecurrenceSplit);
   } else if (kernel == "cudaRecurrence") {
-    for (const auto& [name, value] : kRecurrences) {
-      if (name == variant) cuda::setRecurrenceKernel(value);
-    }
+    setNamed(kRecurrences, variant, cuda::setRecurrenceKernel);
   } else if (kernel == "cudaStreams") {
-    for (const auto& [name, value] : kStreams) {
-      if (name == variant) cuda::setDirectionStreams(value);
-    }
+    setNamed(kStreams, variant, cuda::setDirectionStreams);
+  } else if (kernel == "cudaEmulation") {
+    setNamed(kEmulations, variant, setCudaEmulation);
   } else if (variant == "auto") {
     setGemmIsa(supportedGemmIsas().back());
   } else {
-    for (const auto& [name, isa] : kIsas) {
-      if (name == variant) setGemmIsa(isa);
-    }
+    setNamed(kIsas, variant, setGemmIsa);
   }
   return env.Undefined();
 }
@@ -124,27 +134,13 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string kernel = stringArgument(info[0], "name");
   variants(env, kernel);  // validates the name
-  if (kernel == "isa") return Napi::String::New(env, isaName(gemmIsa()));
+  if (kernel == "isa") return Napi::String::New(env, nameOf(kIsas, gemmIsa()));
   if (kernel == "activations") return Napi::String::New(env, activationKernel() == ActivationKernel::Vector ? "vector" : "scalar");
-  if (kernel == "recurrence") {
-    for (const auto& [name, value] : kSplits) {
-      if (value == recurrenceSplit()) return Napi::String::New(env, name);
-    }
-  }
-  if (kernel == "cudaRecurrence") {
-    for (const auto& [name, value] : kRecurrences) {
-      if (value == cuda::recurrenceKernel()) return Napi::String::New(env, name);
-    }
-  }
-  if (kernel == "cudaStreams") {
-    for (const auto& [name, value] : kStreams) {
-      if (value == cuda::directionStreams()) return Napi::String::New(env, name);
-    }
-  }
-  for (const auto& [name, path] : kGemmPaths) {
-    if (path == gemmPath()) return Napi::String::New(env, name);
-  }
-  return Napi::String::New(env, "auto");
+  if (kernel == "recurrence") return Napi::String::New(env, nameOf(kSplits, recurrenceSplit()));
+  if (kernel == "cudaRecurrence") return Napi::String::New(env, nameOf(kRecurrences, cuda::recurrenceKernel()));
+  if (kernel == "cudaStreams") return Napi::String::New(env, nameOf(kStreams, cuda::directionStreams()));
+  if (kernel == "cudaEmulation") return Napi::String::New(env, nameOf(kEmulations, cudaEmulation()));
+  return Napi::String::New(env, nameOf(kGemmPaths, gemmPath()));
 }
 
 Napi::Value kernelVariants(const Napi::CallbackInfo& info) {
@@ -196,6 +192,10 @@ Napi::Value poolFailureProbe(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value emulatedLaunches(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(emulatedPersistentLaunches()));
+}
+
 }  // namespace
 
 void registerKernels(Napi::Env env, Napi::Object exports) {
@@ -207,6 +207,7 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("setIdleSpin", Napi::Function::New(env, setIdleSpin, "setIdleSpin"));
   exports.Set("getIdleSpin", Napi::Function::New(env, getIdleSpin, "getIdleSpin"));
   exports.Set("poolFailureProbe", Napi::Function::New(env, guarded<poolFailureProbe>, "poolFailureProbe"));
+  exports.Set("emulatedPersistentLaunches", Napi::Function::New(env, emulatedLaunches, "emulatedPersistentLaunches"));
 }
 
 }  // namespace gated::napi

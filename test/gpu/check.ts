@@ -294,27 +294,44 @@ function inferenceAgainstCpu(rc: RandomCase, device: Device, dtype: g.nn.Recurre
   return compareOutputs(expected, actual, tolerance);
 }
 
+/**
+ * body() with the persistent kernel forced on CUDA. There it asserts that the kernel ran exactly
+ * where the shape fits this GPU (else the GEMM path must have run), and returns the launch count.
+ */
+function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, body: () => R): { result: R; launches: number } {
+  const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
+  g.backend.setKernel('cudaRecurrence', 'persistent');
+  let result: R;
+  try {
+    result = body();
+  } finally {
+    g.backend.setKernel('cudaRecurrence', 'auto');
+  }
+  if (device !== 'cuda') return { result, launches: 0 };
+  const launches = native.cudaPersistentLaunches() - before;
+  const { config } = rc;
+  const cell = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'].indexOf(config.cell);
+  const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: config.seqLen, batch: config.batch, dropout: 0 };
+  const fits = native.cudaPersistentFits(spec, dtype);
+  assert(fits ? launches > 0 : launches === 0, fits ? 'the persistent kernel ran' : 'the GEMM path ran (the shape does not fit the persistent kernel)');
+  return { result, launches };
+}
+
 /** Float32 inference of one configuration on the CPU and on `device` with the persistent kernel forced. */
 function persistentAgainstCpu(rc: RandomCase, device: Device): string {
-  const { config } = rc;
   let launches = 0;
   const detail = inferenceAgainstCpu(rc, device, 'float32', 1e-5, (forward) => {
-    const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
-    g.backend.setKernel('cudaRecurrence', 'persistent');
-    try {
-      return forward();
-    } finally {
-      g.backend.setKernel('cudaRecurrence', 'auto');
-      launches = device === 'cuda' ? native.cudaPersistentLaunches() - before : 0;
-    }
+    const run = onPersistent(device, rc, 'float32', forward);
+    launches = run.launches;
+    return run.result;
   });
-  if (device === 'cuda') {
-    const cell = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'].indexOf(config.cell);
-    const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: config.seqLen, batch: config.batch, dropout: 0 };
-    const fits = native.cudaPersistentFits(spec);
-    assert(fits ? launches > 0 : launches === 0, fits ? 'the persistent kernel ran' : 'the GEMM path ran (the shape does not fit the persistent kernel)');
-  }
   return `${launches} persistent launches; ${detail}`;
+}
+
+/** Forward (persistent kernel forced) and backward on `device` against the CPU, in `dtype`. */
+function persistentTrainingAgainstCpu(rc: RandomCase, device: Device, dtype: FloatDType, seed: number): string {
+  const { result, launches } = onPersistent(device, rc, dtype, () => expectAtMost(againstCpu(rc, dtype, device, seed), TOLERANCE[dtype] * (dtype === 'float32' ? 3 : 1)));
+  return `${launches} persistent launches; ${result}`;
 }
 
 /**
@@ -456,16 +473,23 @@ async function main(): Promise<number> {
     check('two streams bfloat16 inference against the CPU', describeCase(rc), () => reducedAgainstCpu(rc, device, 'bfloat16', (forward) => onTwoStreams(device, forward)));
   }
   check('two streams determinism', describeCase(bidirectional[0]), () => onTwoStreams(device, () => bitwiseRepeatable(bidirectional[0], device)));
-  const persistentCases: RandomCase[] = [
-    ...cases.filter((rc) => rc.config.batch <= 16),
-    ...[1, 8, 16].flatMap((batch) =>
+  // The persistent kernel: the random configurations (those it does not take must run the GEMM
+  // path) and wide layers at the batch sizes it targets, inference and training, both dtypes.
+  const wide = (hiddenSize: number, batches: number[]): RandomCase[] =>
+    batches.flatMap((batch) =>
       (['lstm', 'gru', 'rnn_relu'] as const).map((cell) => ({
-        config: { name: `wide-${cell}-${batch}`, cell, inputSize: 64, hiddenSize: 1024, numLayers: 2, bidirectional: true, batchFirst: true, bias: true, seqLen: 30, batch, hasLengths: batch > 1, hasH0: false },
+        config: { name: `wide-${cell}-${hiddenSize}-${batch}`, cell, inputSize: 64, hiddenSize, numLayers: 2, bidirectional: true, batchFirst: true, bias: true, seqLen: 30, batch, hasLengths: batch > 1, hasH0: batch === 8 },
         dropout: 0,
       })),
-    ),
-  ];
+    );
+  const persistentCases = [...cases, ...wide(1024, [1, 8, 16]), ...wide(512, [64])];
   for (const rc of some(persistentCases)) check('persistent inference against the CPU', describeCase(rc), () => persistentAgainstCpu(rc, device));
+  for (const [i, rc] of some([...cases, ...wide(1024, [1, 8])]).entries()) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      check(`persistent training against the CPU ${dtype}`, describeCase(rc), () => persistentTrainingAgainstCpu(rc, device, dtype, 3000 + i));
+    }
+  }
+  check('persistent determinism', describeCase(cases[0]), () => onPersistent(device, cases[0], 'float32', () => bitwiseRepeatable(cases[0], device)).result);
   // bfloat16 / float16 inference: against PyTorch rounding the same operands, and against the CPU's
   // reduced path on the random configurations (summation orders differ: a state now and then rounds
   // to the neighbouring 16-bit value, hence the looser bound).
