@@ -174,7 +174,7 @@ export interface NativeAddon {
   cudaReadiness(): { reason: string; cublasPath: string };
   cudaPersistentLaunches(): number;
   cudaSideStreamForks(): number;
-  cudaPersistentFits(spec: RnnSpec, dtype?: 'float32' | 'float64'): boolean;
+  cudaPersistentFits(spec: RnnSpec, dtype?: 'float32' | 'float64', pass?: 'forward' | 'backward'): boolean;
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.
   // Every buffer of one call is a typed array (the CPU runs it) or every one a CUDA buffer.

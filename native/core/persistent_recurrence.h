@@ -1,104 +1,91 @@
-// The persistent recurrence: every step of one layer and direction in one cooperative launch.
-// Block k owns hidden units [k*U, (k+1)*U): it keeps their rows of W_hh in shared memory for the
-// whole sequence and, each step,
-//   1. stages h_{t-1} [B, H] in shared memory (stageState),
-//   2. multiplies it with its rows, the K axis split over the threads (multiplyRows),
-//   3. sums the partial products in a fixed order and applies the cell to its units (updateUnits),
-// then the grid synchronises. Between the phases the block synchronises; no phase reads what
-// another thread of its block writes in the same phase, and blocks share only the state rows: a
-// step reads row t-1 (all units) and writes row t (its units). So running the blocks one after the
-// other, each phase over all its threads in turn, computes exactly what the GPU computes: the CPU
-// tests run the kernel's phases that way (cpu/persistent_emulation.cc) on every golden file.
+// The persistent recurrence: every step of one layer and direction in one cooperative launch,
+// forward or backward. Block k owns hidden units [k*U, (k+1)*U) and keeps their part of W_hh in
+// shared memory for the whole sequence:
+//   forward:  the rows gate*H + j of W_hh (R = gates * U rows of depth H); a step multiplies
+//             h_{t-1} [B, H] with them and applies the cell to its units;
+//   backward: the columns j of W_hh (R = U rows of depth G); a step multiplies the last step's
+//             gate gradients [B, G] with them (the gradient reaching h_t) and applies the cell's
+//             backward to its units.
+// The grid synchronises once per step. Within a step a block runs phases separated by block
+// barriers (persistent_product.h); no phase reads what another thread of its block writes in the
+// same phase, and blocks share only what a step writes for the next: a step reads rows that every
+// block wrote in the step before and writes its own units. So running the blocks one after the
+// other, each phase over all its threads in turn, computes exactly what the GPU computes: that is
+// how the CPU tests run these kernels (cpu/persistent_emulation.cc), through the same step
+// functions. A Block gives each(f) (f(thread, its TileSums) for its threads), sync(), threads(),
+// index() and shared().
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 #include "cell_math.h"
-#include "hd.h"
+#include "persistent_product.h"
 #include "rnn_shape.h"
 
 namespace gated {
 
-constexpr int kPersistentThreads = 256;
 constexpr int64_t kPersistentMaxBatch = 64;
-constexpr int kProductTile = 4;       // a thread's products: up to 4 sequences x 4 rows
-constexpr int kMinSliceLength = 16;   // the K axis is split no finer than this
 
 template <typename T>
 struct PersistentArgs {
   Cell cell = Cell::Lstm;
   int steps = 0, batch = 0, hidden = 0, gates = 1;  // T, B, H, gates per unit
   int unitsPerBlock = 1;                            // U
-  bool reverse = false;
+  bool reverse = false;                             // the direction runs t = T-1 .. 0
   const int32_t* lengths = nullptr;  // [B] or null
-  const T* inputGates = nullptr;     // [T, B, G] input projections with the folded biases
   const T* weight = nullptr;         // W_hh [G, H]
   const T* hiddenBias = nullptr;     // [G] b_hh, reset-after GRU only (else null)
   T* states = nullptr;               // [T+1, B, H] (rows as in LayerPass)
   T* cells = nullptr;                // [T+1, B, H] LSTM
-  T* activations = nullptr;          // [T, B, G] gate activations for a backward pass, or null
-  T* extra = nullptr;                // [T, B, H] reset-after GRU: W_hn h + b_hn, or null
+  T* activations = nullptr;          // [T, B, G] gate activations (written forward when not null)
+  T* extra = nullptr;                // [T, B, H] reset-after GRU: W_hn h + b_hn (likewise)
+  // Forward.
+  const T* inputGates = nullptr;     // [T, B, G] input projections with the folded biases
+  // Backward (reads activations and extra).
+  const T* dLayerOutput = nullptr;   // [T, B, directions * H] or null; this direction's part adds to h_t
+  int directions = 1, direction = 0;
+  T* dh = nullptr;                   // [B, H] in: the final state's gradient; out: the initial state's
+  T* dc = nullptr;                   // [B, H] LSTM, likewise for the cell state
+  T* dGates = nullptr;               // [T, B, G] input-side pre-activation gradients
+  T* dHiddenGates = nullptr;         // [T, B, G] hidden side (reset-after GRU), else dGates
+
+  // The time of forward step `step`, and of backward step `step` (the forward steps in reverse).
+  GATED_HD int timeAt(int step) const { return reverse ? steps - 1 - step : step; }
+  GATED_HD int backwardTimeAt(int step) const { return timeAt(steps - 1 - step); }
+  GATED_HD int64_t rowBefore(int t) const { return static_cast<int64_t>(reverse ? t + 1 : t) * batch * hidden; }
+  GATED_HD int64_t rowAfter(int t) const { return static_cast<int64_t>(reverse ? t : t + 1) * batch * hidden; }
+  GATED_HD bool active(int b, int t) const { return lengths == nullptr || t < lengths[b]; }
 };
 
-// How a block lays out its shared memory and splits its products (the same for every block).
-//   w        [R, stride]  R = gates * U rows; row gate * U + u holds W_hh row gate * H + k*U + u
-//   h        [B, stride]  h_{t-1}
-//   partials [slices, B, R]
-// The odd row stride puts the rows that neighbouring threads read at one k in different banks.
-struct PersistentLayout {
-  int rows = 0, stride = 0, batch = 0, hidden = 0;
-  int rowTiles = 0, batchTiles = 0, slices = 0, sliceLength = 0;
-
-  GATED_HD PersistentLayout(int gates, int units, int batchSize, int hiddenSize, int threads)
-      : rows(gates * units), stride(hiddenSize | 1), batch(batchSize), hidden(hiddenSize) {
-    rowTiles = (rows + kProductTile - 1) / kProductTile;
-    batchTiles = (batch + kProductTile - 1) / kProductTile;
-    const int tiles = rowTiles * batchTiles;
-    const int wanted = threads / tiles, most = (hidden + kMinSliceLength - 1) / kMinSliceLength;
-    slices = wanted < 1 ? 1 : (wanted < most ? wanted : most);
-    sliceLength = (hidden + slices - 1) / slices;
-  }
-  GATED_HD int tiles() const { return rowTiles * batchTiles; }
-  GATED_HD size_t weightOffset() const { return 0; }
-  GATED_HD size_t stateOffset() const { return static_cast<size_t>(rows) * stride; }
-  GATED_HD size_t partialOffset() const { return stateOffset() + static_cast<size_t>(batch) * stride; }
-  GATED_HD size_t elements() const { return partialOffset() + static_cast<size_t>(slices) * batch * rows; }
-};
-
-// The grid for a layer: blocks 0 when the kernel does not take the shape (the reset-before GRU,
-// batch over kPersistentMaxBatch) or a block's share does not fit in sharedPerBlock bytes.
+// The grid for a layer and direction: blocks 0 when the kernel does not take the shape (the
+// reset-before GRU, batch over kPersistentMaxBatch) or a block's share does not fit.
 struct PersistentPlan {
   int blocks = 0;
   int unitsPerBlock = 0;
+  ProductLayout layout;
   size_t sharedBytes = 0;
 };
 
-inline PersistentPlan persistentPlanFor(const RnnShape& s, int multiprocessors, size_t sharedPerBlock, size_t elementBytes) {
+// forward: rows gates * U of depth H; backward: rows U of depth G.
+inline PersistentPlan persistentPlanFor(const RnnShape& s, bool backward, int multiprocessors, size_t sharedPerBlock,
+                                        size_t elementBytes) {
   PersistentPlan plan;
   if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20) || multiprocessors < 1) {
     return plan;
   }
-  const int H = static_cast<int>(s.hiddenSize);
+  const int H = static_cast<int>(s.hiddenSize), gates = static_cast<int>(s.gateCount()), B = static_cast<int>(s.batch);
   int blocks = H < multiprocessors ? H : multiprocessors;
   const int units = (H + blocks - 1) / blocks;
   blocks = (H + units - 1) / units;
-  const PersistentLayout layout(static_cast<int>(s.gateCount()), units, static_cast<int>(s.batch), H, kPersistentThreads);
-  const size_t bytes = layout.elements() * elementBytes;
-  if (bytes > sharedPerBlock) return plan;
+  ProductLayout layout;
+  if (!fittingLayout(backward ? units : gates * units, backward ? gates * H : H, B, sharedPerBlock, elementBytes, &layout)) {
+    return plan;
+  }
   plan.blocks = blocks;
   plan.unitsPerBlock = units;
-  plan.sharedBytes = bytes;
+  plan.layout = layout;
+  plan.sharedBytes = layout.elements() * elementBytes;
   return plan;
-}
-
-// A read of a value another block wrote in an earlier step: on the GPU past the (incoherent) L1.
-template <typename T>
-GATED_HD T loadCoherent(const T* p) {
-#if defined(__CUDA_ARCH__)
-  return __ldcg(p);
-#else
-  return *p;
-#endif
 }
 
 // The units block `block` owns: [first, first + count).
@@ -110,106 +97,51 @@ struct BlockUnits {
   }
 };
 
-// Once, before the first step: the block's rows of W_hh into w (rows of units it lacks are zero).
-template <typename T>
-GATED_HD void loadWeightRows(const PersistentArgs<T>& a, const PersistentLayout& l, int block, int thread, int threads, T* shared) {
-  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
-  T* w = shared + l.weightOffset();
+// Once, before the first step: the block's part of W_hh [G, H] into the matrix; rows of units it
+// lacks are zero. Forward row gate * U + u is W_hh[gate * H + j, :]; backward row u is W_hh[:, j].
+template <typename T, typename Block>
+GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, Block& block) {
+  const BlockUnits mine(block.index(), a.unitsPerBlock, a.hidden);
   const int H = a.hidden, U = a.unitsPerBlock;
-  for (int index = thread; index < l.rows * H; index += threads) {
-    const int row = index / H, k = index % H, gate = row / U, u = row % U;
-    w[row * l.stride + k] = u < mine.count ? a.weight[static_cast<int64_t>(gate * H + mine.first + u) * H + k] : T(0);
-  }
+  block.each([&](int thread, TileSums<T>&) {
+    for (int index = thread; index < l.rows * l.depth; index += block.threads()) {
+      const int row = index / l.depth, k = index % l.depth;
+      const int u = backward ? row : row % U, j = mine.first + u;
+      const int64_t from = backward ? static_cast<int64_t>(k) * H + j : static_cast<int64_t>(row / U * H + j) * H + k;
+      block.shared()[row * l.matrixStride + k] = u < mine.count ? a.weight[from] : T(0);
+    }
+  });
+  block.sync();
 }
 
-// Phase 1: h [B, H] = the state before the step (every unit, written by every block last step).
+// Forward, after the product: the cell update of the block's units for every sequence. Writes the
+// state (and cell) after the step, and the activations when asked. A sequence past its length
+// carries its state; its activations are zero.
 template <typename T>
-GATED_HD void stageState(const PersistentArgs<T>& a, const PersistentLayout& l, int step, int thread, int threads, T* shared) {
-  const int t = a.reverse ? a.steps - 1 - step : step;
-  const T* before = a.states + static_cast<int64_t>(a.reverse ? t + 1 : t) * a.batch * a.hidden;
-  T* h = shared + l.stateOffset();
-  for (int index = thread; index < a.batch * a.hidden; index += threads) {
-    const int b = index / a.hidden, k = index % a.hidden;
-    h[b * l.stride + k] = loadCoherent(before + index);
-  }
-}
-
-// Phase 2: partials[slice, b, row] = sum over the slice's k of h[b, k] w[row, k]. Work item
-// slice * tiles + tile; a tile is the rows {rowTile + rowTiles * i} of the sequences
-// {batchTile + batchTiles * q} (i, q < 4), so neighbouring threads read neighbouring rows. Rows
-// and sequences past the end are clamped to the last (no branch in the K loop) and not stored.
-template <typename T>
-GATED_HD void multiplyRows(const PersistentLayout& l, int thread, int threads, T* shared) {
-  const T* w = shared + l.weightOffset();
-  const T* h = shared + l.stateOffset();
-  T* partials = shared + l.partialOffset();
-  const int tiles = l.tiles();
-  for (int item = thread; item < l.slices * tiles; item += threads) {
-    const int slice = item / tiles, tile = item % tiles;
-    const int rowTile = tile % l.rowTiles, batchTile = tile / l.rowTiles;
-    const int k0 = slice * l.sliceLength, k1 = k0 + l.sliceLength < l.hidden ? k0 + l.sliceLength : l.hidden;
-    int row[kProductTile], b[kProductTile];
-    for (int i = 0; i < kProductTile; ++i) {
-      row[i] = rowTile + l.rowTiles * i;
-      b[i] = batchTile + l.batchTiles * i;
-    }
-    const T* wRow[kProductTile];
-    const T* hRow[kProductTile];
-    for (int i = 0; i < kProductTile; ++i) {
-      wRow[i] = w + (row[i] < l.rows ? row[i] : l.rows - 1) * l.stride;
-      hRow[i] = h + (b[i] < l.batch ? b[i] : l.batch - 1) * l.stride;
-    }
-    T sum[kProductTile][kProductTile] = {};
-    for (int k = k0; k < k1; ++k) {
-      T wk[kProductTile], hk[kProductTile];
-      for (int i = 0; i < kProductTile; ++i) {
-        wk[i] = wRow[i][k];
-        hk[i] = hRow[i][k];
-      }
-      for (int q = 0; q < kProductTile; ++q) {
-        for (int i = 0; i < kProductTile; ++i) sum[q][i] += hk[q] * wk[i];
-      }
-    }
-    for (int q = 0; q < kProductTile; ++q) {
-      for (int i = 0; i < kProductTile; ++i) {
-        if (b[q] < l.batch && row[i] < l.rows) partials[(slice * l.batch + b[q]) * l.rows + row[i]] = sum[q][i];
-      }
-    }
-  }
-}
-
-// Phase 3: the cell update of the block's units for every sequence, from the partial products
-// summed in slice order; writes the state (and cell) after the step, and the activations a
-// backward pass reads. A sequence past its length carries its state; its activations are zero.
-template <typename T>
-GATED_HD void updateUnits(const PersistentArgs<T>& a, const PersistentLayout& l, int step, int block, int thread, int threads,
-                          T* shared) {
+GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
+                          const T* shared) {
   const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
-  const T* h = shared + l.stateOffset();
-  const T* partials = shared + l.partialOffset();
   const int H = a.hidden, U = a.unitsPerBlock, NG = a.gates, B = a.batch;
   const int64_t G = static_cast<int64_t>(NG) * H;
-  const int t = a.reverse ? a.steps - 1 - step : step;
-  const int64_t before = static_cast<int64_t>(a.reverse ? t + 1 : t) * B * H;
-  const int64_t after = static_cast<int64_t>(a.reverse ? t : t + 1) * B * H;
+  const int t = a.timeAt(step);
+  const int64_t before = a.rowBefore(t), after = a.rowAfter(t);
   for (int pair = thread; pair < B * mine.count; pair += threads) {
     const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
     const int64_t at = static_cast<int64_t>(b) * H + j;
-    const T hPrev = h[b * l.stride + j];
+    const T hPrev = loadCoherent(a.states + before + at);
     T* act = a.activations ? a.activations + (static_cast<int64_t>(t) * B + b) * G : nullptr;
     T* extra = a.extra ? a.extra + static_cast<int64_t>(t) * B * H + at : nullptr;
-    if (a.lengths != nullptr && t >= a.lengths[b]) {
+    if (!a.active(b, t)) {
       a.states[after + at] = hPrev;
       if (a.cell == Cell::Lstm) a.cells[after + at] = loadCoherent(a.cells + before + at);
       if (act) for (int gate = 0; gate < NG; ++gate) act[gate * H + j] = T(0);
       if (extra) *extra = T(0);
       continue;
     }
-    // The products of the unit's gates, in gate order (fixed-size loops keep q and gate in registers).
+    // The products of the unit's gates (fixed-size loops keep q and gate in registers).
     T q[4] = {};
     for (int k = 0; k < 4; ++k) {
-      if (k >= NG) break;
-      for (int slice = 0; slice < l.slices; ++slice) q[k] += partials[(slice * B + b) * l.rows + k * U + u];
+      if (k < NG) q[k] = productOf(l, b, k * U + u, shared);
     }
     const T* x = a.inputGates + (static_cast<int64_t>(t) * B + b) * G;
     T gate[4] = {};  // the unit's gate activations
@@ -231,6 +163,77 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const PersistentLayout& l,
       if (act && k < NG) act[k * H + j] = gate[k];
     }
   }
+}
+
+// One forward step on a block: h_{t-1} times the block's rows, then the cell update.
+template <typename T, typename Block>
+GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, Block& block) {
+  multiplyOperand(l, static_cast<const T*>(a.states + a.rowBefore(a.timeAt(step))), block);
+  block.each([&](int thread, TileSums<T>&) { updateUnits(a, l, step, block.index(), thread, block.threads(), block.shared()); });
+}
+
+// Backward, after the product (the gradient reaching h_t through W_hh, zero at step 0): per unit
+// and sequence, dh_t = dh (what did not pass through W_hh) + that product + this direction's
+// dLayerOutput at t (an active row). Step `steps` only finishes dh: the initial state's gradient.
+// Otherwise the cell's backward writes the gate gradients of t, dc_{t-1}, and in dh the part of
+// dh_{t-1} that does not pass through W_hh. A row past its length passes dh on; its gate
+// gradients are zero.
+template <typename T>
+GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
+                            const T* shared) {
+  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
+  const int H = a.hidden, NG = a.gates, B = a.batch;
+  const int64_t G = static_cast<int64_t>(NG) * H;
+  for (int pair = thread; pair < B * mine.count; pair += threads) {
+    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
+    const int64_t at = static_cast<int64_t>(b) * H + j;
+    T dh = a.dh[at] + productOf(l, b, u, shared);
+    if (step == a.steps) {
+      a.dh[at] = dh;
+      continue;
+    }
+    const int t = a.backwardTimeAt(step);
+    const int64_t row = (static_cast<int64_t>(t) * B + b) * G;
+    T* d = a.dGates + row;
+    T* dHidden = a.dHiddenGates + row;
+    if (!a.active(b, t)) {
+      a.dh[at] = dh;
+      for (int gate = 0; gate < NG; ++gate) d[gate * H + j] = dHidden[gate * H + j] = T(0);
+      continue;
+    }
+    if (a.dLayerOutput) dh += a.dLayerOutput[((static_cast<int64_t>(t) * B + b) * a.directions + a.direction) * H + j];
+    const T* act = a.activations + row;
+    if (a.cell == Cell::Lstm) {
+      lstmBackward(act[j], act[H + j], act[2 * H + j], act[3 * H + j], a.cells[a.rowAfter(t) + at], a.cells[a.rowBefore(t) + at],
+                   dh, a.dc[at], &d[j], &d[H + j], &d[2 * H + j], &d[3 * H + j], &a.dc[at]);
+      a.dh[at] = T(0);
+    } else if (a.cell == Cell::Gru) {
+      gruBackward(act[j], act[H + j], act[2 * H + j], a.extra[static_cast<int64_t>(t) * B * H + at], a.states[a.rowBefore(t) + at],
+                  dh, &d[j], &d[H + j], &d[2 * H + j], &dHidden[2 * H + j], &a.dh[at]);
+      dHidden[j] = d[j];
+      dHidden[H + j] = d[H + j];
+    } else {
+      d[j] = dh * rnnActivationSlope(a.cell == Cell::RnnRelu, a.states[a.rowAfter(t) + at]);
+      a.dh[at] = T(0);
+    }
+  }
+}
+
+// Backward step `step` of steps + 1 on a block: the last step's gate gradients times the block's
+// columns of W_hh, then the cell's backward (or, after the last, the initial state's gradient).
+template <typename T, typename Block>
+GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, Block& block) {
+  if (step == 0) {
+    block.each([&](int thread, TileSums<T>& sums) {
+      sums.clear();
+      storeSums(l, thread, sums, block.shared());
+    });
+    block.sync();
+  } else {
+    const int64_t last = static_cast<int64_t>(a.backwardTimeAt(step - 1)) * a.batch * a.gates * a.hidden;
+    multiplyOperand(l, static_cast<const T*>(a.dHiddenGates + last), block);
+  }
+  block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, block.index(), thread, block.threads(), block.shared()); });
 }
 
 }  // namespace gated

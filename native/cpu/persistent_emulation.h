@@ -1,8 +1,8 @@
-// The CUDA persistent recurrence run on the host: the kernel's phases (core/persistent_recurrence.h)
-// for every block and thread of the grid an H100 / H200 would launch, in an order that computes
-// what the GPU computes. The CPU forward takes it when setKernel('cudaEmulation', 'persistent') is
-// set, so the CPU tests (golden files, gradients through the activations it stores) cover the
-// kernel's indexing, tiling and cell update without a GPU.
+// The CUDA persistent recurrence kernels run on the host: their step functions
+// (core/persistent_recurrence.h) for every block and thread of the grid an H100 / H200 would
+// launch, in an order that computes what the GPU computes. The CPU engine takes them when
+// setKernel('cudaEmulation', 'persistent') is set, so the CPU tests (golden files, gradients)
+// cover the kernels' indexing, tiling and cell arithmetic without a GPU.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,15 +22,24 @@ uint64_t emulatedPersistentLaunches();  // launches emulated so far (tests check
 constexpr int kEmulatedMultiprocessors = 132;
 constexpr size_t kEmulatedSharedPerBlock = 227 * 1024;
 
-// The plan the emulated device gives a layer of this shape (blocks 0: the kernel does not take it).
+// The plan the emulated device gives pass p's forward or backward work (blocks 0: the kernel
+// does not take it), when the emulation is on; else none.
 template <typename T>
-PersistentPlan emulatedPlan(const RnnShape& shape) {
-  return persistentPlanFor(shape, kEmulatedMultiprocessors, kEmulatedSharedPerBlock, sizeof(T));
+PersistentPlan emulatedPlan(const LayerPass<T>& p, bool backward) {
+  if (cudaEmulation() != CudaEmulation::Persistent) return {};
+  RnnShape shape;
+  shape.cell = p.cell;
+  shape.hiddenSize = p.hidden;
+  shape.batch = p.batch;
+  return persistentPlanFor(shape, backward, kEmulatedMultiprocessors, kEmulatedSharedPerBlock, sizeof(T));
 }
 
-// Runs every step of pass p (inputGates filled, the initial state rows written) as the kernel
-// would with `plan`; keepActivations: also store what a backward pass reads.
+// The kernels' launches, emulated; the arguments are those of runPersistentForward and
+// runPersistentBackward (cuda/persistent_rnn.h), in host memory.
 template <typename T>
-void emulatePersistent(const PersistentPlan& plan, const LayerPass<T>& p, bool keepActivations);
+void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>& p, bool keepActivations);
+template <typename T>
+void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>& p, T* dh, T* dc, const T* dLayerOutput,
+                               int64_t directions, int64_t direction);
 
 }  // namespace gated

@@ -233,23 +233,38 @@ void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
   }
 }
 
-// A layer's recurrence through the CUDA persistent kernel's emulation (persistent_emulation.h),
-// when it is chosen and takes the call; false otherwise.
+// A layer's forward recurrence through the CUDA persistent kernel's emulation
+// (persistent_emulation.h), when it is on and takes the call; false otherwise.
 template <typename T>
-bool emulatedLayer(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
-  const LayerPass<T>& first = passes[0];
-  if (cudaEmulation() != CudaEmulation::Persistent || first.precision != OperandPrecision::Float32) return false;
-  RnnShape shape;
-  shape.cell = first.cell;
-  shape.hiddenSize = first.hidden;
-  shape.batch = first.batch;
-  const PersistentPlan plan = emulatedPlan<T>(shape);
-  if (plan.blocks == 0) return false;
+bool emulatedForward(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
+  const PersistentPlan plan = emulatedPlan(passes[0], false);
+  if (plan.blocks == 0 || passes[0].precision != OperandPrecision::Float32) return false;
   for (LayerPass<T>& p : passes) {
-    emulatePersistent(plan, p, p.keepActivations);
+    emulatePersistentForward(plan, p, p.keepActivations);
     p.sequences = IndexRange{0, p.batch};
     p.units = IndexRange{0, p.hidden};
     for (int64_t t = 0; t < p.steps; ++t) writeStepOutput(p, t, out);
+  }
+  return true;
+}
+
+// A layer's reverse loops through the emulation, likewise: direction dir's dh and dc [B, H] hold
+// the final state's gradients and receive the initial state's (dhAt(dir), dcAt(dir)).
+template <typename T, typename DhAt, typename DcAt>
+bool emulatedBackward(const std::vector<LayerPass<T>>& passes, const LayerRows<const T>& outputGrad, const DhAt& dhAt,
+                      const DcAt& dcAt) {
+  const PersistentPlan plan = emulatedPlan(passes[0], true);
+  if (plan.blocks == 0) return false;
+  const LayerPass<T>& first = passes[0];
+  std::vector<T> timeMajor;  // [T, B, D*H], when outputGrad is batch-first
+  if (outputGrad.data && outputGrad.batchFirst) {
+    timeMajor.resize(static_cast<size_t>(first.steps * first.batch * outputGrad.width));
+    swapLeadingAxes(outputGrad.data, timeMajor.data(), first.batch, first.steps, outputGrad.width);
+  }
+  const T* dLayerOutput = outputGrad.batchFirst ? timeMajor.data() : outputGrad.data;
+  const int64_t directions = static_cast<int64_t>(passes.size());
+  for (int64_t dir = 0; dir < directions; ++dir) {
+    emulatePersistentBackward(plan, passes[dir], dhAt(dir), dcAt(dir), outputGrad.data ? dLayerOutput : nullptr, directions, dir);
   }
   return true;
 }
@@ -381,7 +396,7 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
     const bool last = layer + 1 == L;
     const LayerRows<T> out{last ? a.output : a.reserve + layout.layerInput(layer + 1), last && s.batchFirst, T_, B,
                             s.layerOutputSize()};
-    if (!emulatedLayer(passes, out)) forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
+    if (!emulatedForward(passes, out)) forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
     for (int64_t dir = 0; dir < D; ++dir) {
       const LayerPass<T>& p = passes[dir];
       const int64_t slot = layer * D + dir;
@@ -431,10 +446,14 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
       copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, directionRows(dir, 2), B * H);
       passes.push_back(passFor(dir));
     }
-    forEachMember(passes, [&](const LayerPass<T>& member) {
-      const int64_t dir = member.reverse ? 1 : 0;
-      backwardMember(member, layerOutputGrad, directionRows(dir, 1), directionRows(dir, 2), directionRows(dir, 3));
-    });
+    const auto dhAt = [&](int64_t dir) { return directionRows(dir, 1); };
+    const auto dcAt = [&](int64_t dir) { return directionRows(dir, 2); };
+    if (!emulatedBackward(passes, layerOutputGrad, dhAt, dcAt)) {
+      forEachMember(passes, [&](const LayerPass<T>& member) {
+        const int64_t dir = member.reverse ? 1 : 0;
+        backwardMember(member, layerOutputGrad, dhAt(dir), dcAt(dir), directionRows(dir, 3));
+      });
+    }
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
       std::copy_n(directionRows(dir, 1), B * H, a.dh0 + slot * B * H);

@@ -56,10 +56,10 @@ void setTf32(bool enabled);
 bool tf32();
 
 // How a layer's steps run on CUDA. Gemm: per step one cuBLAS product and one fused kernel.
-// Persistent: one cooperative kernel for all steps with W_hh on chip (float32 or float64, forward
-// of inference and training, batch up to 64, when a block's share fits in shared memory; other
-// calls, and reduced-precision ones, take the GEMM path). Auto: the GEMM path, until the
-// persistent kernel has passed the GPU check on a card.
+// Persistent: one cooperative kernel for all steps with W_hh on chip, forward and backward
+// (float32 or float64, batch up to 64, when a block's share fits in shared memory; other calls,
+// and reduced-precision ones, take the GEMM path). Auto: the GEMM path, until the persistent
+// kernels have passed the GPU check on a card.
 enum class RecurrenceKernel : int { Auto = 0, Gemm = 1, Persistent = 2 };
 void setRecurrenceKernel(RecurrenceKernel kernel);
 RecurrenceKernel recurrenceKernel();
@@ -74,9 +74,9 @@ void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
 void noteSideStreamFork();
 uint64_t sideStreamForkCount();    // forks of the side stream so far (tests check that 'two' used it)
-// Whether the persistent kernel can run a layer of this shape, with elements of elementBytes
-// bytes, on this GPU (false without CUDA).
-bool persistentFits(const RnnShape& shape, size_t elementBytes);
+// Whether the persistent kernels can run the forward or backward pass of a layer of this shape,
+// with elements of elementBytes bytes, on this GPU (false without CUDA).
+bool persistentFits(const RnnShape& shape, bool backward, size_t elementBytes);
 
 // The recurrent network on device buffers: every pointer in the arguments is a device pointer,
 // except lengths, which is read on the host ([B]) and copied over. keepsReserve: the caller keeps

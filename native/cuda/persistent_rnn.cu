@@ -4,6 +4,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "../cpu/persistent_args.h"
 #include "persistent_rnn.cuh"
 #include "runtime.h"
 
@@ -31,69 +32,76 @@ const DeviceLimits& limits() {
   return cached;
 }
 
-// The plan for one shape and element size: the attribute set and the occupancy query run once.
+// The plan for one shape, direction of work and element size: the attribute set and the
+// occupancy query run once.
 template <typename T>
-PersistentPlan computePlan(const RnnShape& s) {
+PersistentPlan computePlan(const RnnShape& s, bool backward) {
   const DeviceLimits& l = limits();
   if (!l.cooperative) return {};
-  const PersistentPlan plan = persistentPlanFor(s, l.multiprocessors, l.sharedPerBlock, sizeof(T));
+  const PersistentPlan plan = persistentPlanFor(s, backward, l.multiprocessors, l.sharedPerBlock, sizeof(T));
   if (plan.blocks == 0) return plan;
+  const void* kernel = backward ? reinterpret_cast<const void*>(persistentBackward<T>) : reinterpret_cast<const void*>(persistentForward<T>);
   // The kernel may take up to the device's opt-in maximum (one setting, whatever the plans).
-  checkCuda(cudaFuncSetAttribute(persistentRecurrence<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 static_cast<int>(l.sharedPerBlock)),
+  checkCuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(l.sharedPerBlock)),
             "cudaFuncSetAttribute");
   int perMultiprocessor = 0;
-  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perMultiprocessor, persistentRecurrence<T>, kPersistentThreads,
-                                                          plan.sharedBytes),
+  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perMultiprocessor, kernel, kPersistentThreads, plan.sharedBytes),
             "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
   // A grid barrier needs every block resident at once.
   if (perMultiprocessor < 1 || plan.blocks > perMultiprocessor * l.multiprocessors) return {};
   return plan;
 }
 
+template <typename T>
+void launchCooperative(const void* kernel, const PersistentPlan& plan, PersistentArgs<T> args, const char* what) {
+  ProductLayout layout = plan.layout;
+  void* parameters[] = {&args, &layout};
+  checkCuda(cudaLaunchCooperativeKernel(kernel, dim3(plan.blocks), dim3(kPersistentThreads), parameters, plan.sharedBytes, stream()),
+            what);
+  notePersistentLaunch();
+}
+
 }  // namespace
 
-bool persistentFits(const RnnShape& shape, size_t elementBytes) { return planPersistent(shape, elementBytes).blocks > 0; }
+bool persistentFits(const RnnShape& shape, bool backward, size_t elementBytes) {
+  return planPersistent(shape, backward, elementBytes).blocks > 0;
+}
 
-PersistentPlan planPersistent(const RnnShape& s, size_t elementBytes) {
+PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBytes) {
   if (elementBytes != sizeof(float) && elementBytes != sizeof(double)) return {};
   static std::mutex mutex;
-  static std::map<std::tuple<int64_t, int64_t, int64_t, size_t>, PersistentPlan> plans;
-  const std::tuple<int64_t, int64_t, int64_t, size_t> key{s.gateCount(), s.batch, s.hiddenSize, elementBytes};
+  using Key = std::tuple<int64_t, int64_t, int64_t, bool, size_t>;
+  static std::map<Key, PersistentPlan> plans;
+  const Key key{s.gateCount(), s.batch, s.hiddenSize, backward, elementBytes};
   std::lock_guard<std::mutex> lock(mutex);
   auto found = plans.find(key);
   if (found == plans.end()) {
-    found = plans.emplace(key, elementBytes == sizeof(float) ? computePlan<float>(s) : computePlan<double>(s)).first;
+    const PersistentPlan plan = elementBytes == sizeof(float) ? computePlan<float>(s, backward) : computePlan<double>(s, backward);
+    found = plans.emplace(key, plan).first;
   }
   return found->second;
 }
 
 template <typename T>
-void runPersistent(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, bool keepActivations) {
-  PersistentArgs<T> a;
-  a.cell = p.cell;
-  a.steps = static_cast<int>(p.steps);
-  a.batch = static_cast<int>(p.batch);
-  a.hidden = static_cast<int>(p.hidden);
-  a.gates = static_cast<int>(p.width / p.hidden);
-  a.unitsPerBlock = plan.unitsPerBlock;
-  a.reverse = p.reverse;
-  a.lengths = lengths;
-  a.inputGates = p.inputGates;
-  a.weight = p.weights.hiddenWeight;
-  a.hiddenBias = p.cell == Cell::Gru ? p.weights.hiddenBias : nullptr;
-  a.states = p.states;
-  a.cells = p.cells;
-  a.activations = keepActivations && a.gates > 1 ? p.gates : nullptr;
-  a.extra = keepActivations && p.cell == Cell::Gru ? p.extra : nullptr;
-  void* parameters[] = {&a};
-  checkCuda(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(persistentRecurrence<T>), dim3(plan.blocks),
-                                        dim3(kPersistentThreads), parameters, plan.sharedBytes, stream()),
-            "cudaLaunchCooperativeKernel (persistent recurrence)");
-  notePersistentLaunch();
+void runPersistentForward(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, bool keepActivations) {
+  launchCooperative(reinterpret_cast<const void*>(persistentForward<T>), plan, persistentForwardArgs(plan, p, lengths, keepActivations),
+                    "cudaLaunchCooperativeKernel (persistent forward)");
 }
 
-template void runPersistent<float>(const PersistentPlan&, const LayerPass<float>&, const int32_t*, bool);
-template void runPersistent<double>(const PersistentPlan&, const LayerPass<double>&, const int32_t*, bool);
+template <typename T>
+void runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, T* dh, T* dc,
+                           const T* dLayerOutput, int64_t directions, int64_t direction) {
+  launchCooperative(reinterpret_cast<const void*>(persistentBackward<T>), plan,
+                    persistentBackwardArgs(plan, p, lengths, dh, dc, dLayerOutput, directions, direction),
+                    "cudaLaunchCooperativeKernel (persistent backward)");
+}
+
+#define GATED_PERSISTENT_INSTANCES(T)                                                                                   \
+  template void runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>&, const int32_t*, bool);             \
+  template void runPersistentBackward<T>(const PersistentPlan&, const LayerPass<T>&, const int32_t*, T*, T*, const T*, \
+                                         int64_t, int64_t);
+GATED_PERSISTENT_INSTANCES(float)
+GATED_PERSISTENT_INSTANCES(double)
+#undef GATED_PERSISTENT_INSTANCES
 
 }  // namespace gated::cuda

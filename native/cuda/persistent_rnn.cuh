@@ -1,5 +1,5 @@
-// The persistent recurrence kernel: the phases of core/persistent_recurrence.h, one cooperative
-// launch per layer and direction, a block barrier between the phases and a grid barrier per step.
+// The persistent recurrence kernels: the step functions of core/persistent_recurrence.h on a
+// cooperative grid, with a block barrier between phases and a grid barrier per step.
 #pragma once
 #include <cooperative_groups.h>
 
@@ -7,21 +7,68 @@
 
 namespace gated::cuda {
 
+// A Block of the GPU: each thread runs its own part of a phase, with its sums in registers.
 template <typename T>
-__global__ void __launch_bounds__(kPersistentThreads) persistentRecurrence(PersistentArgs<T> a) {
-  extern __shared__ __align__(sizeof(double)) unsigned char sharedMemory[];
-  T* shared = reinterpret_cast<T*>(sharedMemory);
-  const PersistentLayout layout(a.gates, a.unitsPerBlock, a.batch, a.hidden, blockDim.x);
-  const int block = blockIdx.x, thread = threadIdx.x, threads = blockDim.x;
-  loadWeightRows(a, layout, block, thread, threads, shared);
+class DeviceBlock {
+ public:
+  __device__ explicit DeviceBlock(T* shared) : shared_(shared) {}
+  template <typename Phase>
+  GATED_HD void each(const Phase& phase) {
+#if defined(__CUDA_ARCH__)
+    phase(static_cast<int>(threadIdx.x), sums_);
+#endif
+  }
+  GATED_HD void sync() {
+#if defined(__CUDA_ARCH__)
+    __syncthreads();
+#endif
+  }
+  GATED_HD int threads() const {
+#if defined(__CUDA_ARCH__)
+    return static_cast<int>(blockDim.x);
+#else
+    return 0;
+#endif
+  }
+  GATED_HD int index() const {
+#if defined(__CUDA_ARCH__)
+    return static_cast<int>(blockIdx.x);
+#else
+    return 0;
+#endif
+  }
+  GATED_HD T* shared() const { return shared_; }
+
+ private:
+  T* shared_;
+  TileSums<T> sums_;
+};
+
+template <typename T>
+__device__ __forceinline__ T* blockShared() {
+  extern __shared__ __align__(sizeof(double)) unsigned char memory[];
+  return reinterpret_cast<T*>(memory);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kPersistentThreads) persistentForward(PersistentArgs<T> a, ProductLayout layout) {
+  DeviceBlock<T> block(blockShared<T>());
+  loadBlockMatrix(a, layout, false, block);
   cooperative_groups::grid_group grid = cooperative_groups::this_grid();
   for (int step = 0; step < a.steps; ++step) {
-    stageState(a, layout, step, thread, threads, shared);
-    __syncthreads();
-    multiplyRows(layout, thread, threads, shared);
-    __syncthreads();
-    updateUnits(a, layout, step, block, thread, threads, shared);
+    forwardStep(a, layout, step, block);
     grid.sync();
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kPersistentThreads) persistentBackward(PersistentArgs<T> a, ProductLayout layout) {
+  DeviceBlock<T> block(blockShared<T>());
+  loadBlockMatrix(a, layout, true, block);
+  cooperative_groups::grid_group grid = cooperative_groups::this_grid();
+  for (int step = 0; step <= a.steps; ++step) {
+    backwardStep(a, layout, step, block);
+    if (step < a.steps) grid.sync();
   }
 }
 

@@ -277,16 +277,16 @@ void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
   if (r.active()) convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * BH), r.state, BH);
-  if (plan.blocks > 0) return runPersistent(plan, p, lengths, keepsReserve);
+  if (plan.blocks > 0) return runPersistentForward(plan, p, lengths, keepsReserve);
   for (int64_t step = 0; step < p.steps; ++step) stepForward(p, r, p.timeAt(step), lengths);
 }
 
-// The persistent kernel's plan for this call, or none (blocks 0) for the GEMM path (which runs
-// reduced-precision calls on the tensor cores).
+// The persistent kernel's plan for this call's forward or backward pass, or none (blocks 0) for
+// the GEMM path (which runs reduced-precision calls on the tensor cores).
 template <typename T>
-PersistentPlan choosePlan(const RnnShape& s, OperandPrecision precision) {
+PersistentPlan choosePlan(const RnnShape& s, bool backward, OperandPrecision precision) {
   if (precision != OperandPrecision::Float32 || recurrenceKernel() != RecurrenceKernel::Persistent) return {};
-  return planPersistent(s, sizeof(T));
+  return planPersistent(s, backward, sizeof(T));
 }
 
 // out [G] = column sums of m [rows, G] (fixed order: deterministic).
@@ -312,7 +312,7 @@ class DeviceLengths {
 template <typename T>
 void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   ensureUsable();
-  const PersistentPlan plan = choosePlan<T>(a.shape, a.precision);
+  const PersistentPlan plan = choosePlan<T>(a.shape, false, a.precision);
   const RnnShape& s = a.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
@@ -373,7 +373,8 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
   const DeviceLengths lengths(f.lengths, B);
   const TimeMajor<T> input(s, f.input, s.inputSize);
   const TimeMajor<T> dOutput(s, a.dOutput, s.layerOutputSize());
-  const bool overlap = directionsOverlap(s, false);
+  const PersistentPlan plan = choosePlan<T>(s, true, OperandPrecision::Float32);
+  const bool overlap = directionsOverlap(s, plan.blocks > 0);
   const int64_t lanes = overlap ? 2 : 1;
   DeviceScratch<T> dGates(lanes * T_ * B * G);  // [lanes, T, B, G]
   DeviceScratch<T> dHiddenGatesOwn(s.cell == Cell::Gru ? lanes * T_ * B * G : 0);
@@ -412,9 +413,14 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
         T* dc = dh + 2 * B * H;
         copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
         if (s.hasCellState()) copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc, B * H);
-        for (int64_t step = T_ - 1; step >= 0; --step) {
-          stepBackward(p, p.timeAt(step), lengths.get(), dh, dc, dhPrev, haveLayerOutputGrad ? dLayerOutput : nullptr, D, dir);
-          std::swap(dh, dhPrev);
+        const T* dAbove = haveLayerOutputGrad ? dLayerOutput : nullptr;
+        if (plan.blocks > 0) {
+          runPersistentBackward(plan, p, lengths.get(), dh, dc, dAbove, D, dir);
+        } else {
+          for (int64_t step = T_ - 1; step >= 0; --step) {
+            stepBackward(p, p.timeAt(step), lengths.get(), dh, dc, dhPrev, dAbove, D, dir);
+            std::swap(dh, dhPrev);
+          }
         }
         copyOnDevice(a.dh0 + slot * B * H, dh, sizeof(T) * B * H);
         if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);

@@ -14,8 +14,8 @@
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
 //   cudaPersistentLaunches() -> launches of the persistent recurrence so far
 //   cudaSideStreamForks() -> forks of the side stream so far (cudaStreams 'two')
-//   cudaPersistentFits(spec, dtype = 'float32') -> whether the persistent recurrence can run such a
-//     layer on this GPU
+//   cudaPersistentFits(spec, dtype = 'float32', pass = 'forward') -> whether the persistent
+//     recurrence can run such a layer's forward or backward pass on this GPU
 #include <napi.h>
 
 #include <string>
@@ -247,7 +247,9 @@ Napi::Value sideStreamForks(const Napi::CallbackInfo& info) {
 Napi::Value persistentFits(const Napi::CallbackInfo& info) {
   const RnnShape shape = parseShape(objectArgument(info[0], "spec"));
   const napi_typedarray_type type = info[1].IsUndefined() ? napi_float32_array : dtypeArgument(info[1]);
-  return Napi::Boolean::New(info.Env(), cuda::persistentFits(shape, elementBytes(type)));
+  const std::string pass = info[2].IsUndefined() ? "forward" : (info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "");
+  if (pass != "forward" && pass != "backward") throwTypeError(info.Env(), "expected pass to be 'forward' or 'backward'");
+  return Napi::Boolean::New(info.Env(), cuda::persistentFits(shape, pass == "backward", elementBytes(type)));
 }
 
 Napi::Value readiness(const Napi::CallbackInfo& info) {

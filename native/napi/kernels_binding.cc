@@ -5,14 +5,14 @@
 //   setKernel('recurrence', 'auto' | 'sequences' | 'units' | 'serial')  (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
 //   setKernel('cudaStreams', 'auto' | 'one' | 'two')              (a bidirectional layer's directions on CUDA)
-//   setKernel('cudaEmulation', 'off' | 'persistent')              (the CPU forward runs the CUDA persistent
+//   setKernel('cudaEmulation', 'off' | 'persistent')              (the CPU runs the CUDA persistent
 //                                                                  kernel's phases: for the tests)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
 //   setNumThreads(n), getNumThreads(): the size of the process-wide compute pool
 //   setIdleSpin(us), getIdleSpin(): how long its idle threads spin for the next job
 //   poolFailureProbe(kind): for the tests, a compute-pool job whose second part runs out of memory
-//   emulatedPersistentLaunches() -> launches of the persistent kernel's emulation so far
+//   emulatedPersistentLaunches() -> launches of the persistent kernels' emulation so far
 #include <napi.h>
 
 #include <new>

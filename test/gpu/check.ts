@@ -295,10 +295,12 @@ function inferenceAgainstCpu(rc: RandomCase, device: Device, dtype: g.nn.Recurre
 }
 
 /**
- * body() with the persistent kernel forced on CUDA. There it asserts that the kernel ran exactly
- * where the shape fits this GPU (else the GEMM path must have run), and returns the launch count.
+ * body() with the persistent kernels forced on CUDA. There it asserts that they ran exactly where
+ * the shape fits this GPU, once per layer and direction for each pass (`passes`: the forward
+ * pass, or forward and backward) and for each of the `runs` calls body makes; the GEMM path runs
+ * the rest. Returns the launch count.
  */
-function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, body: () => R): { result: R; launches: number } {
+function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, passes: ('forward' | 'backward')[], body: () => R, runs = 1): { result: R; launches: number } {
   const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
   g.backend.setKernel('cudaRecurrence', 'persistent');
   let result: R;
@@ -312,8 +314,9 @@ function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, body
   const { config } = rc;
   const cell = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'].indexOf(config.cell);
   const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: config.seqLen, batch: config.batch, dropout: 0 };
-  const fits = native.cudaPersistentFits(spec, dtype);
-  assert(fits ? launches > 0 : launches === 0, fits ? 'the persistent kernel ran' : 'the GEMM path ran (the shape does not fit the persistent kernel)');
+  const perPass = config.numLayers * (config.bidirectional ? 2 : 1);
+  const expected = passes.filter((pass) => native.cudaPersistentFits(spec, dtype, pass)).length * perPass * runs;
+  assert(launches === expected, `${launches} persistent launches, expected ${expected} (passes that fit this GPU: once per layer and direction)`);
   return { result, launches };
 }
 
@@ -321,16 +324,16 @@ function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, body
 function persistentAgainstCpu(rc: RandomCase, device: Device): string {
   let launches = 0;
   const detail = inferenceAgainstCpu(rc, device, 'float32', 1e-5, (forward) => {
-    const run = onPersistent(device, rc, 'float32', forward);
+    const run = onPersistent(device, rc, 'float32', ['forward'], forward);
     launches = run.launches;
     return run.result;
   });
   return `${launches} persistent launches; ${detail}`;
 }
 
-/** Forward (persistent kernel forced) and backward on `device` against the CPU, in `dtype`. */
+/** Forward and backward, the persistent kernels forced, on `device` against the CPU, in `dtype`. */
 function persistentTrainingAgainstCpu(rc: RandomCase, device: Device, dtype: FloatDType, seed: number): string {
-  const { result, launches } = onPersistent(device, rc, dtype, () => expectAtMost(againstCpu(rc, dtype, device, seed), TOLERANCE[dtype] * (dtype === 'float32' ? 3 : 1)));
+  const { result, launches } = onPersistent(device, rc, dtype, ['forward', 'backward'], () => expectAtMost(againstCpu(rc, dtype, device, seed), TOLERANCE[dtype] * (dtype === 'float32' ? 3 : 1)));
   return `${launches} persistent launches; ${result}`;
 }
 
@@ -489,7 +492,7 @@ async function main(): Promise<number> {
       check(`persistent training against the CPU ${dtype}`, describeCase(rc), () => persistentTrainingAgainstCpu(rc, device, dtype, 3000 + i));
     }
   }
-  check('persistent determinism', describeCase(cases[0]), () => onPersistent(device, cases[0], 'float32', () => bitwiseRepeatable(cases[0], device)).result);
+  check('persistent determinism', describeCase(cases[0]), () => onPersistent(device, cases[0], 'float32', ['forward', 'backward'], () => bitwiseRepeatable(cases[0], device), 2).result);
   // bfloat16 / float16 inference: against PyTorch rounding the same operands, and against the CPU's
   // reduced path on the random configurations (summation orders differ: a state now and then rounds
   // to the neighbouring 16-bit value, hence the looser bound).

@@ -1,0 +1,169 @@
+// The product at the heart of the persistent recurrence kernels (persistent_recurrence.h): a
+// block's rows of a matrix, kept in shared memory for the whole sequence, times a [B, K] operand
+// that the other blocks wrote in the last step:
+//   out[b, row] = sum over k of operand[b, k] M[row, k]
+// The operand passes through shared memory in chunks of the K axis. Each thread owns one tile of
+// up to 4 sequences x 4 rows over one slice of a chunk, so every value it loads from shared memory
+// feeds 4 multiply-adds; it keeps its sums across the chunks (TileSums: registers on the GPU), then
+// stores them as partial sums, which the units add in slice order (deterministic).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "hd.h"
+
+namespace gated {
+
+constexpr int kPersistentThreads = 256;
+constexpr int kProductTile = 4;      // a thread's products: up to 4 sequences x 4 rows
+constexpr int kMinSliceLength = 16;  // a chunk's K axis is split no finer than this
+
+// A block's shared memory and the split of its product (the same for every block):
+//   matrix   [rows, matrixStride]  row r holds M[r, 0:depth]
+//   chunk    [batch, chunkStride]  operand[:, c*chunk : (c+1)*chunk]
+//   partials [slices, batch, rows]
+// Odd strides put the rows that neighbouring threads read at one k in different banks.
+struct ProductLayout {
+  int rows = 0, depth = 0, chunk = 0, batch = 0;
+  int matrixStride = 0, chunkStride = 0;
+  int rowTiles = 0, batchTiles = 0, slices = 0, sliceLength = 0;
+
+  ProductLayout() = default;
+  GATED_HD ProductLayout(int rowCount, int depthK, int chunkK, int batchSize, int threads)
+      : rows(rowCount), depth(depthK), chunk(chunkK), batch(batchSize), matrixStride(depthK | 1), chunkStride(chunkK | 1) {
+    rowTiles = (rows + kProductTile - 1) / kProductTile;
+    batchTiles = (batch + kProductTile - 1) / kProductTile;
+    const int wanted = threads / tiles(), most = (chunk + kMinSliceLength - 1) / kMinSliceLength;
+    slices = wanted < 1 ? 1 : (wanted < most ? wanted : most);
+    sliceLength = (chunk + slices - 1) / slices;
+  }
+  GATED_HD int tiles() const { return rowTiles * batchTiles; }
+  GATED_HD int chunks() const { return (depth + chunk - 1) / chunk; }
+  GATED_HD size_t chunkOffset() const { return static_cast<size_t>(rows) * matrixStride; }
+  GATED_HD size_t partialOffset() const { return chunkOffset() + static_cast<size_t>(batch) * chunkStride; }
+  GATED_HD size_t elements() const { return partialOffset() + static_cast<size_t>(slices) * batch * rows; }
+};
+
+// The layout for `rows` rows of depth K at `batch` with the widest chunk that fits in
+// sharedPerBlock bytes: all of K, else the largest power of two below it, halved down to 64. A
+// tile per thread must do (the sums stay in one thread's registers across the chunks). False
+// when nothing fits.
+inline bool fittingLayout(int rows, int depth, int batch, size_t sharedPerBlock, size_t elementBytes, ProductLayout* out) {
+  const auto fits = [&](int chunk) {
+    const ProductLayout layout(rows, depth, chunk, batch, kPersistentThreads);
+    if (layout.tiles() > kPersistentThreads || layout.elements() * elementBytes > sharedPerBlock) return false;
+    *out = layout;
+    return true;
+  };
+  if (fits(depth)) return true;
+  int chunk = 64;
+  while (chunk * 2 < depth) chunk *= 2;
+  for (; chunk >= 64; chunk /= 2) {
+    if (chunk < depth && fits(chunk)) return true;
+  }
+  return false;
+}
+
+// A read of a value another block wrote in an earlier step: on the GPU past the (incoherent) L1.
+template <typename T>
+GATED_HD T loadCoherent(const T* p) {
+#if defined(__CUDA_ARCH__)
+  return __ldcg(p);
+#else
+  return *p;
+#endif
+}
+
+// One thread's sums: sequences {batchTile + batchTiles * q} x rows {rowTile + rowTiles * i}.
+template <typename T>
+struct TileSums {
+  T value[kProductTile][kProductTile];
+  GATED_HD void clear() {
+    for (int q = 0; q < kProductTile; ++q) {
+      for (int i = 0; i < kProductTile; ++i) value[q][i] = T(0);
+    }
+  }
+};
+
+// chunk [B, chunk] = operand [B, depth] columns of chunk c (past depth: not read).
+template <typename T>
+GATED_HD void stageChunk(const ProductLayout& l, const T* operand, int c, int thread, int threads, T* shared) {
+  T* staged = shared + l.chunkOffset();
+  const int k0 = c * l.chunk, width = l.depth - k0 < l.chunk ? l.depth - k0 : l.chunk;
+  for (int index = thread; index < l.batch * width; index += threads) {
+    const int b = index / width, k = index % width;
+    staged[b * l.chunkStride + k] = loadCoherent(operand + static_cast<int64_t>(b) * l.depth + k0 + k);
+  }
+}
+
+// The thread's tile over its slice of chunk c. Rows and sequences past the end are clamped to the
+// last (no branch in the K loop) and never stored.
+template <typename T>
+GATED_HD void multiplyChunk(const ProductLayout& l, int c, int thread, const T* shared, TileSums<T>& sums) {
+  const int tiles = l.tiles();
+  if (thread >= l.slices * tiles) return;
+  const int slice = thread / tiles, tile = thread % tiles;
+  const int rowTile = tile % l.rowTiles, batchTile = tile / l.rowTiles;
+  const int k0 = c * l.chunk, width = l.depth - k0 < l.chunk ? l.depth - k0 : l.chunk;
+  const int begin = slice * l.sliceLength, end = begin + l.sliceLength < width ? begin + l.sliceLength : width;
+  const T* mRow[kProductTile];
+  const T* xRow[kProductTile];
+  for (int i = 0; i < kProductTile; ++i) {
+    const int row = rowTile + l.rowTiles * i, b = batchTile + l.batchTiles * i;
+    mRow[i] = shared + (row < l.rows ? row : l.rows - 1) * l.matrixStride + k0;
+    xRow[i] = shared + l.chunkOffset() + (b < l.batch ? b : l.batch - 1) * l.chunkStride;
+  }
+  for (int k = begin; k < end; ++k) {
+    T m[kProductTile], x[kProductTile];
+    for (int i = 0; i < kProductTile; ++i) {
+      m[i] = mRow[i][k];
+      x[i] = xRow[i][k];
+    }
+    for (int q = 0; q < kProductTile; ++q) {
+      for (int i = 0; i < kProductTile; ++i) sums.value[q][i] += x[q] * m[i];
+    }
+  }
+}
+
+// partials[slice, b, row] = the thread's sums.
+template <typename T>
+GATED_HD void storeSums(const ProductLayout& l, int thread, const TileSums<T>& sums, T* shared) {
+  const int tiles = l.tiles();
+  if (thread >= l.slices * tiles) return;
+  const int slice = thread / tiles, tile = thread % tiles;
+  const int rowTile = tile % l.rowTiles, batchTile = tile / l.rowTiles;
+  T* partials = shared + l.partialOffset();
+  for (int q = 0; q < kProductTile; ++q) {
+    const int b = batchTile + l.batchTiles * q;
+    for (int i = 0; i < kProductTile; ++i) {
+      const int row = rowTile + l.rowTiles * i;
+      if (b < l.batch && row < l.rows) partials[(slice * l.batch + b) * l.rows + row] = sums.value[q][i];
+    }
+  }
+}
+
+// out[b, row], the partial sums added in slice order.
+template <typename T>
+GATED_HD T productOf(const ProductLayout& l, int b, int row, const T* shared) {
+  const T* partials = shared + l.partialOffset();
+  T sum = T(0);
+  for (int slice = 0; slice < l.slices; ++slice) sum += partials[(slice * l.batch + b) * l.rows + row];
+  return sum;
+}
+
+// The whole product of one step, on a block (see persistent_recurrence.h for Block): zeroes the
+// sums, then for each chunk stages it and multiplies; the partial sums are stored when it returns.
+template <typename T, typename Block>
+GATED_HD void multiplyOperand(const ProductLayout& l, const T* operand, Block& block) {
+  block.each([&](int, TileSums<T>& sums) { sums.clear(); });
+  for (int c = 0; c < l.chunks(); ++c) {
+    block.each([&](int thread, TileSums<T>&) { stageChunk(l, operand, c, thread, block.threads(), block.shared()); });
+    block.sync();
+    block.each([&](int thread, TileSums<T>& sums) { multiplyChunk(l, c, thread, block.shared(), sums); });
+    block.sync();
+  }
+  block.each([&](int thread, TileSums<T>& sums) { storeSums(l, thread, sums, block.shared()); });
+  block.sync();
+}
+
+}  // namespace gated

@@ -1,0 +1,50 @@
+// The persistent recurrence kernels' arguments for one layer and direction's pass, for the CUDA
+// launches (cuda/persistent_rnn.cu) and the CPU emulation (persistent_emulation.cc) alike.
+#pragma once
+#include "../core/persistent_recurrence.h"
+#include "layer_pass.h"
+
+namespace gated {
+
+// The forward pass's: lengths [B] (device or host memory, as the kernel reads it) or null;
+// keepActivations: store the gate activations (and the GRU's W_hn h + b_hn) for a backward pass.
+template <typename T>
+PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths,
+                                        bool keepActivations) {
+  PersistentArgs<T> a;
+  a.cell = p.cell;
+  a.steps = static_cast<int>(p.steps);
+  a.batch = static_cast<int>(p.batch);
+  a.hidden = static_cast<int>(p.hidden);
+  a.gates = static_cast<int>(p.width / p.hidden);
+  a.unitsPerBlock = plan.unitsPerBlock;
+  a.reverse = p.reverse;
+  a.lengths = lengths;
+  a.weight = p.weights.hiddenWeight;
+  a.hiddenBias = p.cell == Cell::Gru ? p.weights.hiddenBias : nullptr;
+  a.states = p.states;
+  a.cells = p.cells;
+  a.activations = keepActivations && a.gates > 1 ? p.gates : nullptr;
+  a.extra = keepActivations && p.cell == Cell::Gru ? p.extra : nullptr;
+  a.inputGates = p.inputGates;
+  return a;
+}
+
+// The backward pass's: dh, dc [B, H] in and out (see PersistentArgs); dLayerOutput
+// [T, B, directions * H] or null.
+template <typename T>
+PersistentArgs<T> persistentBackwardArgs(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, T* dh,
+                                         T* dc, const T* dLayerOutput, int64_t directions, int64_t direction) {
+  PersistentArgs<T> a = persistentForwardArgs(plan, p, lengths, true);
+  a.inputGates = nullptr;
+  a.dLayerOutput = dLayerOutput;
+  a.directions = static_cast<int>(directions);
+  a.direction = static_cast<int>(direction);
+  a.dh = dh;
+  a.dc = dc;
+  a.dGates = p.dGates;
+  a.dHiddenGates = p.dHiddenGates;
+  return a;
+}
+
+}  // namespace gated
