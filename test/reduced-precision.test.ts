@@ -75,6 +75,28 @@ describe.each(variants)('forward against PyTorch (gemm %s, isa %s, %s activation
   });
 });
 
+// The CUDA persistent kernel, emulated (native/cpu/persistent_emulation.h): it rounds W_hh and
+// each state as it stages them, which must give PyTorch's rounded result too.
+describe.each(PRECISIONS)('forward against PyTorch through the CUDA persistent kernel, emulated (%s)', (precision) => {
+  it.each(caseFiles)('%s', (file) => {
+    const before = native.emulatedPersistentLaunches();
+    g.backend.setKernel('cudaEmulation', 'persistent');
+    let errors: ReturnType<typeof runReducedCase>;
+    try {
+      errors = runReducedCase(file, precision, 'cpu');
+    } finally {
+      g.backend.setKernel('cudaEmulation', 'off');
+    }
+    const launches = native.emulatedPersistentLaunches() - before;
+    expect(launches > 0).toBe(!file.startsWith('gru_reset_before'));
+    for (const [key, { reference, againstFloat32 }] of errors) {
+      note(`${precision} vs PyTorch`, reference, `${file} ${key} (the persistent kernel, emulated)`);
+      note(`${precision} vs float32`, againstFloat32, `${file} ${key}`);
+    }
+    checkReducedErrors(errors, precision);
+  });
+});
+
 describe('reduced-precision modules', () => {
   const options = { inputSize: 6, hiddenSize: 10, numLayers: 2, bidirectional: true };
 

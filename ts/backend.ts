@@ -17,10 +17,9 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  *         small layers); 'serial' runs each direction on one thread
  * - cudaRecurrence: 'auto' | 'gemm' | 'persistent': how a recurrent layer's steps run on CUDA: a
  *         cuBLAS product and a fused kernel per step, or one persistent kernel for all steps with
- *         W_hh on chip (forward and backward, float32 or float64, at batch up to 64 where a
- *         block's share fits in shared memory; other calls, and bfloat16 / float16 ones, take the
- *         GEMM path). 'auto' takes the GEMM path until the persistent kernels have passed the GPU
- *         check
+ *         W_hh on chip (forward and backward, every dtype, at batch up to 64 where a block's
+ *         share fits in shared memory; other calls take the GEMM path). 'auto' takes the GEMM
+ *         path until the persistent kernels have passed the GPU check
  * - cudaStreams: 'auto' | 'one' | 'two': whether the two directions of a bidirectional layer run
  *         one after the other on CUDA, or at the same time on two streams (the GEMM path, forward
  *         and backward). 'auto' is 'one' until 'two' has passed the GPU check and won its benchmark

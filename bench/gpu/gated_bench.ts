@@ -121,9 +121,8 @@ function main(): void {
   for (const c of cases) {
     results[c.id] = timeCase(c, 30, 3000);
     console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
-    // The persistent kernel runs the forward pass up to batch 64 (a bfloat16 call takes the GEMM
-    // path, on the tensor cores).
-    if (c.batch <= 64 && !c.dtype) {
+    // The persistent kernels run up to batch 64, forward and backward, in every dtype.
+    if (c.batch <= 64) {
       g.backend.setKernel('cudaRecurrence', 'persistent');
       const launches = native.cudaPersistentLaunches();
       const timed = timeCase(c, 30, 3000);

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "hd.h"
+#include "reduced_float.h"
 
 namespace gated {
 
@@ -64,6 +65,12 @@ inline bool fittingLayout(int rows, int depth, int batch, size_t sharedPerBlock,
   return false;
 }
 
+// x as a product multiplies it: rounded to 16 bits in a reduced-precision call (float32 only).
+template <typename T>
+GATED_HD T operandValue(OperandPrecision precision, T x) {
+  return precision == OperandPrecision::Float32 ? x : static_cast<T>(roundOperand(precision, static_cast<float>(x)));
+}
+
 // A read of a value another block wrote in an earlier step: on the GPU past the (incoherent) L1.
 template <typename T>
 GATED_HD T loadCoherent(const T* p) {
@@ -85,14 +92,16 @@ struct TileSums {
   }
 };
 
-// chunk [B, chunk] = operand [B, depth] columns of chunk c (past depth: not read).
+// chunk [B, chunk] = operand [B, depth] columns of chunk c (past depth: not read), as the product
+// multiplies them.
 template <typename T>
-GATED_HD void stageChunk(const ProductLayout& l, const T* operand, int c, int thread, int threads, T* shared) {
+GATED_HD void stageChunk(const ProductLayout& l, const T* operand, OperandPrecision precision, int c, int thread, int threads,
+                         T* shared) {
   T* staged = shared + l.chunkOffset();
   const int k0 = c * l.chunk, width = l.depth - k0 < l.chunk ? l.depth - k0 : l.chunk;
   for (int index = thread; index < l.batch * width; index += threads) {
     const int b = index / width, k = index % width;
-    staged[b * l.chunkStride + k] = loadCoherent(operand + static_cast<int64_t>(b) * l.depth + k0 + k);
+    staged[b * l.chunkStride + k] = operandValue(precision, loadCoherent(operand + static_cast<int64_t>(b) * l.depth + k0 + k));
   }
 }
 
@@ -154,10 +163,10 @@ GATED_HD T productOf(const ProductLayout& l, int b, int row, const T* shared) {
 // The whole product of one step, on a block (see persistent_recurrence.h for Block): zeroes the
 // sums, then for each chunk stages it and multiplies; the partial sums are stored when it returns.
 template <typename T, typename Block>
-GATED_HD void multiplyOperand(const ProductLayout& l, const T* operand, Block& block) {
+GATED_HD void multiplyOperand(const ProductLayout& l, const T* operand, OperandPrecision precision, Block& block) {
   block.each([&](int, TileSums<T>& sums) { sums.clear(); });
   for (int c = 0; c < l.chunks(); ++c) {
-    block.each([&](int thread, TileSums<T>&) { stageChunk(l, operand, c, thread, block.threads(), block.shared()); });
+    block.each([&](int thread, TileSums<T>&) { stageChunk(l, operand, precision, c, thread, block.threads(), block.shared()); });
     block.sync();
     block.each([&](int thread, TileSums<T>& sums) { multiplyChunk(l, c, thread, block.shared(), sums); });
     block.sync();

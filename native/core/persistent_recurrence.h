@@ -35,6 +35,9 @@ struct PersistentArgs {
   const int32_t* lengths = nullptr;  // [B] or null
   const T* weight = nullptr;         // W_hh [G, H]
   const T* hiddenBias = nullptr;     // [G] b_hh, reset-after GRU only (else null)
+  // Forward in reduced precision: W_hh and each state rounded to 16 bits as they are staged (as
+  // the GEMM path's cublasGemmEx and the CPU multiply them); float32 sums.
+  OperandPrecision precision = OperandPrecision::Float32;
   T* states = nullptr;               // [T+1, B, H] (rows as in LayerPass)
   T* cells = nullptr;                // [T+1, B, H] LSTM
   T* activations = nullptr;          // [T, B, G] gate activations (written forward when not null)
@@ -108,7 +111,7 @@ GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, const ProductLayout& l
       const int row = index / l.depth, k = index % l.depth;
       const int u = backward ? row : row % U, j = mine.first + u;
       const int64_t from = backward ? static_cast<int64_t>(k) * H + j : static_cast<int64_t>(row / U * H + j) * H + k;
-      block.shared()[row * l.matrixStride + k] = u < mine.count ? a.weight[from] : T(0);
+      block.shared()[row * l.matrixStride + k] = u < mine.count ? operandValue(a.precision, a.weight[from]) : T(0);
     }
   });
   block.sync();
@@ -168,7 +171,7 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
 // One forward step on a block: h_{t-1} times the block's rows, then the cell update.
 template <typename T, typename Block>
 GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, Block& block) {
-  multiplyOperand(l, static_cast<const T*>(a.states + a.rowBefore(a.timeAt(step))), block);
+  multiplyOperand(l, static_cast<const T*>(a.states + a.rowBefore(a.timeAt(step))), a.precision, block);
   block.each([&](int thread, TileSums<T>&) { updateUnits(a, l, step, block.index(), thread, block.threads(), block.shared()); });
 }
 
@@ -231,7 +234,7 @@ GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, i
     block.sync();
   } else {
     const int64_t last = static_cast<int64_t>(a.backwardTimeAt(step - 1)) * a.batch * a.gates * a.hidden;
-    multiplyOperand(l, static_cast<const T*>(a.dHiddenGates + last), block);
+    multiplyOperand(l, static_cast<const T*>(a.dHiddenGates + last), OperandPrecision::Float32, block);
   }
   block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, block.index(), thread, block.threads(), block.shared()); });
 }

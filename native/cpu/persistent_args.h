@@ -8,6 +8,7 @@ namespace gated {
 
 // The forward pass's: lengths [B] (device or host memory, as the kernel reads it) or null;
 // keepActivations: store the gate activations (and the GRU's W_hn h + b_hn) for a backward pass.
+// The products round their operands to p.precision.
 template <typename T>
 PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths,
                                         bool keepActivations) {
@@ -27,6 +28,7 @@ PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerP
   a.activations = keepActivations && a.gates > 1 ? p.gates : nullptr;
   a.extra = keepActivations && p.cell == Cell::Gru ? p.extra : nullptr;
   a.inputGates = p.inputGates;
+  a.precision = p.precision;
   return a;
 }
 
@@ -37,6 +39,7 @@ PersistentArgs<T> persistentBackwardArgs(const PersistentPlan& plan, const Layer
                                          T* dc, const T* dLayerOutput, int64_t directions, int64_t direction) {
   PersistentArgs<T> a = persistentForwardArgs(plan, p, lengths, true);
   a.inputGates = nullptr;
+  a.precision = OperandPrecision::Float32;
   a.dLayerOutput = dLayerOutput;
   a.directions = static_cast<int>(directions);
   a.direction = static_cast<int>(direction);

@@ -238,7 +238,7 @@ void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
 template <typename T>
 bool emulatedForward(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
   const PersistentPlan plan = emulatedPlan(passes[0], false);
-  if (plan.blocks == 0 || passes[0].precision != OperandPrecision::Float32) return false;
+  if (plan.blocks == 0) return false;
   for (LayerPass<T>& p : passes) {
     emulatePersistentForward(plan, p, p.keepActivations);
     p.sequences = IndexRange{0, p.batch};

@@ -57,9 +57,9 @@ bool tf32();
 
 // How a layer's steps run on CUDA. Gemm: per step one cuBLAS product and one fused kernel.
 // Persistent: one cooperative kernel for all steps with W_hh on chip, forward and backward
-// (float32 or float64, batch up to 64, when a block's share fits in shared memory; other calls,
-// and reduced-precision ones, take the GEMM path). Auto: the GEMM path, until the persistent
-// kernels have passed the GPU check on a card.
+// (every dtype, batch up to 64, when a block's share fits in shared memory; other calls take the
+// GEMM path). Auto: the GEMM path, until the persistent kernels have passed the GPU check on a
+// card.
 enum class RecurrenceKernel : int { Auto = 0, Gemm = 1, Persistent = 2 };
 void setRecurrenceKernel(RecurrenceKernel kernel);
 RecurrenceKernel recurrenceKernel();

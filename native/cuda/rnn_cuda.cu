@@ -282,10 +282,10 @@ void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_
 }
 
 // The persistent kernel's plan for this call's forward or backward pass, or none (blocks 0) for
-// the GEMM path (which runs reduced-precision calls on the tensor cores).
+// the GEMM path.
 template <typename T>
-PersistentPlan choosePlan(const RnnShape& s, bool backward, OperandPrecision precision) {
-  if (precision != OperandPrecision::Float32 || recurrenceKernel() != RecurrenceKernel::Persistent) return {};
+PersistentPlan choosePlan(const RnnShape& s, bool backward) {
+  if (recurrenceKernel() != RecurrenceKernel::Persistent) return {};
   return planPersistent(s, backward, sizeof(T));
 }
 
@@ -312,7 +312,7 @@ class DeviceLengths {
 template <typename T>
 void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   ensureUsable();
-  const PersistentPlan plan = choosePlan<T>(a.shape, false, a.precision);
+  const PersistentPlan plan = choosePlan<T>(a.shape, false);
   const RnnShape& s = a.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
@@ -334,6 +334,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
         const Lane lane(overlap, dir);
         const int64_t slot = layer * D + dir;
         LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
+        p.precision = a.precision;
         p.inputGates = inputGates.get() + lane.index * T_ * B * G;
         p.hiddenGates = hiddenGates.get() + lane.index * B * G;
         const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane.index);
@@ -373,7 +374,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
   const DeviceLengths lengths(f.lengths, B);
   const TimeMajor<T> input(s, f.input, s.inputSize);
   const TimeMajor<T> dOutput(s, a.dOutput, s.layerOutputSize());
-  const PersistentPlan plan = choosePlan<T>(s, true, OperandPrecision::Float32);
+  const PersistentPlan plan = choosePlan<T>(s, true);
   const bool overlap = directionsOverlap(s, plan.blocks > 0);
   const int64_t lanes = overlap ? 2 : 1;
   DeviceScratch<T> dGates(lanes * T_ * B * G);  // [lanes, T, B, G]

@@ -492,6 +492,13 @@ async function main(): Promise<number> {
       check(`persistent training against the CPU ${dtype}`, describeCase(rc), () => persistentTrainingAgainstCpu(rc, device, dtype, 3000 + i));
     }
   }
+  for (const precision of PRECISIONS) {
+    for (const rc of some(persistentCases)) {
+      check(`persistent ${precision} inference against the CPU`, describeCase(rc), () =>
+        reducedAgainstCpu(rc, device, precision, (forward) => onPersistent(device, rc, 'float32', ['forward'], forward).result),
+      );
+    }
+  }
   check('persistent determinism', describeCase(cases[0]), () => onPersistent(device, cases[0], 'float32', ['forward', 'backward'], () => bitwiseRepeatable(cases[0], device), 2).result);
   // bfloat16 / float16 inference: against PyTorch rounding the same operands, and against the CPU's
   // reduced path on the random configurations (summation orders differ: a state now and then rounds
