@@ -54,6 +54,18 @@ export interface NativeCudaStatus {
 }
 
 /** A block of CUDA memory owned by the addon (an opaque, tagged external value). */
+/** How the CUDA persistent kernels would run a layer's forward or backward pass (native/core/persistent_recurrence.h). */
+export interface PersistentPlanInfo {
+  /** Launches per layer: 0 where they do not take the shape, 1, or 2 (a bidirectional layer's directions one after the other). */
+  launchesPerLayer: number;
+  blocks: number;
+  directionsPerLaunch: number;
+  unitsPerBlock: number;
+  /** The operand's K-axis chunk staged in shared memory. */
+  chunk: number;
+  sharedBytes: number;
+}
+
 export interface CudaBuffer {
   readonly __cudaBuffer: unique symbol;
 }
@@ -174,7 +186,7 @@ export interface NativeAddon {
   cudaReadiness(): { reason: string; cublasPath: string };
   cudaPersistentLaunches(): number;
   cudaSideStreamForks(): number;
-  cudaPersistentFits(spec: RnnSpec, dtype?: 'float32' | 'float64', pass?: 'forward' | 'backward'): boolean;
+  cudaPersistentPlan(spec: RnnSpec, dtype?: 'float32' | 'float64', pass?: 'forward' | 'backward'): PersistentPlanInfo;
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.
   // Every buffer of one call is a typed array (the CPU runs it) or every one a CUDA buffer.

@@ -12,8 +12,9 @@
 // block wrote in the step before and writes its own units. So running the blocks one after the
 // other, each phase over all its threads in turn, computes exactly what the GPU computes: that is
 // how the CPU tests run these kernels (cpu/persistent_emulation.cc), through the same step
-// functions. A Block gives each(f) (f(thread, its TileSums) for its threads), sync(), threads(),
-// index() and shared().
+// functions. A Block gives each(f) (f(thread, its TileSums) for its threads), sync(), threads()
+// and shared(). A bidirectional layer's two directions can share one launch: the first half of
+// the blocks runs the forward direction, the second half the reverse one (PersistentLaunch).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -60,35 +61,64 @@ struct PersistentArgs {
   GATED_HD bool active(int b, int t) const { return lengths == nullptr || t < lengths[b]; }
 };
 
-// The grid for a layer and direction: blocks 0 when the kernel does not take the shape (the
-// reset-before GRU, batch over kPersistentMaxBatch) or a block's share does not fit.
+// Both directions of a layer in one launch, or one: block b runs pass[b / blocksPerDirection] as
+// its block b % blocksPerDirection.
+template <typename T>
+struct PersistentLaunch {
+  PersistentArgs<T> pass[2];
+  int blocksPerDirection = 0;
+};
+
+// The grid for a layer's forward or backward work: blocks 0 when the kernels do not take the
+// shape (the reset-before GRU, batch over kPersistentMaxBatch) or a block's share does not fit.
+// directions 2: both directions of a bidirectional layer in one launch (half the
+// multiprocessors each); 1: a launch per direction.
 struct PersistentPlan {
-  int blocks = 0;
+  int blocks = 0;  // in all, blocksPerDirection * directions
+  int directions = 1;
   int unitsPerBlock = 0;
   ProductLayout layout;
   size_t sharedBytes = 0;
+  int blocksPerDirection() const { return blocks / directions; }
 };
 
-// forward: rows gates * U of depth H; backward: rows U of depth G.
+// forward: rows gates * U of depth H; backward: rows U of depth G. A bidirectional layer gets
+// one launch for both directions when their blocks' shares fit on half the multiprocessors each.
 inline PersistentPlan persistentPlanFor(const RnnShape& s, bool backward, int multiprocessors, size_t sharedPerBlock,
                                         size_t elementBytes) {
-  PersistentPlan plan;
-  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20) || multiprocessors < 1) {
-    return plan;
-  }
+  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20)) return {};
   const int H = static_cast<int>(s.hiddenSize), gates = static_cast<int>(s.gateCount()), B = static_cast<int>(s.batch);
-  int blocks = H < multiprocessors ? H : multiprocessors;
-  const int units = (H + blocks - 1) / blocks;
-  blocks = (H + units - 1) / units;
-  ProductLayout layout;
-  if (!fittingLayout(backward ? units : gates * units, backward ? gates * H : H, B, sharedPerBlock, elementBytes, &layout)) {
+  const auto planOn = [&](int directions) {
+    PersistentPlan plan;
+    const int available = multiprocessors / directions;
+    if (available < 1) return plan;
+    int blocks = H < available ? H : available;
+    const int units = (H + blocks - 1) / blocks;
+    blocks = (H + units - 1) / units;
+    ProductLayout layout;
+    if (!fittingLayout(backward ? units : gates * units, backward ? gates * H : H, B, sharedPerBlock, elementBytes, &layout)) {
+      return plan;
+    }
+    plan.blocks = blocks * directions;
+    plan.directions = directions;
+    plan.unitsPerBlock = units;
+    plan.layout = layout;
+    plan.sharedBytes = layout.elements() * elementBytes;
     return plan;
+  };
+  if (s.directions() == 2) {
+    const PersistentPlan both = planOn(2);
+    if (both.blocks > 0) return both;
   }
-  plan.blocks = blocks;
-  plan.unitsPerBlock = units;
-  plan.layout = layout;
-  plan.sharedBytes = layout.elements() * elementBytes;
-  return plan;
+  return planOn(1);
+}
+
+// The pass block `block` of a launch runs, and its index among that pass's blocks.
+template <typename T>
+GATED_HD const PersistentArgs<T>& passOf(const PersistentLaunch<T>& launch, int block, int* indexInPass) {
+  const int pass = block / launch.blocksPerDirection;
+  *indexInPass = block % launch.blocksPerDirection;
+  return launch.pass[pass];
 }
 
 // The units block `block` owns: [first, first + count).
@@ -100,11 +130,11 @@ struct BlockUnits {
   }
 };
 
-// Once, before the first step: the block's part of W_hh [G, H] into the matrix; rows of units it
-// lacks are zero. Forward row gate * U + u is W_hh[gate * H + j, :]; backward row u is W_hh[:, j].
+// Once, before the first step: the part of W_hh [G, H] of the pass's block `index` into the
+// matrix; rows of units it lacks are zero. Forward row gate * U + u is W_hh[gate * H + j, :]; backward row u is W_hh[:, j].
 template <typename T, typename Block>
-GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, Block& block) {
-  const BlockUnits mine(block.index(), a.unitsPerBlock, a.hidden);
+GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, int index, Block& block) {
+  const BlockUnits mine(index, a.unitsPerBlock, a.hidden);
   const int H = a.hidden, U = a.unitsPerBlock;
   block.each([&](int thread, TileSums<T>&) {
     for (int index = thread; index < l.rows * l.depth; index += block.threads()) {
@@ -168,11 +198,11 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
   }
 }
 
-// One forward step on a block: h_{t-1} times the block's rows, then the cell update.
+// One forward step on the pass's block `index`: h_{t-1} times its rows, then the cell update.
 template <typename T, typename Block>
-GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, Block& block) {
+GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int index, Block& block) {
   multiplyOperand(l, static_cast<const T*>(a.states + a.rowBefore(a.timeAt(step))), a.precision, block);
-  block.each([&](int thread, TileSums<T>&) { updateUnits(a, l, step, block.index(), thread, block.threads(), block.shared()); });
+  block.each([&](int thread, TileSums<T>&) { updateUnits(a, l, step, index, thread, block.threads(), block.shared()); });
 }
 
 // Backward, after the product (the gradient reaching h_t through W_hh, zero at step 0): per unit
@@ -222,10 +252,11 @@ GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, 
   }
 }
 
-// Backward step `step` of steps + 1 on a block: the last step's gate gradients times the block's
-// columns of W_hh, then the cell's backward (or, after the last, the initial state's gradient).
+// Backward step `step` of steps + 1 on the pass's block `index`: the last step's gate gradients
+// times its columns of W_hh, then the cell's backward (or, after the last, the initial state's
+// gradient).
 template <typename T, typename Block>
-GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, Block& block) {
+GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int index, Block& block) {
   if (step == 0) {
     block.each([&](int thread, TileSums<T>& sums) {
       sums.clear();
@@ -236,7 +267,7 @@ GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, i
     const int64_t last = static_cast<int64_t>(a.backwardTimeAt(step - 1)) * a.batch * a.gates * a.hidden;
     multiplyOperand(l, static_cast<const T*>(a.dHiddenGates + last), OperandPrecision::Float32, block);
   }
-  block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, block.index(), thread, block.threads(), block.shared()); });
+  block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, index, thread, block.threads(), block.shared()); });
 }
 
 }  // namespace gated

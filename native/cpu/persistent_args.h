@@ -33,21 +33,30 @@ PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerP
 }
 
 // The backward pass's: dh, dc [B, H] in and out (see PersistentArgs); dLayerOutput
-// [T, B, directions * H] or null.
+// [T, B, directions * H] or null, of which the pass reads its direction's part.
 template <typename T>
 PersistentArgs<T> persistentBackwardArgs(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, T* dh,
-                                         T* dc, const T* dLayerOutput, int64_t directions, int64_t direction) {
+                                         T* dc, const T* dLayerOutput, int64_t directions) {
   PersistentArgs<T> a = persistentForwardArgs(plan, p, lengths, true);
   a.inputGates = nullptr;
   a.precision = OperandPrecision::Float32;
   a.dLayerOutput = dLayerOutput;
   a.directions = static_cast<int>(directions);
-  a.direction = static_cast<int>(direction);
+  a.direction = p.reverse ? 1 : 0;
   a.dh = dh;
   a.dc = dc;
   a.dGates = p.dGates;
   a.dHiddenGates = p.dHiddenGates;
   return a;
+}
+
+// A launch of passes[0 .. plan.directions), their arguments made by argsOf(pass, its index).
+template <typename T, typename ArgsOf>
+PersistentLaunch<T> persistentLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const ArgsOf& argsOf) {
+  PersistentLaunch<T> launch;
+  launch.blocksPerDirection = plan.blocksPerDirection();
+  for (int dir = 0; dir < plan.directions; ++dir) launch.pass[dir] = argsOf(passes[dir], dir);
+  return launch;
 }
 
 }  // namespace gated

@@ -16,31 +16,37 @@ std::atomic<uint64_t> launches{0};
 template <typename T>
 class HostBlock {
  public:
-  HostBlock(int index, const ProductLayout& layout)
-      : index_(index), shared_(layout.elements()), sums_(static_cast<size_t>(kPersistentThreads)) {}
+  explicit HostBlock(const ProductLayout& layout)
+      : shared_(layout.elements()), sums_(static_cast<size_t>(kPersistentThreads)) {}
   template <typename Phase>
   void each(const Phase& phase) {
     for (int thread = 0; thread < kPersistentThreads; ++thread) phase(thread, sums_[thread]);
   }
   void sync() {}
   int threads() const { return kPersistentThreads; }
-  int index() const { return index_; }
   T* shared() { return shared_.data(); }
 
  private:
-  int index_;
   std::vector<T> shared_;
   std::vector<TileSums<T>> sums_;
 };
 
-// A cooperative launch of `steps` steps: each step runs on every block, one after the other.
+// A cooperative launch of `steps` steps: each step runs on every block of the grid, one after the
+// other; step(a, s, index, block) runs step s of the block's pass a as its block `index`.
 template <typename T, typename Step>
-void emulateLaunch(const PersistentPlan& plan, const PersistentArgs<T>& a, bool backward, int steps, const Step& step) {
-  std::vector<HostBlock<T>> blocks;
-  for (int index = 0; index < plan.blocks; ++index) blocks.emplace_back(index, plan.layout);
-  for (HostBlock<T>& block : blocks) loadBlockMatrix(a, plan.layout, backward, block);
+void emulateLaunch(const PersistentPlan& plan, const PersistentLaunch<T>& launch, bool backward, int steps, const Step& step) {
+  std::vector<HostBlock<T>> blocks(static_cast<size_t>(plan.blocks), HostBlock<T>(plan.layout));
+  for (int b = 0; b < plan.blocks; ++b) {
+    int index = 0;
+    const PersistentArgs<T>& a = passOf(launch, b, &index);
+    loadBlockMatrix(a, plan.layout, backward, index, blocks[b]);
+  }
   for (int s = 0; s < steps; ++s) {
-    for (HostBlock<T>& block : blocks) step(s, block);
+    for (int b = 0; b < plan.blocks; ++b) {
+      int index = 0;
+      const PersistentArgs<T>& a = passOf(launch, b, &index);
+      step(a, s, index, blocks[b]);
+    }
   }
   launches.fetch_add(1);
 }
@@ -52,22 +58,26 @@ CudaEmulation cudaEmulation() { return chosen.load(); }
 uint64_t emulatedPersistentLaunches() { return launches.load(); }
 
 template <typename T>
-void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>& p, bool keepActivations) {
-  const PersistentArgs<T> a = persistentForwardArgs(plan, p, p.lengths, keepActivations);
-  emulateLaunch(plan, a, false, a.steps, [&](int step, HostBlock<T>& block) { forwardStep(a, plan.layout, step, block); });
+void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations) {
+  const auto argsOf = [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, p.lengths, keepActivations); };
+  emulateLaunch(plan, persistentLaunch(plan, passes, argsOf), false, static_cast<int>(passes[0].steps),
+                [&](const PersistentArgs<T>& a, int step, int index, HostBlock<T>& block) { forwardStep(a, plan.layout, step, index, block); });
 }
 
 template <typename T>
-void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>& p, T* dh, T* dc, const T* dLayerOutput,
-                               int64_t directions, int64_t direction) {
-  const PersistentArgs<T> a = persistentBackwardArgs(plan, p, p.lengths, dh, dc, dLayerOutput, directions, direction);
-  emulateLaunch(plan, a, true, a.steps + 1, [&](int step, HostBlock<T>& block) { backwardStep(a, plan.layout, step, block); });
+void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, T* const* dh, T* const* dc,
+                               const T* dLayerOutput, int64_t directions) {
+  const auto argsOf = [&](const LayerPass<T>& p, int i) {
+    return persistentBackwardArgs(plan, p, p.lengths, dh[i], dc[i], dLayerOutput, directions);
+  };
+  emulateLaunch(plan, persistentLaunch(plan, passes, argsOf), true, static_cast<int>(passes[0].steps) + 1,
+                [&](const PersistentArgs<T>& a, int step, int index, HostBlock<T>& block) { backwardStep(a, plan.layout, step, index, block); });
 }
 
-#define GATED_EMULATION_INSTANCES(T)                                                                  \
-  template void emulatePersistentForward<T>(const PersistentPlan&, const LayerPass<T>&, bool);        \
-  template void emulatePersistentBackward<T>(const PersistentPlan&, const LayerPass<T>&, T*, T*, const T*, \
-                                             int64_t, int64_t);
+#define GATED_EMULATION_INSTANCES(T)                                                                                \
+  template void emulatePersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, bool);                       \
+  template void emulatePersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, T* const*, T* const*, const T*, \
+                                             int64_t);
 GATED_EMULATION_INSTANCES(float)
 GATED_EMULATION_INSTANCES(double)
 #undef GATED_EMULATION_INSTANCES

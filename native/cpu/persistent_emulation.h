@@ -22,24 +22,26 @@ uint64_t emulatedPersistentLaunches();  // launches emulated so far (tests check
 constexpr int kEmulatedMultiprocessors = 132;
 constexpr size_t kEmulatedSharedPerBlock = 227 * 1024;
 
-// The plan the emulated device gives pass p's forward or backward work (blocks 0: the kernel
-// does not take it), when the emulation is on; else none.
+// The plan the emulated device gives a layer's forward or backward work, with pass p's shape and
+// `directions` directions (blocks 0: the kernels do not take it), when the emulation is on; else
+// none.
 template <typename T>
-PersistentPlan emulatedPlan(const LayerPass<T>& p, bool backward) {
+PersistentPlan emulatedPlan(const LayerPass<T>& p, int64_t directions, bool backward) {
   if (cudaEmulation() != CudaEmulation::Persistent) return {};
   RnnShape shape;
   shape.cell = p.cell;
   shape.hiddenSize = p.hidden;
   shape.batch = p.batch;
+  shape.bidirectional = directions == 2;
   return persistentPlanFor(shape, backward, kEmulatedMultiprocessors, kEmulatedSharedPerBlock, sizeof(T));
 }
 
 // The kernels' launches, emulated; the arguments are those of runPersistentForward and
 // runPersistentBackward (cuda/persistent_rnn.h), in host memory.
 template <typename T>
-void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>& p, bool keepActivations);
+void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations);
 template <typename T>
-void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>& p, T* dh, T* dc, const T* dLayerOutput,
-                               int64_t directions, int64_t direction);
+void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, T* const* dh, T* const* dc,
+                               const T* dLayerOutput, int64_t directions);
 
 }  // namespace gated

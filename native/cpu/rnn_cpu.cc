@@ -233,14 +233,18 @@ void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
   }
 }
 
-// A layer's forward recurrence through the CUDA persistent kernel's emulation
-// (persistent_emulation.h), when it is on and takes the call; false otherwise.
+// A layer's forward recurrence through the CUDA persistent kernels' emulation
+// (persistent_emulation.h), when it is on and takes the call; false otherwise. Both directions
+// share a launch where the plan says so.
 template <typename T>
 bool emulatedForward(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
-  const PersistentPlan plan = emulatedPlan(passes[0], false);
+  const int64_t directions = static_cast<int64_t>(passes.size());
+  const PersistentPlan plan = emulatedPlan(passes[0], directions, false);
   if (plan.blocks == 0) return false;
+  for (int64_t first = 0; first < directions; first += plan.directions) {
+    emulatePersistentForward(plan, passes.data() + first, passes[first].keepActivations);
+  }
   for (LayerPass<T>& p : passes) {
-    emulatePersistentForward(plan, p, p.keepActivations);
     p.sequences = IndexRange{0, p.batch};
     p.units = IndexRange{0, p.hidden};
     for (int64_t t = 0; t < p.steps; ++t) writeStepOutput(p, t, out);
@@ -253,7 +257,8 @@ bool emulatedForward(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out)
 template <typename T, typename DhAt, typename DcAt>
 bool emulatedBackward(const std::vector<LayerPass<T>>& passes, const LayerRows<const T>& outputGrad, const DhAt& dhAt,
                       const DcAt& dcAt) {
-  const PersistentPlan plan = emulatedPlan(passes[0], true);
+  const int64_t directions = static_cast<int64_t>(passes.size());
+  const PersistentPlan plan = emulatedPlan(passes[0], directions, true);
   if (plan.blocks == 0) return false;
   const LayerPass<T>& first = passes[0];
   std::vector<T> timeMajor;  // [T, B, D*H], when outputGrad is batch-first
@@ -262,9 +267,10 @@ bool emulatedBackward(const std::vector<LayerPass<T>>& passes, const LayerRows<c
     swapLeadingAxes(outputGrad.data, timeMajor.data(), first.batch, first.steps, outputGrad.width);
   }
   const T* dLayerOutput = outputGrad.batchFirst ? timeMajor.data() : outputGrad.data;
-  const int64_t directions = static_cast<int64_t>(passes.size());
-  for (int64_t dir = 0; dir < directions; ++dir) {
-    emulatePersistentBackward(plan, passes[dir], dhAt(dir), dcAt(dir), outputGrad.data ? dLayerOutput : nullptr, directions, dir);
+  T* const dh[2] = {dhAt(0), directions == 2 ? dhAt(1) : nullptr};
+  T* const dc[2] = {dcAt(0), directions == 2 ? dcAt(1) : nullptr};
+  for (int64_t dir = 0; dir < directions; dir += plan.directions) {
+    emulatePersistentBackward(plan, passes.data() + dir, dh + dir, dc + dir, outputGrad.data ? dLayerOutput : nullptr, directions);
   }
   return true;
 }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../core/persistent_recurrence.h"
 #include "../cpu/rnn_cpu.h"
 
 namespace gated::cuda {
@@ -74,9 +75,10 @@ void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
 void noteSideStreamFork();
 uint64_t sideStreamForkCount();    // forks of the side stream so far (tests check that 'two' used it)
-// Whether the persistent kernels can run the forward or backward pass of a layer of this shape,
-// with elements of elementBytes bytes, on this GPU (false without CUDA).
-bool persistentFits(const RnnShape& shape, bool backward, size_t elementBytes);
+// The persistent kernels' plan for the forward or backward pass of a layer of this shape, with
+// elements of elementBytes bytes, on this GPU (none, blocks 0, without CUDA or where they do not
+// take the shape).
+PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes);
 
 // The recurrent network on device buffers: every pointer in the arguments is a device pointer,
 // except lengths, which is read on the host ([B]) and copied over. keepsReserve: the caller keeps

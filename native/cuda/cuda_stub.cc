@@ -28,7 +28,7 @@ bool tf32() { return false; }
 template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>&, bool) { unavailable(); }
 template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>&) { unavailable(); }
 template <typename T> void addArrays(const T*, const T*, T*, int64_t) { unavailable(); }
-bool persistentFits(const RnnShape&, bool, size_t) { return false; }
+PersistentPlan persistentPlan(const RnnShape&, bool, size_t) { return {}; }
 template <typename T> void applyDropoutMask(const DropoutSpec&, uint32_t, T*, int64_t) { unavailable(); }
 
 #include "rnn_instances.h"

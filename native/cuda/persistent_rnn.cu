@@ -53,9 +53,9 @@ PersistentPlan computePlan(const RnnShape& s, bool backward) {
 }
 
 template <typename T>
-void launchCooperative(const void* kernel, const PersistentPlan& plan, PersistentArgs<T> args, const char* what) {
+void launchCooperative(const void* kernel, const PersistentPlan& plan, PersistentLaunch<T> launch, const char* what) {
   ProductLayout layout = plan.layout;
-  void* parameters[] = {&args, &layout};
+  void* parameters[] = {&launch, &layout};
   checkCuda(cudaLaunchCooperativeKernel(kernel, dim3(plan.blocks), dim3(kPersistentThreads), parameters, plan.sharedBytes, stream()),
             what);
   notePersistentLaunch();
@@ -63,8 +63,8 @@ void launchCooperative(const void* kernel, const PersistentPlan& plan, Persisten
 
 }  // namespace
 
-bool persistentFits(const RnnShape& shape, bool backward, size_t elementBytes) {
-  return planPersistent(shape, backward, elementBytes).blocks > 0;
+PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes) {
+  return planPersistent(shape, backward, elementBytes);
 }
 
 PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBytes) {
@@ -83,23 +83,26 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
 }
 
 template <typename T>
-void runPersistentForward(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, bool keepActivations) {
-  launchCooperative(reinterpret_cast<const void*>(persistentForward<T>), plan, persistentForwardArgs(plan, p, lengths, keepActivations),
+void runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations) {
+  const auto argsOf = [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, lengths, keepActivations); };
+  launchCooperative(reinterpret_cast<const void*>(persistentForward<T>), plan, persistentLaunch(plan, passes, argsOf),
                     "cudaLaunchCooperativeKernel (persistent forward)");
 }
 
 template <typename T>
-void runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, T* dh, T* dc,
-                           const T* dLayerOutput, int64_t directions, int64_t direction) {
-  launchCooperative(reinterpret_cast<const void*>(persistentBackward<T>), plan,
-                    persistentBackwardArgs(plan, p, lengths, dh, dc, dLayerOutput, directions, direction),
+void runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, T* const* dh,
+                           T* const* dc, const T* dLayerOutput, int64_t directions) {
+  const auto argsOf = [&](const LayerPass<T>& p, int i) {
+    return persistentBackwardArgs(plan, p, lengths, dh[i], dc[i], dLayerOutput, directions);
+  };
+  launchCooperative(reinterpret_cast<const void*>(persistentBackward<T>), plan, persistentLaunch(plan, passes, argsOf),
                     "cudaLaunchCooperativeKernel (persistent backward)");
 }
 
-#define GATED_PERSISTENT_INSTANCES(T)                                                                                   \
-  template void runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>&, const int32_t*, bool);             \
-  template void runPersistentBackward<T>(const PersistentPlan&, const LayerPass<T>&, const int32_t*, T*, T*, const T*, \
-                                         int64_t, int64_t);
+#define GATED_PERSISTENT_INSTANCES(T)                                                                                    \
+  template void runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, bool);              \
+  template void runPersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, T* const*, T* const*, \
+                                         const T*, int64_t);
 GATED_PERSISTENT_INSTANCES(float)
 GATED_PERSISTENT_INSTANCES(double)
 #undef GATED_PERSISTENT_INSTANCES

@@ -1,5 +1,6 @@
 // The persistent recurrence kernels: the step functions of core/persistent_recurrence.h on a
-// cooperative grid, with a block barrier between phases and a grid barrier per step.
+// cooperative grid, with a block barrier between phases and a grid barrier per step. Both
+// directions of a launch take the same number of steps, so every block meets every barrier.
 #pragma once
 #include <cooperative_groups.h>
 
@@ -30,13 +31,6 @@ class DeviceBlock {
     return 0;
 #endif
   }
-  GATED_HD int index() const {
-#if defined(__CUDA_ARCH__)
-    return static_cast<int>(blockIdx.x);
-#else
-    return 0;
-#endif
-  }
   GATED_HD T* shared() const { return shared_; }
 
  private:
@@ -51,23 +45,27 @@ __device__ __forceinline__ T* blockShared() {
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kPersistentThreads) persistentForward(PersistentArgs<T> a, ProductLayout layout) {
+__global__ void __launch_bounds__(kPersistentThreads) persistentForward(PersistentLaunch<T> launch, ProductLayout layout) {
   DeviceBlock<T> block(blockShared<T>());
-  loadBlockMatrix(a, layout, false, block);
+  int index = 0;
+  const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);
+  loadBlockMatrix(a, layout, false, index, block);
   cooperative_groups::grid_group grid = cooperative_groups::this_grid();
   for (int step = 0; step < a.steps; ++step) {
-    forwardStep(a, layout, step, block);
+    forwardStep(a, layout, step, index, block);
     grid.sync();
   }
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kPersistentThreads) persistentBackward(PersistentArgs<T> a, ProductLayout layout) {
+__global__ void __launch_bounds__(kPersistentThreads) persistentBackward(PersistentLaunch<T> launch, ProductLayout layout) {
   DeviceBlock<T> block(blockShared<T>());
-  loadBlockMatrix(a, layout, true, block);
+  int index = 0;
+  const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);
+  loadBlockMatrix(a, layout, true, index, block);
   cooperative_groups::grid_group grid = cooperative_groups::this_grid();
   for (int step = 0; step <= a.steps; ++step) {
-    backwardStep(a, layout, step, block);
+    backwardStep(a, layout, step, index, block);
     if (step < a.steps) grid.sync();
   }
 }

@@ -12,16 +12,18 @@ namespace gated::cuda {
 // every block resident), or none (blocks 0). Cached per shape, direction of work and element size.
 PersistentPlan planPersistent(const RnnShape& shape, bool backward, size_t elementBytes);
 
-// Runs every forward step of pass p (inputGates filled, the initial state rows written) on the
-// device; keepActivations: also store the gate activations (and the GRU's W_hn h + b_hn).
+// Runs every forward step of passes[0 .. plan.directions) (inputGates filled, the initial state
+// rows written) in one launch; keepActivations: also store the gate activations (and the GRU's
+// W_hn h + b_hn) for a backward pass.
 template <typename T>
-void runPersistentForward(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, bool keepActivations);
+void runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations);
 
-// Runs the reverse loop of pass p: dh and dc [B, H] hold the final state's gradients and receive
-// the initial state's; p.dGates and p.dHiddenGates [T, B, G] receive the gate gradients;
-// dLayerOutput [T, B, directions * H] or null adds to the active rows.
+// Runs the reverse loops of passes[0 .. plan.directions) in one launch. Pass i's dh[i] and dc[i]
+// [B, H] hold the final state's gradients and receive the initial state's; its dGates and
+// dHiddenGates [T, B, G] receive the gate gradients; its direction's part of dLayerOutput
+// [T, B, directions * H] (or null) adds to the active rows.
 template <typename T>
-void runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, T* dh, T* dc,
-                           const T* dLayerOutput, int64_t directions, int64_t direction);
+void runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, T* const* dh,
+                           T* const* dc, const T* dLayerOutput, int64_t directions);
 
 }  // namespace gated::cuda

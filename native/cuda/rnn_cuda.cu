@@ -268,16 +268,22 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, cons
   }
 }
 
-// Runs one direction of one layer; with a persistent plan, all steps in one launch.
+// Before a direction's recurrence: its input projections and initial state rows (and, in reduced
+// precision, the first state operand of the GEMM path).
 template <typename T>
-void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths, const T* h0, const T* c0,
-                      const PersistentPlan& plan, bool keepsReserve) {
+void prepareDirection(const LayerPass<T>& p, const ReducedLayer& r, const T* h0, const T* c0) {
   const int64_t BH = p.batch * p.hidden;
   projectInputs(p, r);
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
   if (r.active()) convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * BH), r.state, BH);
-  if (plan.blocks > 0) return runPersistentForward(plan, p, lengths, keepsReserve);
+}
+
+// A direction's recurrence: with a persistent plan (of one direction), all steps in one launch.
+template <typename T>
+void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths, const PersistentPlan& plan,
+                      bool keepsReserve) {
+  if (plan.blocks > 0) return runPersistentForward(plan, &p, lengths, keepsReserve);
   for (int64_t step = 0; step < p.steps; ++step) stepForward(p, r, p.timeAt(step), lengths);
 }
 
@@ -318,7 +324,8 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const int64_t outputCount = T_ * B * s.layerOutputSize();
   const bool overlap = directionsOverlap(s, plan.blocks > 0);
-  const int64_t lanes = overlap ? 2 : 1;
+  const bool together = plan.blocks > 0 && plan.directions == 2;  // one persistent launch for both directions
+  const int64_t lanes = overlap || together ? 2 : 1;
   DeviceScratch<T> layerOutput(outputCount);          // [T, B, D*H]
   DeviceScratch<T> inputGates(lanes * T_ * B * G);    // [lanes, T, B, G]
   DeviceScratch<T> hiddenGates(lanes * B * G);        // [lanes, B, G]
@@ -328,22 +335,36 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   for (int64_t layer = 0; layer < L; ++layer) {
     const T* layerInput = layer == 0 ? input.get() : a.reserve + layout.layerInput(layer);
     reduced.convertLayerInput(layerInput, T_ * B * s.layerInputSize(layer));
-    {
+    // Direction dir's pass over its lane's scratch, prepared for its recurrence.
+    auto preparedPass = [&](int64_t dir, int64_t lane) {
+      const int64_t slot = layer * D + dir;
+      LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
+      p.precision = a.precision;
+      p.inputGates = inputGates.get() + lane * T_ * B * G;
+      p.hiddenGates = hiddenGates.get() + lane * B * G;
+      const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane);
+      prepareDirection(p, r, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+      return std::make_pair(p, r);
+    };
+    // After its recurrence: its columns of the layer output, and its final states.
+    auto finishDirection = [&](const LayerPass<T>& p, int64_t dir) {
+      const int64_t slot = layer * D + dir;
+      launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
+             static_cast<const T*>(p.states), D, dir, layerOutput.get());
+      copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
+      if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
+    };
+    if (together) {
+      const LayerPass<T> passes[2] = {preparedPass(0, 0).first, preparedPass(1, 1).first};
+      runPersistentForward(plan, passes, lengths.get(), keepsReserve);
+      for (int64_t dir = 0; dir < D; ++dir) finishDirection(passes[dir], dir);
+    } else {
       ForkJoin directions(overlap);  // joined before the next layer reads both directions' output
       for (int64_t dir = 0; dir < D; ++dir) {
         const Lane lane(overlap, dir);
-        const int64_t slot = layer * D + dir;
-        LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
-        p.precision = a.precision;
-        p.inputGates = inputGates.get() + lane.index * T_ * B * G;
-        p.hiddenGates = hiddenGates.get() + lane.index * B * G;
-        const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane.index);
-        forwardDirection(p, r, lengths.get(), a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr,
-                         plan, keepsReserve);
-        launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
-               static_cast<const T*>(p.states), D, dir, layerOutput.get());
-        copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
-        if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
+        const auto [p, r] = preparedPass(dir, lane.index);
+        forwardDirection(p, r, lengths.get(), plan, keepsReserve);
+        finishDirection(p, dir);
       }
       directions.join();
     }
@@ -376,7 +397,8 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
   const TimeMajor<T> dOutput(s, a.dOutput, s.layerOutputSize());
   const PersistentPlan plan = choosePlan<T>(s, true);
   const bool overlap = directionsOverlap(s, plan.blocks > 0);
-  const int64_t lanes = overlap ? 2 : 1;
+  const bool together = plan.blocks > 0 && plan.directions == 2;  // one persistent launch for both directions
+  const int64_t lanes = overlap || together ? 2 : 1;
   DeviceScratch<T> dGates(lanes * T_ * B * G);  // [lanes, T, B, G]
   DeviceScratch<T> dHiddenGatesOwn(s.cell == Cell::Gru ? lanes * T_ * B * G : 0);
   T* dHiddenGates = s.cell == Cell::Gru ? dHiddenGatesOwn.get() : dGates.get();  // [lanes, T, B, G]
@@ -399,37 +421,53 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
       return p;
     };
     // The weight gradients add into one dLayerInput: on the main stream, one direction after the
-    // other (after the reverse loops when the directions overlap).
+    // other (after the reverse loops when the directions overlap or share a persistent launch).
     auto weightGradientsOf = [&](const LayerPass<T>& p, int64_t dir) {
       weightGradients(p, a.weightGrads[layer * D + dir], dLayerInput, gemm<T>, sumColumnsOnDevice<T>);
     };
-    {
+    // Lane `lane`'s dh, dhPrev and dc [B, H], dh and dc set to direction dir's final-state gradients.
+    auto stateGrads = [&](int64_t dir, int64_t lane) {
+      const int64_t slot = layer * D + dir;
+      T* dh = stateRows.get() + lane * 4 * B * H;
+      copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
+      if (s.hasCellState()) copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dh + 2 * B * H, B * H);
+      return dh;
+    };
+    // After direction dir's reverse loop: its initial-state gradients (dh and dc [B, H]).
+    auto finishDirection = [&](int64_t dir, const T* dh, const T* dc) {
+      const int64_t slot = layer * D + dir;
+      copyOnDevice(a.dh0 + slot * B * H, dh, sizeof(T) * B * H);
+      if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
+    };
+    const T* dAbove = haveLayerOutputGrad ? dLayerOutput : nullptr;
+    if (together) {
+      const LayerPass<T> passes[2] = {passFor(0, 0), passFor(1, 1)};
+      T* const dh[2] = {stateGrads(0, 0), stateGrads(1, 1)};
+      T* const dc[2] = {dh[0] + 2 * B * H, dh[1] + 2 * B * H};
+      runPersistentBackward(plan, passes, lengths.get(), dh, dc, dAbove, D);
+      for (int64_t dir = 0; dir < D; ++dir) finishDirection(dir, dh[dir], dc[dir]);
+    } else {
       ForkJoin directions(overlap);
       for (int64_t dir = 0; dir < D; ++dir) {
         const Lane lane(overlap, dir);
-        const int64_t slot = layer * D + dir;
         const LayerPass<T> p = passFor(dir, lane.index);
-        T* dh = stateRows.get() + lane.index * 4 * B * H;
+        T* dh = stateGrads(dir, lane.index);
         T* dhPrev = dh + B * H;
         T* dc = dh + 2 * B * H;
-        copyOrZero(a.dhN ? a.dhN + slot * B * H : nullptr, dh, B * H);
-        if (s.hasCellState()) copyOrZero(a.dcN ? a.dcN + slot * B * H : nullptr, dc, B * H);
-        const T* dAbove = haveLayerOutputGrad ? dLayerOutput : nullptr;
         if (plan.blocks > 0) {
-          runPersistentBackward(plan, p, lengths.get(), dh, dc, dAbove, D, dir);
+          runPersistentBackward(plan, &p, lengths.get(), &dh, &dc, dAbove, D);
         } else {
           for (int64_t step = T_ - 1; step >= 0; --step) {
             stepBackward(p, p.timeAt(step), lengths.get(), dh, dc, dhPrev, dAbove, D, dir);
             std::swap(dh, dhPrev);
           }
         }
-        copyOnDevice(a.dh0 + slot * B * H, dh, sizeof(T) * B * H);
-        if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
+        finishDirection(dir, dh, dc);
         if (!overlap) weightGradientsOf(p, dir);
       }
       directions.join();
     }
-    if (overlap) {
+    if (overlap || together) {
       for (int64_t dir = 0; dir < D; ++dir) weightGradientsOf(passFor(dir, dir), dir);
     }
     if (layer > 0) {

@@ -14,8 +14,9 @@
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
 //   cudaPersistentLaunches() -> launches of the persistent recurrence so far
 //   cudaSideStreamForks() -> forks of the side stream so far (cudaStreams 'two')
-//   cudaPersistentFits(spec, dtype = 'float32', pass = 'forward') -> whether the persistent
-//     recurrence can run such a layer's forward or backward pass on this GPU
+//   cudaPersistentPlan(spec, dtype = 'float32', pass = 'forward') -> how the persistent kernels
+//     would run such a layer's forward or backward pass on this GPU: { launchesPerLayer (0: they
+//     do not take it), blocks, directionsPerLaunch, unitsPerBlock, chunk, sharedBytes }
 #include <napi.h>
 
 #include <string>
@@ -244,12 +245,22 @@ Napi::Value sideStreamForks(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::sideStreamForkCount()));
 }
 
-Napi::Value persistentFits(const Napi::CallbackInfo& info) {
+Napi::Value persistentPlan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   const RnnShape shape = parseShape(objectArgument(info[0], "spec"));
   const napi_typedarray_type type = info[1].IsUndefined() ? napi_float32_array : dtypeArgument(info[1]);
   const std::string pass = info[2].IsUndefined() ? "forward" : (info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "");
-  if (pass != "forward" && pass != "backward") throwTypeError(info.Env(), "expected pass to be 'forward' or 'backward'");
-  return Napi::Boolean::New(info.Env(), cuda::persistentFits(shape, pass == "backward", elementBytes(type)));
+  if (pass != "forward" && pass != "backward") throwTypeError(env, "expected pass to be 'forward' or 'backward'");
+  const PersistentPlan plan = cuda::persistentPlan(shape, pass == "backward", elementBytes(type));
+  Napi::Object out = Napi::Object::New(env);
+  const int64_t launches = plan.blocks > 0 ? shape.directions() / plan.directions : 0;
+  out.Set("launchesPerLayer", Napi::Number::New(env, static_cast<double>(launches)));
+  out.Set("blocks", Napi::Number::New(env, plan.blocks));
+  out.Set("directionsPerLaunch", Napi::Number::New(env, plan.directions));
+  out.Set("unitsPerBlock", Napi::Number::New(env, plan.unitsPerBlock));
+  out.Set("chunk", Napi::Number::New(env, plan.layout.chunk));
+  out.Set("sharedBytes", Napi::Number::New(env, static_cast<double>(plan.sharedBytes)));
+  return out;
 }
 
 Napi::Value readiness(const Napi::CallbackInfo& info) {
@@ -280,7 +291,7 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
   set("cudaReadiness", guarded<readiness>);
   set("cudaPersistentLaunches", guarded<persistentLaunches>);
   set("cudaSideStreamForks", guarded<sideStreamForks>);
-  set("cudaPersistentFits", guarded<persistentFits>);
+  set("cudaPersistentPlan", guarded<persistentPlan>);
 }
 
 }  // namespace gated::napi
