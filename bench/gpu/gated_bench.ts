@@ -44,6 +44,19 @@ function flopsOf(c: Case): number {
   return c.kind === 'train' ? 3 * forward : forward;
 }
 
+/** How the persistent kernels run a case's layers (blocks, units per block, operand chunk, shared memory per block). */
+function persistentPlans(c: Case): string {
+  const spec = { cell: c.cell === 'lstm' ? 0 : 1, inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers, bidirectional: c.bidirectional, bias: true, batchFirst: true, seqLen: c.seq, batch: c.batch, dropout: 0 };
+  const passes = c.kind === 'train' ? (['forward', 'backward'] as const) : (['forward'] as const);
+  return passes
+    .map((pass) => {
+      const plan = native.cudaPersistentPlan(spec, 'float32', pass);
+      if (plan.launchesPerLayer === 0) return `${pass}: GEMM path`;
+      return `${pass}: ${plan.launchesPerLayer} launch(es) per layer, ${plan.blocks} blocks of ${plan.unitsPerBlock} units, K chunk ${plan.chunk}, ${(plan.sharedBytes / 1024).toFixed(0)} KiB`;
+    })
+    .join('; ');
+}
+
 /** The card's ceilings, measured: device-to-device copy bandwidth (bytes read + written) and float32 SGEMM. */
 function ceilings(): { copyGBs: number; sgemmTflops: number } {
   const bytes = 1 << 30;
@@ -129,7 +142,7 @@ function main(): void {
       g.backend.setKernel('cudaRecurrence', 'auto');
       // Only a run that used the kernel goes in its column.
       if (native.cudaPersistentLaunches() > launches) persistent[c.id] = timed;
-      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'}`);
+      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'} (${persistentPlans(c)})`);
     }
     if (c.bidirectional) {
       g.backend.setKernel('cudaStreams', 'two');
