@@ -147,6 +147,18 @@ describe('clipGradNorm', () => {
     expect(b.grad.toArray()).toEqual([4 * coef]);
     expect(g.nn.utils.clipGradNorm([leaf([1], 'float64')], 1)).toBe(0);
   });
+
+  it('clipGradNormTensor returns the norm as a float64 tensor (on the CPU for CPU gradients) and scales alike', () => {
+    const a = leaf([0, 0], 'float32');
+    a.grad = g.tensor([6, 8], undefined, { dtype: 'float32' });
+    const total = g.nn.utils.clipGradNormTensor([a], 2);
+    expect(total.dtype).toBe('float64');
+    expect(total.device).toBe('cpu');
+    expect(total.item()).toBe(10);
+    const coef = 2 / (10 + 1e-6);
+    expect(Array.from(a.grad.dataSync() as Float32Array)).toEqual([Math.fround(6 * coef), Math.fround(8 * coef)]);
+    expect(() => g.nn.utils.clipGradNormTensor([a], -1)).toThrow(/expected maxNorm to be a finite number >= 0/);
+  });
 });
 
 describe('bad input', () => {

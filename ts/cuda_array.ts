@@ -2,6 +2,7 @@
 // typed array. It owns its native buffer: free() returns the memory to the caching allocator at
 // once, and the garbage collector frees a forgotten one (the native finalizer is the backstop).
 import { DType, TypedArray, allocate } from './dtype';
+import { IndexBounds, integerBounds } from './index_bounds';
 import { CudaBuffer, native } from './native';
 
 /**
@@ -23,6 +24,11 @@ export function collectingInto<T>(set: Set<CudaArray> | null, fn: () => T): T {
 
 export class CudaArray {
   private handle: CudaBuffer | null;
+  /**
+   * Integer data: the bounds of the elements as made (uploaded from the host, or written by an op
+   * that knows its range), or null. Storage.knownIndexBounds says whether they still hold.
+   */
+  indexBounds: IndexBounds | null = null;
 
   private constructor(
     handle: CudaBuffer,
@@ -47,6 +53,7 @@ export class CudaArray {
   static fromHost(data: TypedArray, dtype: DType): CudaArray {
     const out = CudaArray.empty(dtype, data.length);
     native.cudaUpload(out.buffer, data);
+    out.indexBounds = integerBounds(data);
     return out;
   }
 

@@ -3,6 +3,7 @@
 // the last reference goes, so dispose() on a handle never pulls data from under the tape. CUDA
 // memory goes back to the caching allocator at that moment.
 import { CudaArray } from './cuda_array';
+import type { IndexBounds } from './index_bounds';
 import { DType, TypedArray } from './dtype';
 
 export type Device = 'cpu' | 'cuda';
@@ -47,6 +48,15 @@ export class Storage {
       throw new TypeError('gated: expected a tensor on cuda but received one on the cpu. Move it with .to(\'cuda\') first.');
     }
     return buffer;
+  }
+
+  /**
+   * For CUDA integer data never updated in place since it was made: the bounds of its elements
+   * (CudaArray.indexBounds); else null. Every view of the storage lies within them.
+   */
+  get knownIndexBounds(): IndexBounds | null {
+    const buffer = this.live();
+    return buffer instanceof CudaArray && this.version === 0 ? buffer.indexBounds : null;
   }
 
   /** The data on whichever device it is. */

@@ -51,6 +51,7 @@ void copyToHost(void* host, const void* device, size_t bytes);  // waits for the
 void copyOnDevice(void* to, const void* from, size_t bytes);
 void fillZero(void* device, size_t bytes);
 void synchronize();
+uint64_t hostWaitCount();  // the host's waits for the stream so far (synchronize, copyToHost)
 
 // Float32 GEMMs in TF32 (tensor cores, 10-bit mantissa) instead of full float32: off by default.
 void setTf32(bool enabled);

@@ -23,6 +23,7 @@ void copyToHost(void*, const void*, size_t) { unavailable(); }
 void copyOnDevice(void*, const void*, size_t) { unavailable(); }
 void fillZero(void*, size_t) { unavailable(); }
 void synchronize() { unavailable(); }
+uint64_t hostWaitCount() { return 0; }
 void setTf32(bool) { unavailable(); }
 bool tf32() { return false; }
 template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>&, bool) { unavailable(); }

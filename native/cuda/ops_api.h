@@ -51,8 +51,10 @@ void matmul(int64_t batch, int64_t M, int64_t N, int64_t K, bool transA, bool tr
 // Waits for the device: the position of the first index outside [0, rows), or -1.
 template <typename I>
 int64_t firstIndexOutside(const I* indices, int64_t count, int64_t rows);
+// Indices outside [0, rows) read the nearest row (embeddingForward) or add nothing
+// (embeddingBackward); the caller has checked them, with firstIndexOutside or by what it knows.
 template <typename T, typename I>
-void embeddingForward(const T* table, int64_t width, const I* indices, int64_t count, T* out);
+void embeddingForward(const T* table, int64_t rows, int64_t width, const I* indices, int64_t count, T* out);
 template <typename T, typename I>
 void embeddingBackward(const T* grad, const I* indices, int64_t count, int64_t width, int64_t rows,
                        int64_t paddingIndex, T* gradTable);

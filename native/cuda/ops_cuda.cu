@@ -125,11 +125,13 @@ __global__ void castKernel(const From* input, int64_t count, To* out) {
   }
 }
 
+// An index outside [0, n) writes nothing: calls the host did not check (checked indices) never
+// reach outside out.
 template <typename T>
 __global__ void scatterAlongKernel(int64_t outer, int64_t n, int64_t inner, const int64_t* indices, const T* values, T* out) {
   GATED_GRID_LOOP(index, outer * inner) {
-    const int64_t o = index / inner, i = index % inner;
-    out[(o * n + indices[index]) * inner + i] = values[index];
+    const int64_t o = index / inner, i = index % inner, k = indices[index];
+    if (k >= 0 && k < n) out[(o * n + k) * inner + i] = values[index];
   }
 }
 
@@ -261,19 +263,24 @@ __global__ void firstOutsideKernel(const I* indices, int64_t count, int64_t rows
   }
 }
 
+// An index outside [0, rows) reads the nearest row, so that unchecked indices (see
+// scatterAlongKernel) never read outside the table.
 template <typename T, typename I>
-__global__ void gatherRows(const T* table, int64_t width, const I* indices, int64_t count, T* out) {
-  GATED_GRID_LOOP(i, count * width) out[i] = table[static_cast<int64_t>(indices[i / width]) * width + i % width];
+__global__ void gatherRows(const T* table, int64_t rows, int64_t width, const I* indices, int64_t count, T* out) {
+  GATED_GRID_LOOP(i, count * width) {
+    const int64_t row = static_cast<int64_t>(indices[i / width]);
+    out[i] = table[(row < 0 ? 0 : row >= rows ? rows - 1 : row) * width + i % width];
+  }
 }
 
 // One thread per column adds the rows in index order: deterministic without atomics.
 template <typename T, typename I>
-__global__ void scatterAddRows(const T* grad, const I* indices, int64_t count, int64_t width, int64_t paddingIndex,
-                               T* gradTable) {
+__global__ void scatterAddRows(const T* grad, const I* indices, int64_t count, int64_t width, int64_t rows,
+                               int64_t paddingIndex, T* gradTable) {
   GATED_GRID_LOOP(j, width) {
     for (int64_t i = 0; i < count; ++i) {
       const int64_t row = static_cast<int64_t>(indices[i]);
-      if (row != paddingIndex) gradTable[row * width + j] += grad[i * width + j];
+      if (row != paddingIndex && row >= 0 && row < rows) gradTable[row * width + j] += grad[i * width + j];
     }
   }
 }
@@ -425,15 +432,15 @@ int64_t firstIndexOutside(const I* indices, int64_t count, int64_t rows) {
 }
 
 template <typename T, typename I>
-void embeddingForward(const T* table, int64_t width, const I* indices, int64_t count, T* out) {
-  launchOver("gatherRows", count * width, gatherRows<T, I>, table, width, indices, count, out);
+void embeddingForward(const T* table, int64_t rows, int64_t width, const I* indices, int64_t count, T* out) {
+  launchOver("gatherRows", count * width, gatherRows<T, I>, table, rows, width, indices, count, out);
 }
 
 template <typename T, typename I>
 void embeddingBackward(const T* grad, const I* indices, int64_t count, int64_t width, int64_t rows,
                        int64_t paddingIndex, T* gradTable) {
   fillZero(gradTable, sizeof(T) * rows * width);
-  launchOver("scatterAddRows", width, scatterAddRows<T, I>, grad, indices, count, width, paddingIndex, gradTable);
+  launchOver("scatterAddRows", width, scatterAddRows<T, I>, grad, indices, count, width, rows, paddingIndex, gradTable);
 }
 
 template <typename T>

@@ -39,7 +39,7 @@ void matmul(int64_t, int64_t, int64_t, int64_t, bool, bool, const T*, int64_t, c
 template <typename I>
 int64_t firstIndexOutside(const I*, int64_t, int64_t) { unavailable(); }
 template <typename T, typename I>
-void embeddingForward(const T*, int64_t, const I*, int64_t, T*) { unavailable(); }
+void embeddingForward(const T*, int64_t, int64_t, const I*, int64_t, T*) { unavailable(); }
 template <typename T, typename I>
 void embeddingBackward(const T*, const I*, int64_t, int64_t, int64_t, int64_t, T*) { unavailable(); }
 

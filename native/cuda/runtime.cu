@@ -1,11 +1,15 @@
 #include "runtime.h"
 
+#include <atomic>
 #include <string>
 
 #include "device_query.h"
 
 namespace gated::cuda {
 namespace {
+
+// Waits of the host for the stream (synchronize, copyToHost): the GPU check counts them.
+std::atomic<uint64_t> hostWaits{0};
 
 struct Runtime {
   bool ready = false;
@@ -147,7 +151,7 @@ void copyToDevice(void* device, const void* host, size_t bytes) {
 void copyToHost(void* host, const void* device, size_t bytes) {
   if (bytes == 0) return;
   checkCuda(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream()), "cudaMemcpyAsync (device to host)");
-  checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
+  synchronize();
 }
 
 void copyOnDevice(void* to, const void* from, size_t bytes) {
@@ -160,6 +164,11 @@ void fillZero(void* device, size_t bytes) {
   checkCuda(cudaMemsetAsync(device, 0, bytes, stream()), "cudaMemsetAsync");
 }
 
-void synchronize() { checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize"); }
+void synchronize() {
+  hostWaits.fetch_add(1);
+  checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
+}
+
+uint64_t hostWaitCount() { return hostWaits.load(); }
 
 }  // namespace gated::cuda

@@ -14,6 +14,7 @@
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
 //   cudaPersistentLaunches() -> launches of the persistent recurrence so far
 //   cudaSideStreamForks() -> forks of the side stream so far (cudaStreams 'two')
+//   cudaHostWaits() -> the host's waits for the GPU so far (downloads, synchronize, index checks)
 //   cudaPersistentPlan(spec, dtype = 'float32', pass = 'forward') -> how the persistent kernels
 //     would run such a layer's forward or backward pass on this GPU: { launchesPerLayer (0: they
 //     do not take it), blocks, directionsPerLaunch, unitsPerBlock, chunk, sharedBytes }
@@ -241,6 +242,10 @@ Napi::Value persistentLaunches(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::persistentLaunchCount()));
 }
 
+Napi::Value hostWaits(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cuda::hostWaitCount()));
+}
+
 Napi::Value sideStreamForks(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::sideStreamForkCount()));
 }
@@ -292,6 +297,7 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
   set("cudaPersistentLaunches", guarded<persistentLaunches>);
   set("cudaSideStreamForks", guarded<sideStreamForks>);
   set("cudaPersistentPlan", guarded<persistentPlan>);
+  set("cudaHostWaits", guarded<hostWaits>);
 }
 
 }  // namespace gated::napi

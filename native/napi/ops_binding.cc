@@ -5,12 +5,16 @@
 //   unary(op, shape, a, aStrides, aOffset, out)            unaryGrad(op, grad, saved, out)
 //   copyInto(shape, src, srcStrides, srcOffset, dst, dstStrides, dstOffset)   cast(input, out) (CUDA only)
 //   maskedFill(shape, a, aStrides, aOffset, mask, maskStrides, maskOffset, value, out)
-//   scatterAlong(outer, n, inner, indices, values, out)
+//   scatterAlong(outer, n, inner, indices, values, out, checked?)
 //   sumTo(inShape, input, outShape, out)                   maxAlong(outer, n, inner, input, values, indices)
 //   softmax(log, outer, n, inner, input, out)              softmaxBackward(log, outer, n, inner, y, grad, out)
 //   matmul(batch, M, N, K, transA, transB, a, aBatchStride, b, bBatchStride, out, accumulate?)
 //   optimizerStep(step, param, grad, a, b, c)            one SGD / Adam / RMSprop step in place
-//   embedding(table, rows, width, indices, out)            embeddingBackward(grad, indices, width, rows, paddingIndex, out)
+//   embedding(table, rows, width, indices, out, checked?) -> the position of the first index outside [0, rows), or -1
+//   embeddingBackward(grad, indices, width, rows, paddingIndex, out, checked?)
+// checked: the caller knows the CUDA indices are in range (it made them, or knows their bounds), so
+// the call does not wait for the device to check them. The CUDA kernels still never address
+// outside their arrays (out-of-range indices read the nearest row or write nothing).
 #include <napi.h>
 
 #include <string>
@@ -313,6 +317,13 @@ Napi::Value maxAlongBinding(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The optional `checked` argument: true when the caller vouches for the CUDA indices' range.
+bool checkedFlag(const Napi::Value& value) {
+  if (value.IsUndefined()) return false;
+  if (!value.IsBoolean()) throwTypeError(value.Env(), "expected checked to be a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
 Napi::Value scatterAlongBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t outer = integer(info[0], "outer"), n = integer(info[1], "n", 1), inner = integer(info[2], "inner");
@@ -323,8 +334,9 @@ Napi::Value scatterAlongBinding(const Napi::CallbackInfo& info) {
   expectType(env, out, values.type, "out");
   expectLength(env, out, countOf(env, {outer, n, inner}), "out");
   const bool device = onDevice(env, {&indices, &values, &out});
+  const bool checked = device && checkedFlag(info[6]);
   const auto* picked = static_cast<const int64_t*>(indices.data);
-  if (device ? cuda::firstIndexOutside(picked, indices.length, n) >= 0 : firstOutside(picked, indices.length, n) >= 0) {
+  if (!checked && (device ? cuda::firstIndexOutside(picked, indices.length, n) >= 0 : firstOutside(picked, indices.length, n) >= 0)) {
     throwRangeError(env, "expected indices in [0, n)");
   }
   byType(env, values.type, false, "values", [&](auto zero) {
@@ -474,6 +486,7 @@ Napi::Value embedding(const Napi::CallbackInfo& info) {
   expectLength(env, out, countOf(env, {indices.length, width}), "out");
   int64_t bad = -1;
   const bool device = onDevice(env, {&table, &indices, &out});
+  const bool checked = device && checkedFlag(info[5]);
   byType(env, table.type, true, "table", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
@@ -484,8 +497,8 @@ Napi::Value embedding(const Napi::CallbackInfo& info) {
         T* result = static_cast<T*>(out.data);
         if (!device) {
           bad = embeddingForward(rowsOf, rows, width, idx, indices.length, result);
-        } else if ((bad = cuda::firstIndexOutside(idx, indices.length, rows)) < 0) {
-          cuda::embeddingForward(rowsOf, width, idx, indices.length, result);
+        } else if (checked || (bad = cuda::firstIndexOutside(idx, indices.length, rows)) < 0) {
+          cuda::embeddingForward(rowsOf, rows, width, idx, indices.length, result);
         }
       });
     }
@@ -502,6 +515,7 @@ Napi::Value embeddingBackwardBinding(const Napi::CallbackInfo& info) {
   expectType(env, out, grad.type, "out");
   expectLength(env, out, countOf(env, {rows, width}), "out");
   const bool device = onDevice(env, {&grad, &indices, &out});
+  const bool checked = device && checkedFlag(info[6]);
   byType(env, grad.type, true, "grad", [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
@@ -511,7 +525,7 @@ Napi::Value embeddingBackwardBinding(const Napi::CallbackInfo& info) {
         const T* g = static_cast<T*>(grad.data);
         T* result = static_cast<T*>(out.data);
         if (device) {
-          if (cuda::firstIndexOutside(idx, indices.length, rows) >= 0) throwRangeError(env, "expected indices in [0, rows)");
+          if (!checked && cuda::firstIndexOutside(idx, indices.length, rows) >= 0) throwRangeError(env, "expected indices in [0, rows)");
           return cuda::embeddingBackward(g, idx, indices.length, width, rows, paddingIndex, result);
         }
         if (firstOutside(idx, indices.length, rows) >= 0) throwRangeError(env, "expected indices in [0, rows)");

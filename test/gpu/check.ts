@@ -375,9 +375,85 @@ function bitwiseRepeatable(rc: RandomCase, device: Device): string {
   return 'two runs gave identical errors against the CPU';
 }
 
+/**
+ * A sentiment-style training step on CUDA from host data: int64 tokens and targets uploaded,
+ * lengths as an array; embedding, bidirectional LSTM, linear, crossEntropy, backward,
+ * clipGradNormTensor and Adam. Returns the step (its loss, unread) and the parameters.
+ */
+function trainingStepOnCuda(): { step: (tokens: number[]) => Tensor; params: Tensor[] } {
+  const B = 4, T = 6, vocab = 50;
+  const embedding = new g.nn.Embedding(vocab, 8).to('cuda');
+  const lstm = new g.nn.LSTM({ inputSize: 8, hiddenSize: 16, bidirectional: true, batchFirst: true }).to('cuda');
+  const head = new g.nn.Linear(32, 3).to('cuda');
+  const params = [...embedding.parameters(), ...lstm.parameters(), ...head.parameters()];
+  const optimizer = new g.optim.Adam(params, { lr: 1e-3 });
+  const step = (tokens: number[]) =>
+    g.tidy(() => {
+      const x = g.tensor(tokens, [B, T], { dtype: 'int64' }).to('cuda');
+      const y = g.tensor([0, 2, 1, 2], [B], { dtype: 'int64' }).to('cuda');
+      const { h } = lstm.forward(embedding.forward(x), { lengths: [6, 3, 5, 1] });
+      const loss = g.nn.functional.crossEntropy(head.forward(g.cat([h.select(0, 0), h.select(0, 1)], 1)), y);
+      optimizer.zeroGrad();
+      loss.backward();
+      g.nn.utils.clipGradNormTensor(params, 1);
+      optimizer.step();
+      return loss;
+    });
+  return { step, params };
+}
+
 function deviceGuarantees(device: Device): void {
   const other: Device = device === 'cuda' ? 'cpu' : 'cuda';
   if (device !== 'cuda') return;
+  check('host waits', 'a training step from host data never waits for the GPU', () => {
+    const { step } = trainingStepOnCuda();
+    const tokens = Array.from({ length: 24 }, (_, i) => (i * 7) % 50);
+    step(tokens).dispose(); // warm-up: allocations
+    const before = native.cudaHostWaits();
+    const loss = step(tokens);
+    const waits = native.cudaHostWaits() - before;
+    assert(waits === 0, `${waits} waits for the GPU in one training step`);
+    return `0 waits; loss ${(loss.item() as number).toFixed(4)} (read after the count)`;
+  });
+  check('host waits', 'bad tokens still throw a RangeError naming the element, and CUDA stays usable', () => {
+    const { step } = trainingStepOnCuda();
+    const tokens = Array.from({ length: 24 }, (_, i) => (i * 7) % 50);
+    tokens[9] = 50;
+    try {
+      step(tokens);
+    } catch (error) {
+      if (!(error instanceof RangeError) || !/element 9/.test(error.message)) throw error;
+      tokens[9] = 49;
+      step(tokens).dispose();
+      return error.message;
+    }
+    throw new Error('no error for token 50 of a 50-row embedding');
+  });
+  check('host waits', 'indices made on the device are checked there (one wait) and still caught', () => {
+    const table = g.randn([10, 4]).to('cuda');
+    const made = g.add(g.tensor([1, 2, 3], [3], { dtype: 'int64' }).to('cuda'), 7); // 8, 9, 10: unknown bounds
+    try {
+      g.embedding(made, table);
+    } catch (error) {
+      if (!(error instanceof RangeError) || !/element 2/.test(error.message)) throw error;
+      return error.message;
+    }
+    throw new Error('no error for index 10 of a 10-row table');
+  });
+  check('host waits', 'clipGradNormTensor on CUDA scales as clipGradNorm does on the CPU', () => {
+    const values = Array.from({ length: 12 }, (_, i) => Math.sin(i + 1) * 3);
+    const onCpu = g.tensor(values, [3, 4], { requiresGrad: true });
+    const onCuda = g.tensor(values, [3, 4], { requiresGrad: true }).to('cuda');
+    onCpu.grad = g.tensor(values, [3, 4]);
+    onCuda.grad = g.tensor(values, [3, 4]).to('cuda');
+    const expected = g.nn.utils.clipGradNorm([onCpu], 1);
+    const total = g.nn.utils.clipGradNormTensor([onCuda], 1);
+    assert(total.device === 'cuda', 'the norm stays on the device');
+    assert(Math.abs((total.item() as number) - expected) <= 1e-6 * expected, `norm ${total.item()} vs ${expected}`);
+    const error = relativeError(asNumbers(onCuda.grad.dataSync()), asNumbers(onCpu.grad.dataSync()));
+    assert(error <= 1e-6, `clipped gradients differ by ${error}`);
+    return `norm ${expected.toFixed(4)}, gradients within ${error.toExponential(1)}`;
+  });
   check('errors', 'mixing devices throws a TypeError naming the tensor', () => {
     const lstm = new g.nn.LSTM({ inputSize: 3, hiddenSize: 4 }).to(device);
     try {

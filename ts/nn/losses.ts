@@ -4,6 +4,8 @@ import { allocate } from '../dtype';
 import { floatArg, tensorArg } from '../ops/operands';
 import { abs, add, div, embedding, exp, gt, log, logSoftmax, lt, maskedFill, mean, mul, relu, sigmoid, square, sub, sum } from '../ops';
 import { tensor } from '../creation';
+import { CudaArray } from '../cuda_array';
+import { boundsWithin, integerBounds } from '../index_bounds';
 import { hostOf } from '../ops/data';
 import { commonDevice, wrap } from '../ops/raw';
 import { record } from '../ops/record';
@@ -54,9 +56,18 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
   const ignoreIndex = checkInteger(options.ignoreIndex ?? -100, 'options.ignoreIndex', -Number.MAX_SAFE_INTEGER);
   const weightTensor = options.weight ? floatArg(options.weight, 'options.weight') : null;
   commonDevice('nllLoss', logp, labels, weightTensor);
-  // Targets and class weights are read on the host (a CUDA target waits for the GPU).
+  if (weightTensor && (weightTensor.rank !== 1 || weightTensor.size !== C)) {
+    throw rangeError('options.weight', `${C} entries (one per class), of shape [${C}]`, received(`shape ${shapeString(weightTensor.shape)}`));
+  }
+  // Targets known to be class indices, none of them ignoreIndex, take the gather path, which reads
+  // nothing back from the device: CUDA targets of known bounds (uploaded from the host), and host
+  // targets (read at no cost).
+  const known = labels.device === 'cuda' ? labels.liveStorage('target').knownIndexBounds : integerBounds(labels.contiguousData('target'));
+  const noneIgnored = known !== null && (ignoreIndex < known.low || ignoreIndex > known.high);
+  if (noneIgnored && boundsWithin(known, 0, C - 1)) return gatheredNll(logp, labels, weightTensor, reduction);
+  // Else targets and class weights are read on the host (a CUDA target waits for the GPU): ignored
+  // rows, and the check that names a bad target.
   const weights = weightTensor ? (hostOf(weightTensor.deviceData()) as FloatArray) : null;
-  if (weights && weights.length !== C) throw rangeError('options.weight', `${C} entries (one per class)`, weights.length);
   const classes = hostOf(labels.deviceData());
   const rowWeight = new Float64Array(N);
   let totalWeight = 0;
@@ -83,6 +94,33 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
   const weighted = mul(picked.reshape([N]), tensor(negatedWeights, [N], { dtype: logp.dtype, device }));
   const losses = ignored.includes(1) ? maskedFill(weighted, tensor(ignored, [N], { dtype: 'bool', device }), 0) : weighted;
   return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), totalWeight);
+}
+
+/**
+ * nllLoss for targets all in [0, C): losses_i = -weight[t_i] * logp[i, t_i], gathered by embedding
+ * lookups on logp viewed as [N*C, 1] (whose gradient scatters back) and on the weights; 'mean'
+ * divides by the weights' sum. Nothing is read back from a device.
+ */
+function gatheredNll(logp: Tensor, labels: Tensor, weight: Tensor | null, reduction: Reduction): Tensor {
+  const [N, C] = logp.shape;
+  const { device } = logp;
+  const dtype = N * C < 2 ** 31 ? 'int32' : 'int64';
+  const rowStarts = tensor(Array.from({ length: N }, (_, i) => i * C), [N], { dtype, device });
+  const picks = add(rowStarts, labels.dtype === dtype ? labels : labels.to(dtype));
+  knownToLieIn(picks, 0, N * C - 1);
+  const picked = embedding(picks, logp.reshape([N * C, 1])).reshape([N]);
+  // PyTorch gives the class weights no gradient.
+  const rowWeight = weight ? noGrad(() => embedding(labels, weight.reshape([C, 1])).reshape([N])) : null;
+  const losses = mul(rowWeight ? mul(picked, rowWeight) : picked, -1);
+  if (reduction === 'none') return losses;
+  if (reduction === 'sum') return sum(losses);
+  return rowWeight ? div(sum(losses), sum(rowWeight)) : div(sum(losses), N);
+}
+
+/** Records that CUDA integer data an op just made lies in [low, high] (no-op on the host). */
+function knownToLieIn(t: Tensor, low: number, high: number): void {
+  const contents = t.liveStorage().contents;
+  if (contents instanceof CudaArray) contents.indexBounds = { low, high };
 }
 
 export function crossEntropy(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {

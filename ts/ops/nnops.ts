@@ -3,6 +3,7 @@ import { GradArray } from '../autograd';
 import { DType, allocate, isFloatDType } from '../dtype';
 import { native } from '../native';
 import { nextSeed } from '../random';
+import { boundsWithin } from '../index_bounds';
 import { Tensor } from '../tensor';
 import { checkNumberInRange, rangeError, received, shapeString } from '../validate';
 import { Data, allocateOn, deviceOf, dtypeOf, filledOn, hostOf, nativeArg } from './data';
@@ -22,7 +23,9 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
   commonDevice('embedding', idx, w);
   const indexData = idx.deviceData();
   const out = allocateOn(w.device, w.dtype, idx.size * width);
-  const bad = native.embedding(nativeArg(w.deviceData()), rows, width, nativeArg(indexData), nativeArg(out));
+  // CUDA indices of known bounds need no check on the device (which would wait for the GPU).
+  const checked = boundsWithin(idx.liveStorage('indices').knownIndexBounds, 0, rows - 1);
+  const bad = native.embedding(nativeArg(w.deviceData()), rows, width, nativeArg(indexData), nativeArg(out), checked);
   if (bad >= 0) {
     const value = Number(hostOf(indexData)[bad]);
     if (w.device === 'cuda') (out as { free(): void }).free();
@@ -33,7 +36,8 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
   record('embedding', [null, w], [result], [idx], ([g], [savedIndices]) => {
     if (!g) return [null, null];
     const grad = allocateOn(deviceOf(g), dtypeOf(g), rows * width);
-    native.embeddingBackward(nativeArg(g), nativeArg(savedIndices.deviceData()), width, rows, padding, nativeArg(grad));
+    // The forward pass checked these indices, and the tape refuses them if they changed since.
+    native.embeddingBackward(nativeArg(g), nativeArg(savedIndices.deviceData()), width, rows, padding, nativeArg(grad), true);
     return [null, grad as GradArray];
   });
   return result;

@@ -1,5 +1,6 @@
 // Reductions: sum, mean, max / argmax, softmax and log-softmax along dimensions, norm.
 import { GradArray } from '../autograd';
+import { CudaArray } from '../cuda_array';
 import { DType } from '../dtype';
 import { elementCount } from '../layout';
 import { native } from '../native';
@@ -65,6 +66,7 @@ export function max(x: Tensor, dim: number, keepdim = false): { values: Tensor; 
   const values = allocateOn(input.device, input.dtype, outer * inner);
   const indices = allocateOn(input.device, 'int64', outer * inner);
   native.maxAlong(outer, n, inner, nativeArg(input.deviceData()), nativeArg(values), nativeArg(indices));
+  if (indices instanceof CudaArray) indices.indexBounds = { low: 0, high: n - 1 };
   const kept = keptShape(input, [d]);
   const shape = keepdim ? kept : dropDims(kept, [d]);
   const out = wrap(values, shape);
@@ -72,7 +74,8 @@ export function max(x: Tensor, dim: number, keepdim = false): { values: Tensor; 
   record('max', [input], [out], [indexTensor], ([g], [picked]) => {
     if (!g) return [null];
     const grad = allocateOn(deviceOf(g), dtypeOf(g), input.size);
-    native.scatterAlong(outer, n, inner, nativeArg(picked.deviceData()), nativeArg(g), nativeArg(grad));
+    // The positions maxAlong wrote, in [0, n): no check needed.
+    native.scatterAlong(outer, n, inner, nativeArg(picked.deviceData()), nativeArg(g), nativeArg(grad), true);
     return [grad as GradArray];
   });
   return { values: out, indices: indexTensor };
