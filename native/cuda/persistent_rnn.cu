@@ -40,7 +40,8 @@ PersistentPlan computePlan(const RnnShape& s, bool backward) {
   if (!l.cooperative) return {};
   const PersistentPlan plan = persistentPlanFor(s, backward, l.multiprocessors, l.sharedPerBlock, sizeof(T));
   if (plan.blocks == 0) return plan;
-  const void* kernel = backward ? reinterpret_cast<const void*>(persistentBackward<T>) : reinterpret_cast<const void*>(persistentForward<T>);
+  const void* kernel = backward ? reinterpret_cast<const void*>(persistentRecurrence<T, true>)
+                                : reinterpret_cast<const void*>(persistentRecurrence<T, false>);
   // The kernel may take up to the device's opt-in maximum (one setting, whatever the plans).
   checkCuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(l.sharedPerBlock)),
             "cudaFuncSetAttribute");
@@ -85,7 +86,7 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
 template <typename T>
 void runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations) {
   const auto argsOf = [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, lengths, keepActivations); };
-  launchCooperative(reinterpret_cast<const void*>(persistentForward<T>), plan, persistentLaunch(plan, passes, argsOf),
+  launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, false>), plan, persistentLaunch(plan, passes, argsOf),
                     "cudaLaunchCooperativeKernel (persistent forward)");
 }
 
@@ -95,7 +96,7 @@ void runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passe
   const auto argsOf = [&](const LayerPass<T>& p, int i) {
     return persistentBackwardArgs(plan, p, lengths, dh[i], dc[i], dLayerOutput, directions);
   };
-  launchCooperative(reinterpret_cast<const void*>(persistentBackward<T>), plan, persistentLaunch(plan, passes, argsOf),
+  launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, true>), plan, persistentLaunch(plan, passes, argsOf),
                     "cudaLaunchCooperativeKernel (persistent backward)");
 }
 

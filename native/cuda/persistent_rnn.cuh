@@ -44,29 +44,22 @@ __device__ __forceinline__ T* blockShared() {
   return reinterpret_cast<T*>(memory);
 }
 
-template <typename T>
-__global__ void __launch_bounds__(kPersistentThreads) persistentForward(PersistentLaunch<T> launch, ProductLayout layout) {
+// Forward: a.steps steps; backward: a.steps + 1 (the last finishes the initial state's gradient).
+template <typename T, bool Backward>
+__global__ void __launch_bounds__(kPersistentThreads) persistentRecurrence(PersistentLaunch<T> launch, ProductLayout layout) {
   DeviceBlock<T> block(blockShared<T>());
   int index = 0;
   const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);
-  loadBlockMatrix(a, layout, false, index, block);
+  loadBlockMatrix(a, layout, Backward, index, block);
   cooperative_groups::grid_group grid = cooperative_groups::this_grid();
-  for (int step = 0; step < a.steps; ++step) {
-    forwardStep(a, layout, step, index, block);
-    grid.sync();
-  }
-}
-
-template <typename T>
-__global__ void __launch_bounds__(kPersistentThreads) persistentBackward(PersistentLaunch<T> launch, ProductLayout layout) {
-  DeviceBlock<T> block(blockShared<T>());
-  int index = 0;
-  const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);
-  loadBlockMatrix(a, layout, true, index, block);
-  cooperative_groups::grid_group grid = cooperative_groups::this_grid();
-  for (int step = 0; step <= a.steps; ++step) {
-    backwardStep(a, layout, step, index, block);
-    if (step < a.steps) grid.sync();
+  const int steps = Backward ? a.steps + 1 : a.steps;
+  for (int step = 0; step < steps; ++step) {
+    if constexpr (Backward) {
+      backwardStep(a, layout, step, index, block);
+    } else {
+      forwardStep(a, layout, step, index, block);
+    }
+    if (step + 1 < steps) grid.sync();
   }
 }
 
