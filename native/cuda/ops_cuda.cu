@@ -7,6 +7,7 @@
 
 #include "../core/reduce_math.h"
 #include "device_buffer.h"
+#include "grid_loop.cuh"
 #include "gemm_cuda.h"
 #include "ops_api.h"
 #include "runtime.h"
@@ -52,8 +53,6 @@ __device__ __forceinline__ void positionsOf(const Layout& layout, int64_t index,
   }
 }
 
-#define GATED_GRID_LOOP(i, count) \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count); i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
 template <typename T>
 __global__ void binaryKernel(BinaryOp op, Layout layout, const T* a, const T* b, T* out) {
@@ -273,29 +272,6 @@ __global__ void gatherRows(const T* table, int64_t rows, int64_t width, const I*
   }
 }
 
-// One thread per column adds the rows in index order: deterministic without atomics.
-template <typename T, typename I>
-__global__ void scatterAddRows(const T* grad, const I* indices, int64_t count, int64_t width, int64_t rows,
-                               int64_t paddingIndex, T* gradTable) {
-  GATED_GRID_LOOP(j, width) {
-    for (int64_t i = 0; i < count; ++i) {
-      const int64_t row = static_cast<int64_t>(indices[i]);
-      if (row != paddingIndex && row >= 0 && row < rows) gradTable[row * width + j] += grad[i * width + j];
-    }
-  }
-}
-
-#undef GATED_GRID_LOOP
-
-// Launches `kernel` over `count` elements (grid-stride loops cover any count).
-template <typename... KernelArgs, typename... Args>
-void launchOver(const char* name, int64_t count, void (*kernel)(KernelArgs...), Args... args) {
-  if (count == 0) return;
-  const int64_t blocks = (count + kThreads - 1) / kThreads;
-  kernel<<<static_cast<unsigned>(blocks < 65536 * 16 ? blocks : 65536 * 16), kThreads, 0, stream()>>>(args...);
-  checkLaunch(name);
-}
-
 }  // namespace
 
 template <typename T>
@@ -434,13 +410,6 @@ int64_t firstIndexOutside(const I* indices, int64_t count, int64_t rows) {
 template <typename T, typename I>
 void embeddingForward(const T* table, int64_t rows, int64_t width, const I* indices, int64_t count, T* out) {
   launchOver("gatherRows", count * width, gatherRows<T, I>, table, rows, width, indices, count, out);
-}
-
-template <typename T, typename I>
-void embeddingBackward(const T* grad, const I* indices, int64_t count, int64_t width, int64_t rows,
-                       int64_t paddingIndex, T* gradTable) {
-  fillZero(gradTable, sizeof(T) * rows * width);
-  launchOver("scatterAddRows", width, scatterAddRows<T, I>, grad, indices, count, width, rows, paddingIndex, gradTable);
 }
 
 template <typename T>

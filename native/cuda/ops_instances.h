@@ -38,9 +38,7 @@ GATED_NUMERIC_TYPES(int64_t)
   template void optimizerStep<T>(const OptimizerStep&, int64_t, T*, const T*, T*, T*, T*);                         \
   template void matmul<T>(int64_t, int64_t, int64_t, int64_t, bool, bool, const T*, int64_t, const T*, int64_t, T, T*); \
   template void embeddingForward<T, int32_t>(const T*, int64_t, int64_t, const int32_t*, int64_t, T*);             \
-  template void embeddingForward<T, int64_t>(const T*, int64_t, int64_t, const int64_t*, int64_t, T*);             \
-  template void embeddingBackward<T, int32_t>(const T*, const int32_t*, int64_t, int64_t, int64_t, int64_t, T*);   \
-  template void embeddingBackward<T, int64_t>(const T*, const int64_t*, int64_t, int64_t, int64_t, int64_t, T*);
+  template void embeddingForward<T, int64_t>(const T*, int64_t, int64_t, const int64_t*, int64_t, T*);
 GATED_FLOAT_TYPES(float)
 GATED_FLOAT_TYPES(double)
 #undef GATED_FLOAT_TYPES

@@ -440,6 +440,23 @@ function deviceGuarantees(device: Device): void {
     }
     throw new Error('no error for index 10 of a 10-row table');
   });
+  check('embedding', 'the backward pass sums repeated rows in position order: bitwise the CPU\'s', () => {
+    const count = 20000, rows = 50, width = 24;
+    const indices = Array.from({ length: count }, (_, i) => (i * 7919 + (i >> 3)) % rows);
+    const table = g.randn([rows, width]);
+    const upstream = g.randn([count, width]);
+    const gradOn = (device: Device) => {
+      const weight = g.tensor(table.dataSync(), [rows, width], { requiresGrad: true, device });
+      const out = g.nn.functional.embedding(g.tensor(indices, [count], { dtype: 'int64', device }), weight, 3);
+      g.autograd.backward([out], [upstream.to(device)]);
+      return asNumbers((weight.grad as Tensor).dataSync());
+    };
+    const onCpu = gradOn('cpu'), onCuda = gradOn('cuda');
+    const differing = onCpu.filter((v, i) => v !== onCuda[i]).length;
+    assert(differing === 0, `${differing} of ${onCpu.length} gradient values differ from the CPU's`);
+    assert(onCuda.slice(3 * width, 4 * width).every((v) => v === 0), 'the padding row has no gradient');
+    return `${count} lookups of ${rows} rows: identical to the CPU`;
+  });
   check('host waits', 'clipGradNormTensor on CUDA scales as clipGradNorm does on the CPU', () => {
     const values = Array.from({ length: 12 }, (_, i) => Math.sin(i + 1) * 3);
     const onCpu = g.tensor(values, [3, 4], { requiresGrad: true });
