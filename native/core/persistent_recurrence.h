@@ -18,6 +18,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <tuple>
 
 #include "cell_math.h"
 #include "persistent_product.h"
@@ -82,12 +83,24 @@ struct PersistentPlan {
   int blocksPerDirection() const { return blocks / directions; }
 };
 
+// All that a layer's plan depends on, besides the device and the element size (so a cache of
+// plans keys on it whole).
+struct PersistentShape {
+  Cell cell = Cell::Lstm;
+  int64_t batch = 0, hidden = 0, directions = 1;
+
+  static PersistentShape of(const RnnShape& s) { return {s.cell, s.batch, s.hiddenSize, s.directions()}; }
+  bool operator<(const PersistentShape& o) const {
+    return std::tie(cell, batch, hidden, directions) < std::tie(o.cell, o.batch, o.hidden, o.directions);
+  }
+};
+
 // forward: rows gates * U of depth H; backward: rows U of depth G. A bidirectional layer gets
 // one launch for both directions when their blocks' shares fit on half the multiprocessors each.
-inline PersistentPlan persistentPlanFor(const RnnShape& s, bool backward, int multiprocessors, size_t sharedPerBlock,
+inline PersistentPlan persistentPlanFor(const PersistentShape& s, bool backward, int multiprocessors, size_t sharedPerBlock,
                                         size_t elementBytes) {
-  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hiddenSize > (1 << 20)) return {};
-  const int H = static_cast<int>(s.hiddenSize), gates = static_cast<int>(s.gateCount()), B = static_cast<int>(s.batch);
+  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hidden > (1 << 20)) return {};
+  const int H = static_cast<int>(s.hidden), gates = static_cast<int>(gateCountOf(s.cell)), B = static_cast<int>(s.batch);
   const auto planOn = [&](int directions) {
     PersistentPlan plan;
     const int available = multiprocessors / directions;
@@ -106,7 +119,7 @@ inline PersistentPlan persistentPlanFor(const RnnShape& s, bool backward, int mu
     plan.sharedBytes = layout.elements() * elementBytes;
     return plan;
   };
-  if (s.directions() == 2) {
+  if (s.directions == 2) {
     const PersistentPlan both = planOn(2);
     if (both.blocks > 0) return both;
   }
@@ -136,9 +149,10 @@ template <typename T, typename Block>
 GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, int index, Block& block) {
   const BlockUnits mine(index, a.unitsPerBlock, a.hidden);
   const int H = a.hidden, U = a.unitsPerBlock;
+  // Consecutive threads read consecutive elements of W_hh: along k forward, along the units backward.
   block.each([&](int thread, TileSums<T>&) {
     for (int index = thread; index < l.rows * l.depth; index += block.threads()) {
-      const int row = index / l.depth, k = index % l.depth;
+      const int row = backward ? index % l.rows : index / l.depth, k = backward ? index / l.rows : index % l.depth;
       const int u = backward ? row : row % U, j = mine.first + u;
       const int64_t from = backward ? static_cast<int64_t>(k) * H + j : static_cast<int64_t>(row / U * H + j) * H + k;
       block.shared()[row * l.matrixStride + k] = u < mine.count ? operandValue(a.precision, a.weight[from]) : T(0);
@@ -235,7 +249,7 @@ GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, 
       continue;
     }
     if (a.dLayerOutput) dh += a.dLayerOutput[((static_cast<int64_t>(t) * B + b) * a.directions + a.direction) * H + j];
-    const T* act = a.activations + row;
+    const T* act = a.activations ? a.activations + row : nullptr;  // none for a plain RNN
     if (a.cell == Cell::Lstm) {
       lstmBackward(act[j], act[H + j], act[2 * H + j], act[3 * H + j], a.cells[a.rowAfter(t) + at], a.cells[a.rowBefore(t) + at],
                    dh, a.dc[at], &d[j], &d[H + j], &d[2 * H + j], &d[3 * H + j], &a.dc[at]);

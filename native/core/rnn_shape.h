@@ -8,6 +8,16 @@ namespace gated {
 
 enum class Cell : int32_t { Lstm = 0, Gru = 1, GruResetBefore = 2, RnnTanh = 3, RnnRelu = 4 };
 
+// Gates per hidden unit: LSTM i f g o; GRU r z n; a plain RNN one.
+inline int64_t gateCountOf(Cell cell) {
+  switch (cell) {
+    case Cell::Lstm: return 4;
+    case Cell::Gru:
+    case Cell::GruResetBefore: return 3;
+    default: return 1;
+  }
+}
+
 struct RnnShape {
   Cell cell = Cell::Lstm;
   int64_t inputSize = 0;
@@ -19,14 +29,7 @@ struct RnnShape {
   int64_t seqLen = 0;  // T
   int64_t batch = 0;   // B
 
-  int64_t gateCount() const {
-    switch (cell) {
-      case Cell::Lstm: return 4;
-      case Cell::Gru:
-      case Cell::GruResetBefore: return 3;
-      default: return 1;
-    }
-  }
+  int64_t gateCount() const { return gateCountOf(cell); }
   int64_t directions() const { return bidirectional ? 2 : 1; }
   int64_t gateWidth() const { return gateCount() * hiddenSize; }  // G = gates * H
   int64_t layerInputSize(int64_t layer) const { return layer == 0 ? inputSize : directions() * hiddenSize; }

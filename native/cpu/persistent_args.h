@@ -1,6 +1,8 @@
 // The persistent recurrence kernels' arguments for one layer and direction's pass, for the CUDA
 // launches (cuda/persistent_rnn.cu) and the CPU emulation (persistent_emulation.cc) alike.
 #pragma once
+#include <stdexcept>
+
 #include "../core/persistent_recurrence.h"
 #include "layer_pass.h"
 
@@ -55,6 +57,8 @@ template <typename T, typename ArgsOf>
 PersistentLaunch<T> persistentLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const ArgsOf& argsOf) {
   PersistentLaunch<T> launch;
   launch.blocksPerDirection = plan.blocksPerDirection();
+  // Every block meets every grid barrier only if the passes take the same number of steps.
+  if (plan.directions == 2 && passes[0].steps != passes[1].steps) throw std::logic_error("persistent launch: passes of different lengths");
   for (int dir = 0; dir < plan.directions; ++dir) launch.pass[dir] = argsOf(passes[dir], dir);
   return launch;
 }

@@ -28,11 +28,7 @@ constexpr size_t kEmulatedSharedPerBlock = 227 * 1024;
 template <typename T>
 PersistentPlan emulatedPlan(const LayerPass<T>& p, int64_t directions, bool backward) {
   if (cudaEmulation() != CudaEmulation::Persistent) return {};
-  RnnShape shape;
-  shape.cell = p.cell;
-  shape.hiddenSize = p.hidden;
-  shape.batch = p.batch;
-  shape.bidirectional = directions == 2;
+  const PersistentShape shape{p.cell, p.batch, p.hidden, directions};
   return persistentPlanFor(shape, backward, kEmulatedMultiprocessors, kEmulatedSharedPerBlock, sizeof(T));
 }
 

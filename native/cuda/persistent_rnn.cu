@@ -35,7 +35,7 @@ const DeviceLimits& limits() {
 // The plan for one shape, direction of work and element size: the attribute set and the
 // occupancy query run once.
 template <typename T>
-PersistentPlan computePlan(const RnnShape& s, bool backward) {
+PersistentPlan computePlan(const PersistentShape& s, bool backward) {
   const DeviceLimits& l = limits();
   if (!l.cooperative) return {};
   const PersistentPlan plan = persistentPlanFor(s, backward, l.multiprocessors, l.sharedPerBlock, sizeof(T));
@@ -71,13 +71,14 @@ PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t eleme
 PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBytes) {
   if (elementBytes != sizeof(float) && elementBytes != sizeof(double)) return {};
   static std::mutex mutex;
-  using Key = std::tuple<int64_t, int64_t, int64_t, bool, size_t>;
+  using Key = std::tuple<PersistentShape, bool, size_t>;
   static std::map<Key, PersistentPlan> plans;
-  const Key key{s.gateCount(), s.batch, s.hiddenSize, backward, elementBytes};
+  const PersistentShape shape = PersistentShape::of(s);
+  const Key key{shape, backward, elementBytes};
   std::lock_guard<std::mutex> lock(mutex);
   auto found = plans.find(key);
   if (found == plans.end()) {
-    const PersistentPlan plan = elementBytes == sizeof(float) ? computePlan<float>(s, backward) : computePlan<double>(s, backward);
+    const PersistentPlan plan = elementBytes == sizeof(float) ? computePlan<float>(shape, backward) : computePlan<double>(shape, backward);
     found = plans.emplace(key, plan).first;
   }
   return found->second;

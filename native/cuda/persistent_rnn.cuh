@@ -46,7 +46,8 @@ __device__ __forceinline__ T* blockShared() {
 
 // Forward: a.steps steps; backward: a.steps + 1 (the last finishes the initial state's gradient).
 template <typename T, bool Backward>
-__global__ void __launch_bounds__(kPersistentThreads) persistentRecurrence(PersistentLaunch<T> launch, ProductLayout layout) {
+__global__ void __launch_bounds__(kPersistentThreads)
+    persistentRecurrence(const __grid_constant__ PersistentLaunch<T> launch, const __grid_constant__ ProductLayout layout) {
   DeviceBlock<T> block(blockShared<T>());
   int index = 0;
   const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);

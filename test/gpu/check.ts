@@ -440,6 +440,17 @@ function deviceGuarantees(device: Device): void {
     }
     throw new Error('no error for index 10 of a 10-row table');
   });
+  check('persistent plans', 'a plan depends on the cell and the directions, not only on the sizes', () => {
+    const spec = (cell: number, bidirectional: boolean) => ({ cell, inputSize: 8, hiddenSize: 64, numLayers: 1, bidirectional, bias: true, batchFirst: false, seqLen: 5, batch: 4, dropout: 0 });
+    const both = native.cudaPersistentPlan(spec(0, true));
+    const one = native.cudaPersistentPlan(spec(0, false));
+    assert(both.directionsPerLaunch === 2 && both.launchesPerLayer === 1, `bidirectional: ${JSON.stringify(both)}`);
+    assert(one.directionsPerLaunch === 1 && one.launchesPerLayer === 1, `unidirectional after bidirectional: ${JSON.stringify(one)}`);
+    const resetAfter = native.cudaPersistentPlan(spec(1, false));
+    const resetBefore = native.cudaPersistentPlan(spec(2, false));
+    assert(resetAfter.launchesPerLayer === 1 && resetBefore.launchesPerLayer === 0, `GRU ${JSON.stringify(resetAfter)}, reset-before ${JSON.stringify(resetBefore)}`);
+    return `bidirectional ${both.blocks} blocks, unidirectional ${one.blocks}; the reset-before GRU takes the GEMM path`;
+  });
   check('embedding', 'the backward pass sums repeated rows in position order: bitwise the CPU\'s', () => {
     const count = 20000, rows = 50, width = 24;
     const indices = Array.from({ length: count }, (_, i) => (i * 7919 + (i >> 3)) % rows);
