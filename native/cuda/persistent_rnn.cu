@@ -53,13 +53,21 @@ PersistentPlan computePlan(const PersistentShape& s, bool backward) {
   return plan;
 }
 
+// False when the device refuses the grid as too large to be resident at once (another process or
+// context holds multiprocessors: MPS, green contexts); any other failure throws.
 template <typename T>
-void launchCooperative(const void* kernel, const PersistentPlan& plan, PersistentLaunch<T> launch, const char* what) {
+bool launchCooperative(const void* kernel, const PersistentPlan& plan, PersistentLaunch<T> launch, const char* what) {
   ProductLayout layout = plan.layout;
   void* parameters[] = {&launch, &layout};
-  checkCuda(cudaLaunchCooperativeKernel(kernel, dim3(plan.blocks), dim3(kPersistentThreads), parameters, plan.sharedBytes, stream()),
-            what);
+  const cudaError_t error =
+      cudaLaunchCooperativeKernel(kernel, dim3(plan.blocks), dim3(kPersistentThreads), parameters, plan.sharedBytes, stream());
+  if (error == cudaErrorCooperativeLaunchTooLarge) {
+    cudaGetLastError();  // not sticky: clear it
+    return false;
+  }
+  checkCuda(error, what);
   notePersistentLaunch();
+  return true;
 }
 
 }  // namespace
@@ -85,25 +93,25 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
 }
 
 template <typename T>
-void runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations) {
+bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations) {
   const auto argsOf = [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, lengths, keepActivations); };
-  launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, false>), plan, persistentLaunch(plan, passes, argsOf),
+  return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, false>), plan, persistentLaunch(plan, passes, argsOf),
                     "cudaLaunchCooperativeKernel (persistent forward)");
 }
 
 template <typename T>
-void runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, T* const* dh,
+bool runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, T* const* dh,
                            T* const* dc, const T* dLayerOutput, int64_t directions) {
   const auto argsOf = [&](const LayerPass<T>& p, int i) {
     return persistentBackwardArgs(plan, p, lengths, dh[i], dc[i], dLayerOutput, directions);
   };
-  launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, true>), plan, persistentLaunch(plan, passes, argsOf),
+  return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, true>), plan, persistentLaunch(plan, passes, argsOf),
                     "cudaLaunchCooperativeKernel (persistent backward)");
 }
 
 #define GATED_PERSISTENT_INSTANCES(T)                                                                                    \
-  template void runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, bool);              \
-  template void runPersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, T* const*, T* const*, \
+  template bool runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, bool);              \
+  template bool runPersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, T* const*, T* const*, \
                                          const T*, int64_t);
 GATED_PERSISTENT_INSTANCES(float)
 GATED_PERSISTENT_INSTANCES(double)

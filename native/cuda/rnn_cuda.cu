@@ -279,12 +279,22 @@ void prepareDirection(const LayerPass<T>& p, const ReducedLayer& r, const T* h0,
   if (r.active()) convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * BH), r.state, BH);
 }
 
-// A direction's recurrence: with a persistent plan (of one direction), all steps in one launch.
+// A direction's recurrence on the GEMM path.
 template <typename T>
-void forwardDirection(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths, const PersistentPlan& plan,
-                      bool keepsReserve) {
-  if (plan.blocks > 0) return runPersistentForward(plan, &p, lengths, keepsReserve);
+void gemmForward(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths) {
   for (int64_t step = 0; step < p.steps; ++step) stepForward(p, r, p.timeAt(step), lengths);
+}
+
+// A direction's reverse loop on the GEMM path: dh and dhPrev [B, H] swap roles each step; returns
+// the one holding the initial state's gradient.
+template <typename T>
+T* gemmBackward(const LayerPass<T>& p, const int32_t* lengths, T* dh, T* dc, T* dhPrev, const T* dLayerOutput,
+                int64_t directions, int64_t direction) {
+  for (int64_t step = p.steps - 1; step >= 0; --step) {
+    stepBackward(p, p.timeAt(step), lengths, dh, dc, dhPrev, dLayerOutput, directions, direction);
+    std::swap(dh, dhPrev);
+  }
+  return dh;
 }
 
 // The persistent kernel's plan for this call's forward or backward pass, or none (blocks 0) for
@@ -355,15 +365,18 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
       if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
     };
     if (together) {
-      const LayerPass<T> passes[2] = {preparedPass(0, 0).first, preparedPass(1, 1).first};
-      runPersistentForward(plan, passes, lengths.get(), keepsReserve);
+      const std::pair<LayerPass<T>, ReducedLayer> prepared[2] = {preparedPass(0, 0), preparedPass(1, 1)};
+      const LayerPass<T> passes[2] = {prepared[0].first, prepared[1].first};
+      if (!runPersistentForward(plan, passes, lengths.get(), keepsReserve)) {
+        for (const auto& [p, r] : prepared) gemmForward(p, r, lengths.get());
+      }
       for (int64_t dir = 0; dir < D; ++dir) finishDirection(passes[dir], dir);
     } else {
       ForkJoin directions(overlap);  // joined before the next layer reads both directions' output
       for (int64_t dir = 0; dir < D; ++dir) {
         const Lane lane(overlap, dir);
         const auto [p, r] = preparedPass(dir, lane.index);
-        forwardDirection(p, r, lengths.get(), plan, keepsReserve);
+        if (!(plan.blocks > 0 && runPersistentForward(plan, &p, lengths.get(), keepsReserve))) gemmForward(p, r, lengths.get());
         finishDirection(p, dir);
       }
       directions.join();
@@ -444,8 +457,11 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
       const LayerPass<T> passes[2] = {passFor(0, 0), passFor(1, 1)};
       T* const dh[2] = {stateGrads(0, 0), stateGrads(1, 1)};
       T* const dc[2] = {dh[0] + 2 * B * H, dh[1] + 2 * B * H};
-      runPersistentBackward(plan, passes, lengths.get(), dh, dc, dAbove, D);
-      for (int64_t dir = 0; dir < D; ++dir) finishDirection(dir, dh[dir], dc[dir]);
+      const bool ran = runPersistentBackward(plan, passes, lengths.get(), dh, dc, dAbove, D);
+      for (int64_t dir = 0; dir < D; ++dir) {
+        const T* initial = ran ? dh[dir] : gemmBackward(passes[dir], lengths.get(), dh[dir], dc[dir], dh[dir] + B * H, dAbove, D, dir);
+        finishDirection(dir, initial, dc[dir]);
+      }
     } else {
       ForkJoin directions(overlap);
       for (int64_t dir = 0; dir < D; ++dir) {
@@ -454,13 +470,8 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
         T* dh = stateGrads(dir, lane.index);
         T* dhPrev = dh + B * H;
         T* dc = dh + 2 * B * H;
-        if (plan.blocks > 0) {
-          runPersistentBackward(plan, &p, lengths.get(), &dh, &dc, dAbove, D);
-        } else {
-          for (int64_t step = T_ - 1; step >= 0; --step) {
-            stepBackward(p, p.timeAt(step), lengths.get(), dh, dc, dhPrev, dAbove, D, dir);
-            std::swap(dh, dhPrev);
-          }
+        if (!(plan.blocks > 0 && runPersistentBackward(plan, &p, lengths.get(), &dh, &dc, dAbove, D))) {
+          dh = gemmBackward(p, lengths.get(), dh, dc, dhPrev, dAbove, D, dir);
         }
         finishDirection(dir, dh, dc);
         if (!overlap) weightGradientsOf(p, dir);
