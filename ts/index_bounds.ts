@@ -13,11 +13,20 @@ export interface IndexBounds {
 
 /** The bounds of integer host data, or null for floats and bools. */
 export function integerBounds(data: TypedArray): IndexBounds | null {
-  if (!(data instanceof Int32Array) && !(data instanceof BigInt64Array)) return null;
-  let low = Infinity;
-  let high = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = Number(data[i]);
+  if (data.length === 0) return data instanceof Int32Array || data instanceof BigInt64Array ? { low: Infinity, high: -Infinity } : null;
+  if (data instanceof Int32Array) return boundsOf(data);
+  if (data instanceof BigInt64Array) {
+    const { low, high } = boundsOf(data); // compared as bigints; only the ends become numbers
+    return { low: Number(low), high: Number(high) };
+  }
+  return null;
+}
+
+function boundsOf<V extends number | bigint>(data: ArrayLike<V>): { low: V; high: V } {
+  let low = data[0];
+  let high = data[0];
+  for (let i = 1; i < data.length; i++) {
+    const v = data[i];
     if (v < low) low = v;
     if (v > high) high = v;
   }

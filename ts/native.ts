@@ -204,15 +204,16 @@ export interface NativeAddon {
   maskedFill(shape: number[], a: NativeArray, aStrides: number[], aOffset: number, mask: NativeArray, maskStrides: number[], maskOffset: number, value: number, out: NativeArray): void;
   sumTo(inShape: number[], input: NativeArray, outShape: number[], out: NativeArray): void;
   maxAlong(outer: number, n: number, inner: number, input: NativeArray, values: NativeArray, indices: NativeArray): void;
-  /** out [outer, n, inner] = zeros, with values [outer, inner] at the positions indices [outer, inner] pick along n. */
-  /** checked: the caller knows CUDA indices are in [0, n), so the call does not wait to check them. */
+  /**
+   * out [outer, n, inner] = zeros, with values [outer, inner] at the positions indices [outer, inner] pick along n.
+   * checked: the caller knows CUDA indices are in [0, n), so the call does not wait to check them.
+   */
   scatterAlong(outer: number, n: number, inner: number, indices: NativeArray, values: NativeArray, out: NativeArray, checked?: boolean): void;
   softmax(log: boolean, outer: number, n: number, inner: number, input: NativeArray, out: NativeArray): void;
   softmax(log: boolean, outer: number, n: number, inner: number, y: NativeArray, grad: NativeArray, out: NativeArray): void;
   /** out [batch, M, N] = op(a) op(b), or += with accumulate. */
   matmul(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, a: NativeArray, aBatchStride: number, b: NativeArray, bBatchStride: number, out: NativeArray, accumulate?: boolean): void;
-  /** Returns the position of the first index outside [0, rows), or -1. */
-  /** The position of the first index outside [0, rows), or -1; checked: as for scatterAlong. */
+  /** Returns the position of the first index outside [0, rows), or -1; checked: as for scatterAlong. */
   embedding(table: NativeArray, rows: number, width: number, indices: NativeArray, out: NativeArray, checked?: boolean): number;
   embeddingBackward(grad: NativeArray, indices: NativeArray, width: number, rows: number, paddingIndex: number, out: NativeArray, checked?: boolean): void;
 }

@@ -55,7 +55,7 @@ void* allocate(size_t bytes) {
     cudaError_t error = cudaMalloc(&block, size);
     if (error == cudaErrorMemoryAllocation) {
       cudaGetLastError();
-      checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
+      synchronize();
       freeCached(a);
       error = cudaMalloc(&block, size);
     }
@@ -101,7 +101,7 @@ void emptyCache() {
   Allocator& a = allocator();
   std::lock_guard<std::mutex> lock(a.mutex);
   if (a.freeBlocks.empty()) return;
-  checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
+  synchronize();
   freeCached(a);
 }
 

@@ -6,7 +6,7 @@
 #include <cub/cub.cuh>
 
 #include <limits>
-#include <stdexcept>
+#include <string>
 
 #include "device_buffer.h"
 #include "grid_loop.cuh"
@@ -40,8 +40,9 @@ void embeddingBackward(const T* grad, const I* indices, int64_t count, int64_t w
                        int64_t paddingIndex, T* gradTable) {
   fillZero(gradTable, sizeof(T) * rows * width);
   if (count == 0) return;
-  if (count > std::numeric_limits<int>::max()) {
-    throw std::length_error("embedding backward on CUDA takes at most 2^31 - 1 indices, but received " + std::to_string(count));
+  if (count > std::numeric_limits<int>::max()) {  // CUB sorts int counts
+    throw CudaError("gated: the embedding's backward pass on CUDA takes at most 2^31 - 1 indices, but received " +
+                    std::to_string(count));
   }
   DeviceScratch<int64_t> positions(count), sortedPositions(count);
   DeviceScratch<I> sortedRows(count);

@@ -409,6 +409,7 @@ int64_t firstIndexOutside(const I* indices, int64_t count, int64_t rows) {
 
 template <typename T, typename I>
 void embeddingForward(const T* table, int64_t rows, int64_t width, const I* indices, int64_t count, T* out) {
+  if (rows == 0) return;  // then no index is valid, and the caller's check has thrown (or count is 0)
   launchOver("gatherRows", count * width, gatherRows<T, I>, table, rows, width, indices, count, out);
 }
 

@@ -415,6 +415,29 @@ function deviceGuarantees(device: Device): void {
     assert(waits === 0, `${waits} waits for the GPU in one training step`);
     return `0 waits; loss ${(loss.item() as number).toFixed(4)} (read after the count)`;
   });
+  check('host waits', 'an upload of 128 KiB of tokens queued behind GPU work does not wait for it', () => {
+    // The driver may stage pageable memory synchronously; if it does here, uploads need a pinned ring.
+    const a = g.randn([4096, 4096]).to('cuda');
+    const tokens = new BigInt64Array(16384).map((_, i) => BigInt(i % 1000));
+    // The second round reuses the first round's cached blocks: no cudaMalloc (which may wait) in it.
+    const round = () => {
+      g.cuda.synchronize();
+      const queued = process.hrtime.bigint();
+      const products = Array.from({ length: 20 }, () => g.matmul(a, a));
+      const start = process.hrtime.bigint();
+      const uploaded = g.tensor(tokens, [16384], { dtype: 'int64' }).to('cuda');
+      const uploadMs = Number(process.hrtime.bigint() - start) / 1e6;
+      g.cuda.synchronize();
+      const workMs = Number(process.hrtime.bigint() - queued) / 1e6;
+      [uploaded, ...products].forEach((t) => t.dispose());
+      return { uploadMs, workMs };
+    };
+    round();
+    const { uploadMs, workMs } = round();
+    a.dispose();
+    assert(uploadMs < workMs / 2, `the upload took ${uploadMs.toFixed(2)} ms behind ${workMs.toFixed(1)} ms of queued work: it waited`);
+    return `upload ${uploadMs.toFixed(2)} ms behind ${workMs.toFixed(1)} ms of queued matrix products`;
+  });
   check('host waits', 'bad tokens still throw a RangeError naming the element, and CUDA stays usable', () => {
     const { step } = trainingStepOnCuda();
     const tokens = Array.from({ length: 24 }, (_, i) => (i * 7) % 50);

@@ -109,8 +109,8 @@ function gatheredNll(logp: Tensor, labels: Tensor, weight: Tensor | null, reduct
   const picks = add(rowStarts, labels.dtype === dtype ? labels : labels.to(dtype));
   knownToLieIn(picks, 0, N * C - 1);
   const picked = embedding(picks, logp.reshape([N * C, 1])).reshape([N]);
-  // PyTorch gives the class weights no gradient.
-  const rowWeight = weight ? noGrad(() => embedding(labels, weight.reshape([C, 1])).reshape([N])) : null;
+  // PyTorch gives the class weights no gradient; they take the input's dtype, as on the host path.
+  const rowWeight = weight ? noGrad(() => embedding(labels, weight.to(logp.dtype).reshape([C, 1])).reshape([N])) : null;
   const losses = mul(rowWeight ? mul(picked, rowWeight) : picked, -1);
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return sum(losses);

@@ -30,11 +30,11 @@ function vectorNorm(values: ArrayLike<number>, p: number): number {
 export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, normType = 2): number {
   const grads = gradientsOf(params, maxNorm, normType);
   if (grads.length === 0) return 0;
-  if (grads.every((grad) => grad.device === 'cuda')) return clipOnDevice(grads, maxNorm, normType).item() as number;
+  if (grads.every((grad) => grad.device === 'cuda')) return tidy(() => clipOnDevice(grads, maxNorm, normType).item() as number);
   const onCpu = grads.filter((grad) => grad.device === 'cpu');
   const onCuda = grads.filter((grad) => grad.device === 'cuda');
   const norms = onCpu.map((grad) => vectorNorm(grad.contiguousData('grad') as FloatArray, normType));
-  if (onCuda.length > 0) norms.push(noGrad(() => deviceNorm(onCuda, normType).item() as number));
+  if (onCuda.length > 0) norms.push(tidy(() => noGrad(() => deviceNorm(onCuda, normType).item() as number)));
   const total = vectorNorm(norms, normType);
   const coef = maxNorm / (total + 1e-6);
   // As in PyTorch, a NaN or infinite total also scales (giving NaN or zero gradients).
