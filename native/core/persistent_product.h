@@ -39,7 +39,6 @@ struct ProductLayout {
     sliceLength = (chunk + slices - 1) / slices;
   }
   GATED_HD int tiles() const { return rowTiles * batchTiles; }
-  GATED_HD int chunks() const { return (depth + chunk - 1) / chunk; }
   GATED_HD size_t chunkOffset() const { return static_cast<size_t>(rows) * matrixStride; }
   GATED_HD size_t partialOffset() const { return chunkOffset() + static_cast<size_t>(batch) * chunkStride; }
   GATED_HD size_t elements() const { return partialOffset() + static_cast<size_t>(slices) * batch * rows; }
@@ -92,28 +91,35 @@ struct TileSums {
   }
 };
 
-// chunk [B, chunk] = operand [B, depth] columns of chunk c (past depth: not read), as the product
-// multiplies them.
+// What a product multiplies the block's matrix with: rows b of `data` (rowStride apart), their
+// columns [kBegin, kEnd) against the matrix's columns [kBegin, kEnd), rounded to `precision`.
 template <typename T>
-GATED_HD void stageChunk(const ProductLayout& l, const T* operand, OperandPrecision precision, int c, int thread, int threads,
-                         T* shared) {
+struct Operand {
+  const T* data = nullptr;
+  int64_t rowStride = 0;
+  int kBegin = 0, kEnd = 0;
+  OperandPrecision precision = OperandPrecision::Float32;
+};
+
+// chunk [B, width] = the operand's columns [k0, k0 + width), as the product multiplies them.
+template <typename T>
+GATED_HD void stageChunk(const ProductLayout& l, const Operand<T>& x, int k0, int width, int thread, int threads, T* shared) {
   T* staged = shared + l.chunkOffset();
-  const int k0 = c * l.chunk, width = l.depth - k0 < l.chunk ? l.depth - k0 : l.chunk;
   for (int index = thread; index < l.batch * width; index += threads) {
     const int b = index / width, k = index % width;
-    staged[b * l.chunkStride + k] = operandValue(precision, loadCoherent(operand + static_cast<int64_t>(b) * l.depth + k0 + k));
+    staged[b * l.chunkStride + k] = operandValue(x.precision, loadCoherent(x.data + b * x.rowStride + k0 + k));
   }
 }
 
-// The thread's tile over its slice of chunk c. Rows and sequences past the end are clamped to the
-// last (no branch in the K loop) and never stored.
+// The thread's tile over its slice of the staged chunk, the matrix's columns [k0, k0 + width).
+// Rows and sequences past the end are clamped to the last (no branch in the K loop) and never
+// stored.
 template <typename T>
-GATED_HD void multiplyChunk(const ProductLayout& l, int c, int thread, const T* shared, TileSums<T>& sums) {
+GATED_HD void multiplyChunk(const ProductLayout& l, int k0, int width, int thread, const T* shared, TileSums<T>& sums) {
   const int tiles = l.tiles();
   if (thread >= l.slices * tiles) return;
   const int slice = thread / tiles, tile = thread % tiles;
   const int rowTile = tile % l.rowTiles, batchTile = tile / l.rowTiles;
-  const int k0 = c * l.chunk, width = l.depth - k0 < l.chunk ? l.depth - k0 : l.chunk;
   const int begin = slice * l.sliceLength, end = begin + l.sliceLength < width ? begin + l.sliceLength : width;
   const T* mRow[kProductTile];
   const T* xRow[kProductTile];
@@ -161,14 +167,16 @@ GATED_HD T productOf(const ProductLayout& l, int b, int row, const T* shared) {
 }
 
 // The whole product of one step, on a block (see persistent_recurrence.h for Block): zeroes the
-// sums, then for each chunk stages it and multiplies; the partial sums are stored when it returns.
+// sums, then for each chunk of the operand's K range stages it and multiplies; the partial sums
+// are stored when it returns.
 template <typename T, typename Block>
-GATED_HD void multiplyOperand(const ProductLayout& l, const T* operand, OperandPrecision precision, Block& block) {
+GATED_HD void multiplyOperand(const ProductLayout& l, const Operand<T>& x, Block& block) {
   block.each([&](int, TileSums<T>& sums) { sums.clear(); });
-  for (int c = 0; c < l.chunks(); ++c) {
-    block.each([&](int thread, TileSums<T>&) { stageChunk(l, operand, precision, c, thread, block.threads(), block.shared()); });
+  for (int k0 = x.kBegin; k0 < x.kEnd; k0 += l.chunk) {
+    const int width = x.kEnd - k0 < l.chunk ? x.kEnd - k0 : l.chunk;
+    block.each([&](int thread, TileSums<T>&) { stageChunk(l, x, k0, width, thread, block.threads(), block.shared()); });
     block.sync();
-    block.each([&](int thread, TileSums<T>& sums) { multiplyChunk(l, c, thread, block.shared(), sums); });
+    block.each([&](int thread, TileSums<T>& sums) { multiplyChunk(l, k0, width, thread, block.shared(), sums); });
     block.sync();
   }
   block.each([&](int thread, TileSums<T>& sums) { storeSums(l, thread, sums, block.shared()); });

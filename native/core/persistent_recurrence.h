@@ -71,7 +71,7 @@ struct PersistentLaunch {
 };
 
 // The grid for a layer's forward or backward work: blocks 0 when the kernels do not take the
-// shape (the reset-before GRU, batch over kPersistentMaxBatch) or a block's share does not fit.
+// shape (batch over kPersistentMaxBatch) or a block's share does not fit.
 // directions 2: both directions of a bidirectional layer in one launch (half the
 // multiprocessors each); 1: a launch per direction.
 struct PersistentPlan {
@@ -99,7 +99,7 @@ struct PersistentShape {
 // one launch for both directions when their blocks' shares fit on half the multiprocessors each.
 inline PersistentPlan persistentPlanFor(const PersistentShape& s, bool backward, int multiprocessors, size_t sharedPerBlock,
                                         size_t elementBytes) {
-  if (s.cell == Cell::GruResetBefore || s.batch > kPersistentMaxBatch || s.hidden > (1 << 20)) return {};
+  if (s.batch > kPersistentMaxBatch || s.hidden > (1 << 20)) return {};
   const int H = static_cast<int>(s.hidden), gates = static_cast<int>(gateCountOf(s.cell)), B = static_cast<int>(s.batch);
   const auto planOn = [&](int directions) {
     PersistentPlan plan;
@@ -212,11 +212,67 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
   }
 }
 
-// One forward step on the pass's block `index`: h_{t-1} times its rows, then the cell update.
+// The reset-before GRU, forward stage 0: r and z of the block's units from h_{t-1} times their r
+// and z rows (its n rows' products go unused), and r * h_{t-1} (in extra) for stage 1's product.
+// A sequence past its length gets zero activations and r * h.
+template <typename T>
+GATED_HD void resetGates(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
+                         const T* shared) {
+  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
+  const int H = a.hidden, U = a.unitsPerBlock, B = a.batch;
+  const int t = a.timeAt(step);
+  for (int pair = thread; pair < B * mine.count; pair += threads) {
+    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
+    const int64_t at = static_cast<int64_t>(b) * H + j, row = (static_cast<int64_t>(t) * B + b) * 3 * H;
+    T* act = a.activations + row;
+    const T* x = a.inputGates + row;
+    const bool live = a.active(b, t);
+    act[j] = live ? sigmoidOf(x[j] + productOf(l, b, u, shared)) : T(0);
+    act[H + j] = live ? sigmoidOf(x[H + j] + productOf(l, b, U + u, shared)) : T(0);
+    a.extra[static_cast<int64_t>(t) * B * H + at] = act[j] * loadCoherent(a.states + a.rowBefore(t) + at);
+  }
+}
+
+// Stage 1: n from r * h_{t-1} times the block's n rows, then h_t = (1 - z) n + z h_{t-1}. A
+// sequence past its length carries its state.
+template <typename T>
+GATED_HD void resetOutput(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
+                          const T* shared) {
+  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
+  const int H = a.hidden, U = a.unitsPerBlock, B = a.batch;
+  const int t = a.timeAt(step);
+  for (int pair = thread; pair < B * mine.count; pair += threads) {
+    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
+    const int64_t at = static_cast<int64_t>(b) * H + j, row = (static_cast<int64_t>(t) * B + b) * 3 * H;
+    T* act = a.activations + row;
+    const T hPrev = loadCoherent(a.states + a.rowBefore(t) + at);
+    if (!a.active(b, t)) {
+      a.states[a.rowAfter(t) + at] = hPrev;
+      act[2 * H + j] = T(0);
+      continue;
+    }
+    const T n = tanhOf(a.inputGates[row + 2 * H + j] + productOf(l, b, 2 * U + u, shared));
+    act[2 * H + j] = n;
+    a.states[a.rowAfter(t) + at] = gruBlend(loadCoherent(act + H + j), n, hPrev);
+  }
+}
+
+// Grid barriers per step: one, or two for the reset-before GRU, whose second product multiplies
+// r * h_{t-1} and so needs every unit's r first.
+GATED_HD int stagesPerStep(Cell cell) { return cell == Cell::GruResetBefore ? 2 : 1; }
+
+// Stage `stage` of forward step `step` on the pass's block `index`: the state (or, in the
+// reset-before GRU's stage 1, r * h_{t-1}) times its rows, then the cell update.
 template <typename T, typename Block>
-GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int index, Block& block) {
-  multiplyOperand(l, static_cast<const T*>(a.states + a.rowBefore(a.timeAt(step))), a.precision, block);
-  block.each([&](int thread, TileSums<T>&) { updateUnits(a, l, step, index, thread, block.threads(), block.shared()); });
+GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int stage, int index, Block& block) {
+  const int t = a.timeAt(step);
+  const T* operand = stage == 0 ? a.states + a.rowBefore(t) : a.extra + static_cast<int64_t>(t) * a.batch * a.hidden;
+  multiplyOperand(l, Operand<T>{operand, a.hidden, 0, a.hidden, a.precision}, block);
+  block.each([&](int thread, TileSums<T>&) {
+    if (a.cell != Cell::GruResetBefore) updateUnits(a, l, step, index, thread, block.threads(), block.shared());
+    else if (stage == 0) resetGates(a, l, step, index, thread, block.threads(), block.shared());
+    else resetOutput(a, l, step, index, thread, block.threads(), block.shared());
+  });
 }
 
 // Backward, after the product (the gradient reaching h_t through W_hh, zero at step 0): per unit
@@ -259,6 +315,8 @@ GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, 
                   dh, &d[j], &d[H + j], &d[2 * H + j], &dHidden[2 * H + j], &a.dh[at]);
       dHidden[j] = d[j];
       dHidden[H + j] = d[H + j];
+    } else if (a.cell == Cell::GruResetBefore) {  // z and n now, r in stage 1 (resetBackward)
+      gruResetBeforeBackwardZN(act[H + j], act[2 * H + j], a.states[a.rowBefore(t) + at], dh, &d[H + j], &d[2 * H + j], &a.dh[at]);
     } else {
       d[j] = dh * rnnActivationSlope(a.cell == Cell::RnnRelu, a.states[a.rowAfter(t) + at]);
       a.dh[at] = T(0);
@@ -266,11 +324,38 @@ GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, 
   }
 }
 
-// Backward step `step` of steps + 1 on the pass's block `index`: the last step's gate gradients
-// times its columns of W_hh, then the cell's backward (or, after the last, the initial state's
-// gradient).
+// The reset-before GRU, backward stage 1, after the product d(r * h_{t-1}) = dPreN W_hn (the
+// block's columns): r's gradient, and its part of dh_{t-1}. A sequence past its length has none.
+template <typename T>
+GATED_HD void resetBackward(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
+                            const T* shared) {
+  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
+  const int H = a.hidden, B = a.batch;
+  const int t = a.backwardTimeAt(step);
+  for (int pair = thread; pair < B * mine.count; pair += threads) {
+    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
+    if (!a.active(b, t)) continue;
+    const int64_t at = static_cast<int64_t>(b) * H + j, row = (static_cast<int64_t>(t) * B + b) * 3 * H;
+    gruResetBeforeBackwardR(a.activations[row + j], a.states[a.rowBefore(t) + at], productOf(l, b, u, shared), &a.dGates[row + j],
+                            &a.dh[at]);
+  }
+}
+
+// Stage 0 of backward step `step` of steps + 1 on the pass's block `index`: the last step's gate
+// gradients (the reset-before GRU's r and z ones) times its columns of W_hh, then the cell's
+// backward (or, after the last step, the initial state's gradient). The reset-before GRU's stage
+// 1: this step's dPreN times the block's W_hn columns, then r's gradient.
 template <typename T, typename Block>
-GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int index, Block& block) {
+GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int stage, int index, Block& block) {
+  const int64_t G = static_cast<int64_t>(a.gates) * a.hidden, H = a.hidden;
+  const bool resetBefore = a.cell == Cell::GruResetBefore;
+  if (stage == 1) {
+    if (step == a.steps) return;  // every block alike
+    const int64_t now = static_cast<int64_t>(a.backwardTimeAt(step)) * a.batch * G;
+    multiplyOperand(l, Operand<T>{a.dGates + now, G, static_cast<int>(2 * H), static_cast<int>(3 * H)}, block);
+    block.each([&](int thread, TileSums<T>&) { resetBackward(a, l, step, index, thread, block.threads(), block.shared()); });
+    return;
+  }
   if (step == 0) {
     block.each([&](int thread, TileSums<T>& sums) {
       sums.clear();
@@ -278,8 +363,8 @@ GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, i
     });
     block.sync();
   } else {
-    const int64_t last = static_cast<int64_t>(a.backwardTimeAt(step - 1)) * a.batch * a.gates * a.hidden;
-    multiplyOperand(l, static_cast<const T*>(a.dHiddenGates + last), OperandPrecision::Float32, block);
+    const int64_t last = static_cast<int64_t>(a.backwardTimeAt(step - 1)) * a.batch * G;
+    multiplyOperand(l, Operand<T>{a.dHiddenGates + last, G, 0, static_cast<int>(resetBefore ? 2 * H : G)}, block);
   }
   block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, index, thread, block.threads(), block.shared()); });
 }

@@ -27,8 +27,10 @@ PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerP
   a.hiddenBias = p.cell == Cell::Gru ? p.weights.hiddenBias : nullptr;
   a.states = p.states;
   a.cells = p.cells;
-  a.activations = keepActivations && a.gates > 1 ? p.gates : nullptr;
-  a.extra = keepActivations && p.cell == Cell::Gru ? p.extra : nullptr;
+  // The reset-before GRU's stages hand r, z and r * h to each other through them: always written.
+  const bool resetBefore = p.cell == Cell::GruResetBefore;
+  a.activations = (keepActivations || resetBefore) && a.gates > 1 ? p.gates : nullptr;
+  a.extra = (keepActivations && p.cell == Cell::Gru) || resetBefore ? p.extra : nullptr;
   a.inputGates = p.inputGates;
   a.precision = p.precision;
   return a;

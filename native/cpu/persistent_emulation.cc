@@ -31,8 +31,9 @@ class HostBlock {
   std::vector<TileSums<T>> sums_;
 };
 
-// A cooperative launch of `steps` steps: each step runs on every block of the grid, one after the
-// other; step(a, s, index, block) runs step s of the block's pass a as its block `index`.
+// A cooperative launch of `steps` steps: each stage of a step (stagesPerStep; a grid barrier after
+// each) runs on every block of the grid, one after the other; step(a, s, stage, index, block)
+// runs stage `stage` of step s of the block's pass a as its block `index`.
 template <typename T, typename Step>
 void emulateLaunch(const PersistentPlan& plan, const PersistentLaunch<T>& launch, bool backward, int steps, const Step& step) {
   std::vector<HostBlock<T>> blocks(static_cast<size_t>(plan.blocks), HostBlock<T>(plan.layout));
@@ -41,11 +42,14 @@ void emulateLaunch(const PersistentPlan& plan, const PersistentLaunch<T>& launch
     const PersistentArgs<T>& a = passOf(launch, b, &index);
     loadBlockMatrix(a, plan.layout, backward, index, blocks[b]);
   }
+  const int stages = stagesPerStep(launch.pass[0].cell);
   for (int s = 0; s < steps; ++s) {
-    for (int b = 0; b < plan.blocks; ++b) {
-      int index = 0;
-      const PersistentArgs<T>& a = passOf(launch, b, &index);
-      step(a, s, index, blocks[b]);
+    for (int stage = 0; stage < stages; ++stage) {
+      for (int b = 0; b < plan.blocks; ++b) {
+        int index = 0;
+        const PersistentArgs<T>& a = passOf(launch, b, &index);
+        step(a, s, stage, index, blocks[b]);
+      }
     }
   }
   launches.fetch_add(1);
@@ -61,7 +65,9 @@ template <typename T>
 void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations) {
   const auto argsOf = [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, p.lengths, keepActivations); };
   emulateLaunch(plan, persistentLaunch(plan, passes, argsOf), false, static_cast<int>(passes[0].steps),
-                [&](const PersistentArgs<T>& a, int step, int index, HostBlock<T>& block) { forwardStep(a, plan.layout, step, index, block); });
+                [&](const PersistentArgs<T>& a, int step, int stage, int index, HostBlock<T>& block) {
+                  forwardStep(a, plan.layout, step, stage, index, block);
+                });
 }
 
 template <typename T>
@@ -71,7 +77,9 @@ void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* p
     return persistentBackwardArgs(plan, p, p.lengths, dh[i], dc[i], dLayerOutput, directions);
   };
   emulateLaunch(plan, persistentLaunch(plan, passes, argsOf), true, static_cast<int>(passes[0].steps) + 1,
-                [&](const PersistentArgs<T>& a, int step, int index, HostBlock<T>& block) { backwardStep(a, plan.layout, step, index, block); });
+                [&](const PersistentArgs<T>& a, int step, int stage, int index, HostBlock<T>& block) {
+                  backwardStep(a, plan.layout, step, stage, index, block);
+                });
 }
 
 #define GATED_EMULATION_INSTANCES(T)                                                                                \

@@ -44,7 +44,8 @@ __device__ __forceinline__ T* blockShared() {
   return reinterpret_cast<T*>(memory);
 }
 
-// Forward: a.steps steps; backward: a.steps + 1 (the last finishes the initial state's gradient).
+// Forward: a.steps steps; backward: a.steps + 1 (the last finishes the initial state's gradient);
+// each of stagesPerStep stages, with a grid barrier after each.
 template <typename T, bool Backward>
 __global__ void __launch_bounds__(kPersistentThreads)
     persistentRecurrence(const __grid_constant__ PersistentLaunch<T> launch, const __grid_constant__ ProductLayout layout) {
@@ -53,14 +54,16 @@ __global__ void __launch_bounds__(kPersistentThreads)
   const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);
   loadBlockMatrix(a, layout, Backward, index, block);
   cooperative_groups::grid_group grid = cooperative_groups::this_grid();
-  const int steps = Backward ? a.steps + 1 : a.steps;
+  const int steps = Backward ? a.steps + 1 : a.steps, stages = stagesPerStep(a.cell);
   for (int step = 0; step < steps; ++step) {
-    if constexpr (Backward) {
-      backwardStep(a, layout, step, index, block);
-    } else {
-      forwardStep(a, layout, step, index, block);
+    for (int stage = 0; stage < stages; ++stage) {
+      if constexpr (Backward) {
+        backwardStep(a, layout, step, stage, index, block);
+      } else {
+        forwardStep(a, layout, step, stage, index, block);
+      }
+      if (step + 1 < steps || stage + 1 < stages) grid.sync();
     }
-    if (step + 1 < steps) grid.sync();
   }
 }
 

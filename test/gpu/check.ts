@@ -469,10 +469,10 @@ function deviceGuarantees(device: Device): void {
     const one = native.cudaPersistentPlan(spec(0, false));
     assert(both.directionsPerLaunch === 2 && both.launchesPerLayer === 1, `bidirectional: ${JSON.stringify(both)}`);
     assert(one.directionsPerLaunch === 1 && one.launchesPerLayer === 1, `unidirectional after bidirectional: ${JSON.stringify(one)}`);
-    const resetAfter = native.cudaPersistentPlan(spec(1, false));
-    const resetBefore = native.cudaPersistentPlan(spec(2, false));
-    assert(resetAfter.launchesPerLayer === 1 && resetBefore.launchesPerLayer === 0, `GRU ${JSON.stringify(resetAfter)}, reset-before ${JSON.stringify(resetBefore)}`);
-    return `bidirectional ${both.blocks} blocks, unidirectional ${one.blocks}; the reset-before GRU takes the GEMM path`;
+    const lstm = native.cudaPersistentPlan({ ...spec(0, false), hiddenSize: 1024, batch: 16 });
+    const rnn = native.cudaPersistentPlan({ ...spec(3, false), hiddenSize: 1024, batch: 16 });
+    assert(lstm.sharedBytes > rnn.sharedBytes, `LSTM ${lstm.sharedBytes} bytes a block, RNN ${rnn.sharedBytes}: the cell's gates count`);
+    return `bidirectional ${both.blocks} blocks, unidirectional ${one.blocks}; LSTM ${lstm.sharedBytes} bytes a block, RNN ${rnn.sharedBytes}`;
   });
   check('embedding', 'the backward pass sums repeated rows in position order: bitwise the CPU\'s', () => {
     const count = 20000, rows = 50, width = 24;
