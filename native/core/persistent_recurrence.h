@@ -143,6 +143,17 @@ struct BlockUnits {
   }
 };
 
+// Calls f(b, u, j) for this thread's share of block `block`'s (sequence b, unit) pairs: u the
+// unit's place in the block, j its index in the layer.
+template <typename T, typename F>
+GATED_HD void forEachUnit(const PersistentArgs<T>& a, int block, int thread, int threads, const F& f) {
+  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
+  for (int pair = thread; pair < a.batch * mine.count; pair += threads) {
+    const int u = pair % mine.count;
+    f(pair / mine.count, u, mine.first + u);
+  }
+}
+
 // Once, before the first step: the part of W_hh [G, H] of the pass's block `index` into the
 // matrix; rows of units it lacks are zero. Forward row gate * U + u is W_hh[gate * H + j, :]; backward row u is W_hh[:, j].
 template <typename T, typename Block>
@@ -167,13 +178,11 @@ GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, const ProductLayout& l
 template <typename T>
 GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
                           const T* shared) {
-  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
   const int H = a.hidden, U = a.unitsPerBlock, NG = a.gates, B = a.batch;
   const int64_t G = static_cast<int64_t>(NG) * H;
   const int t = a.timeAt(step);
   const int64_t before = a.rowBefore(t), after = a.rowAfter(t);
-  for (int pair = thread; pair < B * mine.count; pair += threads) {
-    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
+  forEachUnit(a, block, thread, threads, [&](int b, int u, int j) {
     const int64_t at = static_cast<int64_t>(b) * H + j;
     const T hPrev = loadCoherent(a.states + before + at);
     T* act = a.activations ? a.activations + (static_cast<int64_t>(t) * B + b) * G : nullptr;
@@ -183,7 +192,7 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
       if (a.cell == Cell::Lstm) a.cells[after + at] = loadCoherent(a.cells + before + at);
       if (act) for (int gate = 0; gate < NG; ++gate) act[gate * H + j] = T(0);
       if (extra) *extra = T(0);
-      continue;
+      return;
     }
     // The products of the unit's gates (fixed-size loops keep q and gate in registers).
     T q[4] = {};
@@ -209,52 +218,33 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
     for (int k = 0; k < 4; ++k) {
       if (act && k < NG) act[k * H + j] = gate[k];
     }
-  }
+  });
 }
 
-// The reset-before GRU, forward stage 0: r and z of the block's units from h_{t-1} times their r
-// and z rows (its n rows' products go unused), and r * h_{t-1} (in extra) for stage 1's product.
-// A sequence past its length gets zero activations and r * h.
+// The reset-before GRU's forward stages, after their products. Stage 0: r and z from h_{t-1}
+// times the block's r and z rows (its n rows' products go unused), and r * h_{t-1} (in extra) for
+// stage 1, which multiplies that with the n rows: n, then h_t = (1 - z) n + z h_{t-1}. A sequence
+// past its length gets zero activations and r * h, and carries its state.
 template <typename T>
-GATED_HD void resetGates(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
-                         const T* shared) {
-  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
+GATED_HD void resetBeforeUnits(const PersistentArgs<T>& a, const ProductLayout& l, int step, int stage, int block, int thread,
+                               int threads, const T* shared) {
   const int H = a.hidden, U = a.unitsPerBlock, B = a.batch;
   const int t = a.timeAt(step);
-  for (int pair = thread; pair < B * mine.count; pair += threads) {
-    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
+  forEachUnit(a, block, thread, threads, [&](int b, int u, int j) {
     const int64_t at = static_cast<int64_t>(b) * H + j, row = (static_cast<int64_t>(t) * B + b) * 3 * H;
     T* act = a.activations + row;
     const T* x = a.inputGates + row;
-    const bool live = a.active(b, t);
-    act[j] = live ? sigmoidOf(x[j] + productOf(l, b, u, shared)) : T(0);
-    act[H + j] = live ? sigmoidOf(x[H + j] + productOf(l, b, U + u, shared)) : T(0);
-    a.extra[static_cast<int64_t>(t) * B * H + at] = act[j] * loadCoherent(a.states + a.rowBefore(t) + at);
-  }
-}
-
-// Stage 1: n from r * h_{t-1} times the block's n rows, then h_t = (1 - z) n + z h_{t-1}. A
-// sequence past its length carries its state.
-template <typename T>
-GATED_HD void resetOutput(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
-                          const T* shared) {
-  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
-  const int H = a.hidden, U = a.unitsPerBlock, B = a.batch;
-  const int t = a.timeAt(step);
-  for (int pair = thread; pair < B * mine.count; pair += threads) {
-    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
-    const int64_t at = static_cast<int64_t>(b) * H + j, row = (static_cast<int64_t>(t) * B + b) * 3 * H;
-    T* act = a.activations + row;
     const T hPrev = loadCoherent(a.states + a.rowBefore(t) + at);
-    if (!a.active(b, t)) {
-      a.states[a.rowAfter(t) + at] = hPrev;
-      act[2 * H + j] = T(0);
-      continue;
+    const bool live = a.active(b, t);
+    if (stage == 0) {
+      act[j] = live ? sigmoidOf(x[j] + productOf(l, b, u, shared)) : T(0);
+      act[H + j] = live ? sigmoidOf(x[H + j] + productOf(l, b, U + u, shared)) : T(0);
+      a.extra[static_cast<int64_t>(t) * B * H + at] = act[j] * hPrev;
+      return;
     }
-    const T n = tanhOf(a.inputGates[row + 2 * H + j] + productOf(l, b, 2 * U + u, shared));
-    act[2 * H + j] = n;
-    a.states[a.rowAfter(t) + at] = gruBlend(loadCoherent(act + H + j), n, hPrev);
-  }
+    act[2 * H + j] = live ? tanhOf(x[2 * H + j] + productOf(l, b, 2 * U + u, shared)) : T(0);
+    a.states[a.rowAfter(t) + at] = live ? gruBlend(loadCoherent(act + H + j), act[2 * H + j], hPrev) : hPrev;
+  });
 }
 
 // Grid barriers per step: one, or two for the reset-before GRU, whose second product multiplies
@@ -269,9 +259,8 @@ GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, in
   const T* operand = stage == 0 ? a.states + a.rowBefore(t) : a.extra + static_cast<int64_t>(t) * a.batch * a.hidden;
   multiplyOperand(l, Operand<T>{operand, a.hidden, 0, a.hidden, a.precision}, block);
   block.each([&](int thread, TileSums<T>&) {
-    if (a.cell != Cell::GruResetBefore) updateUnits(a, l, step, index, thread, block.threads(), block.shared());
-    else if (stage == 0) resetGates(a, l, step, index, thread, block.threads(), block.shared());
-    else resetOutput(a, l, step, index, thread, block.threads(), block.shared());
+    if (a.cell == Cell::GruResetBefore) resetBeforeUnits(a, l, step, stage, index, thread, block.threads(), block.shared());
+    else updateUnits(a, l, step, index, thread, block.threads(), block.shared());
   });
 }
 
@@ -284,16 +273,14 @@ GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, in
 template <typename T>
 GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
                             const T* shared) {
-  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
   const int H = a.hidden, NG = a.gates, B = a.batch;
   const int64_t G = static_cast<int64_t>(NG) * H;
-  for (int pair = thread; pair < B * mine.count; pair += threads) {
-    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
+  forEachUnit(a, block, thread, threads, [&](int b, int u, int j) {
     const int64_t at = static_cast<int64_t>(b) * H + j;
     T dh = a.dh[at] + productOf(l, b, u, shared);
     if (step == a.steps) {
       a.dh[at] = dh;
-      continue;
+      return;
     }
     const int t = a.backwardTimeAt(step);
     const int64_t row = (static_cast<int64_t>(t) * B + b) * G;
@@ -302,7 +289,7 @@ GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, 
     if (!a.active(b, t)) {
       a.dh[at] = dh;
       for (int gate = 0; gate < NG; ++gate) d[gate * H + j] = dHidden[gate * H + j] = T(0);
-      continue;
+      return;
     }
     if (a.dLayerOutput) dh += a.dLayerOutput[((static_cast<int64_t>(t) * B + b) * a.directions + a.direction) * H + j];
     const T* act = a.activations ? a.activations + row : nullptr;  // none for a plain RNN
@@ -321,7 +308,7 @@ GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, 
       d[j] = dh * rnnActivationSlope(a.cell == Cell::RnnRelu, a.states[a.rowAfter(t) + at]);
       a.dh[at] = T(0);
     }
-  }
+  });
 }
 
 // The reset-before GRU, backward stage 1, after the product d(r * h_{t-1}) = dPreN W_hn (the
@@ -329,16 +316,14 @@ GATED_HD void backwardUnits(const PersistentArgs<T>& a, const ProductLayout& l, 
 template <typename T>
 GATED_HD void resetBackward(const PersistentArgs<T>& a, const ProductLayout& l, int step, int block, int thread, int threads,
                             const T* shared) {
-  const BlockUnits mine(block, a.unitsPerBlock, a.hidden);
   const int H = a.hidden, B = a.batch;
   const int t = a.backwardTimeAt(step);
-  for (int pair = thread; pair < B * mine.count; pair += threads) {
-    const int b = pair / mine.count, u = pair % mine.count, j = mine.first + u;
-    if (!a.active(b, t)) continue;
+  forEachUnit(a, block, thread, threads, [&](int b, int u, int j) {
+    if (!a.active(b, t)) return;
     const int64_t at = static_cast<int64_t>(b) * H + j, row = (static_cast<int64_t>(t) * B + b) * 3 * H;
     gruResetBeforeBackwardR(a.activations[row + j], a.states[a.rowBefore(t) + at], productOf(l, b, u, shared), &a.dGates[row + j],
                             &a.dh[at]);
-  }
+  });
 }
 
 // Stage 0 of backward step `step` of steps + 1 on the pass's block `index`: the last step's gate
