@@ -6,10 +6,11 @@
 //   backward: the columns j of W_hh (R = U rows of depth G); a step multiplies the last step's
 //             gate gradients [B, G] with them (the gradient reaching h_t) and applies the cell's
 //             backward to its units.
-// The grid synchronises once per step. Within a step a block runs phases separated by block
-// barriers (persistent_product.h); no phase reads what another thread of its block writes in the
-// same phase, and blocks share only what a step writes for the next: a step reads rows that every
-// block wrote in the step before and writes its own units. So running the blocks one after the
+// The grid synchronises once per step (twice for the reset-before GRU: stagesPerStep). Within a
+// stage a block runs phases separated by block barriers (persistent_product.h); no phase reads
+// what another thread of its block writes in the same phase, and blocks share only what a stage
+// writes for the next: a stage reads rows that every block wrote in the stage before and writes
+// its own units. So running the blocks one after the
 // other, each phase over all its threads in turn, computes exactly what the GPU computes: that is
 // how the CPU tests run these kernels (cpu/persistent_emulation.cc), through the same step
 // functions. A Block gives each(f) (f(thread, its TileSums) for its threads), sync(), threads()
