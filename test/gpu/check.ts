@@ -306,13 +306,7 @@ function inferenceAgainstCpu(rc: RandomCase, device: Device, dtype: g.nn.Recurre
  */
 function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, passes: ('forward' | 'backward')[], body: () => R, runs = 1): { result: R; launches: number } {
   const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
-  g.backend.setKernel('cudaRecurrence', 'persistent');
-  let result: R;
-  try {
-    result = body();
-  } finally {
-    g.backend.setKernel('cudaRecurrence', 'auto');
-  }
+  const result = withKernel('cudaRecurrence', 'persistent', body);
   if (device !== 'cuda') return { result, launches: 0 };
   const launches = native.cudaPersistentLaunches() - before;
   const { config } = rc;
@@ -356,16 +350,20 @@ function reducedAgainstCpu(rc: RandomCase, device: Device, precision: Precision,
   return `${detail}; float32 is ${float32Gap.toExponential(2)} away`;
 }
 
+/** body() with a kernel switch set to `variant`, and back to 'auto' after. */
+function withKernel<R>(name: g.backend.KernelName, variant: string, body: () => R): R {
+  g.backend.setKernel(name, variant);
+  try {
+    return body();
+  } finally {
+    g.backend.setKernel(name, 'auto');
+  }
+}
+
 /** body() with the reverse directions on the side stream; on CUDA, asserts that the side stream ran. */
 function onTwoStreams<R>(device: Device, body: () => R): R {
   const before = device === 'cuda' ? native.cudaSideStreamForks() : 0;
-  g.backend.setKernel('cudaStreams', 'two');
-  let result: R;
-  try {
-    result = body();
-  } finally {
-    g.backend.setKernel('cudaStreams', 'auto');
-  }
+  const result = withKernel('cudaStreams', 'two', body);
   if (device === 'cuda') assert(native.cudaSideStreamForks() > before, 'the reverse directions ran on the side stream');
   return result;
 }
