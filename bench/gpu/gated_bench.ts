@@ -131,27 +131,44 @@ function main(): void {
   const results: Record<string, { ms: number; runs: number }> = {};
   const persistent: Record<string, { ms: number; runs: number }> = {};
   const twoStreams: Record<string, { ms: number; runs: number }> = {};
+  // The GEMM path first, then the paths that have not yet run on a GPU, so that a fault in them (a
+  // sticky CUDA error) cannot cost the GEMM path's column.
   for (const c of cases) {
     results[c.id] = timeCase(c, 30, 3000);
     console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
-    // The persistent kernels run up to batch 64, forward and backward, in every dtype.
-    if (c.batch <= 64) {
-      g.backend.setKernel('cudaRecurrence', 'persistent');
-      const launches = native.cudaPersistentLaunches();
-      const timed = timeCase(c, 30, 3000);
-      g.backend.setKernel('cudaRecurrence', 'auto');
-      // Only a run that used the kernel goes in its column.
-      if (native.cudaPersistentLaunches() > launches) persistent[c.id] = timed;
-      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'} (${persistentPlans(c)})`);
-    }
-    if (c.bidirectional) {
-      g.backend.setKernel('cudaStreams', 'two');
-      twoStreams[c.id] = timeCase(c, 30, 3000);
-      g.backend.setKernel('cudaStreams', 'auto');
-      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${twoStreams[c.id].ms.toFixed(3).padStart(9)} ms two streams`);
-    }
   }
   const ceiling = ceilings();
+  // A failure here is logged and leaves the case's cell empty; the table is printed regardless.
+  const attempt = (c: Case, path: string, time: () => void) => {
+    try {
+      time();
+    } catch (error) {
+      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${path} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      g.backend.setKernel('cudaRecurrence', 'auto');
+      g.backend.setKernel('cudaStreams', 'auto');
+    }
+  };
+  for (const c of cases) {
+    // The persistent kernels run up to batch 64, forward and backward, in every dtype.
+    if (c.batch <= 64) {
+      attempt(c, 'persistent', () => {
+        g.backend.setKernel('cudaRecurrence', 'persistent');
+        const launches = native.cudaPersistentLaunches();
+        const timed = timeCase(c, 30, 3000);
+        // Only a run that used the kernel goes in its column.
+        if (native.cudaPersistentLaunches() > launches) persistent[c.id] = timed;
+        console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'} (${persistentPlans(c)})`);
+      });
+    }
+    if (c.bidirectional) {
+      attempt(c, 'two streams', () => {
+        g.backend.setKernel('cudaStreams', 'two');
+        twoStreams[c.id] = timeCase(c, 30, 3000);
+        console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${twoStreams[c.id].ms.toFixed(3).padStart(9)} ms two streams`);
+      });
+    }
+  }
   console.log(`\nCeilings measured on this card: device-to-device copy ${ceiling.copyGBs.toFixed(0)} GB/s (read + written), float32 SGEMM 8192^3 ${ceiling.sgemmTflops.toFixed(1)} TFLOP/s (TF32 off)`);
   console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
   console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent | gated ms (two streams) | cuDNN / two streams |');

@@ -571,32 +571,12 @@ async function asyncReads(device: Device): Promise<void> {
   });
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const deviceArg = args.includes('--device') ? args[args.indexOf('--device') + 1] : 'cuda';
-  const outPath = args.includes('--out') ? args[args.indexOf('--out') + 1] : null;
-  const device = deviceArg as Device;
-  // Every group's cases, or with --quick every seventh of them (at least one).
-  const quick = args.includes('--quick');
-  const some = <T>(items: readonly T[]): T[] => (quick ? items.filter((_, i) => i % 7 === 0) : [...items]);
-  const info = g.cuda.info();
-  console.log(`gated GPU check on ${device}; CUDA: ${info.available ? `${info.devices[0]?.name}, driver ${info.driverVersion}, runtime ${info.runtimeVersion}, cuBLAS ${info.cublasPath}` : info.reason}`);
-  if (device === 'cuda' && !info.available) {
-    console.log(`SKIPPED: CUDA is not usable here: ${info.reason}`);
-    return args.includes('--device') ? 1 : 0;
-  }
-  const started = Date.now();
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const name of some(goldenNames())) check(`golden ${dtype}`, name, () => goldenCase(name, dtype, device));
-  }
-  const random = generator(20261127);
-  const cases = some(Array.from({ length: 60 }, (_, i) => randomCase(random, i)));
-  cases.forEach((rc, i) => {
-    for (const dtype of ['float32', 'float64'] as const) {
-      check(`against the CPU ${dtype}`, describeCase(rc), () => expectAtMost(againstCpu(rc, dtype, device, 1000 + i), TOLERANCE[dtype] * (dtype === 'float32' ? 3 : 1)));
-    }
-  });
-  check('determinism', describeCase(cases[0]), () => bitwiseRepeatable(cases[0], device));
+/**
+ * The paths that have not yet run on a GPU: each bidirectional layer's directions on two streams,
+ * and the persistent kernels. They run last, so that a fault in them (a sticky CUDA error ends the
+ * process's CUDA) cannot cost the groups before them.
+ */
+function newPathChecks(device: Device, cases: RandomCase[], some: <T>(items: readonly T[]) => T[]): void {
   // The bidirectional configurations again with the reverse direction on the side stream: training
   // in float32, bfloat16 inference, and bitwise repeatability.
   const bidirectional = cases.filter((c) => c.config.bidirectional);
@@ -632,6 +612,34 @@ async function main(): Promise<number> {
     }
   }
   check('persistent determinism', describeCase(cases[0]), () => onPersistent(device, cases[0], 'float32', ['forward', 'backward'], () => bitwiseRepeatable(cases[0], device), 2).result);
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const deviceArg = args.includes('--device') ? args[args.indexOf('--device') + 1] : 'cuda';
+  const outPath = args.includes('--out') ? args[args.indexOf('--out') + 1] : null;
+  const device = deviceArg as Device;
+  // Every group's cases, or with --quick every seventh of them (at least one).
+  const quick = args.includes('--quick');
+  const some = <T>(items: readonly T[]): T[] => (quick ? items.filter((_, i) => i % 7 === 0) : [...items]);
+  const info = g.cuda.info();
+  console.log(`gated GPU check on ${device}; CUDA: ${info.available ? `${info.devices[0]?.name}, driver ${info.driverVersion}, runtime ${info.runtimeVersion}, cuBLAS ${info.cublasPath}` : info.reason}`);
+  if (device === 'cuda' && !info.available) {
+    console.log(`SKIPPED: CUDA is not usable here: ${info.reason}`);
+    return args.includes('--device') ? 1 : 0;
+  }
+  const started = Date.now();
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const name of some(goldenNames())) check(`golden ${dtype}`, name, () => goldenCase(name, dtype, device));
+  }
+  const random = generator(20261127);
+  const cases = some(Array.from({ length: 60 }, (_, i) => randomCase(random, i)));
+  cases.forEach((rc, i) => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      check(`against the CPU ${dtype}`, describeCase(rc), () => expectAtMost(againstCpu(rc, dtype, device, 1000 + i), TOLERANCE[dtype] * (dtype === 'float32' ? 3 : 1)));
+    }
+  });
+  check('determinism', describeCase(cases[0]), () => bitwiseRepeatable(cases[0], device));
   // bfloat16 / float16 inference: against PyTorch rounding the same operands, and against the CPU's
   // reduced path on the random configurations (summation orders differ: a state now and then rounds
   // to the neighbouring 16-bit value, hence the looser bound).
@@ -714,6 +722,7 @@ async function main(): Promise<number> {
   });
   if (!quick) deviceGuarantees(device);
   await asyncReads(device);
+  newPathChecks(device, cases, some);
 
   const groups = new Map<string, { passed: number; failed: number; worst: string; ms: number }>();
   for (const o of outcomes) {
