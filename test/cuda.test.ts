@@ -48,6 +48,7 @@ describe('the CUDA kernel switches', () => {
   it.each([
     ['cudaRecurrence', ['auto', 'gemm', 'persistent'], 'persistent'],
     ['cudaStreams', ['auto', 'one', 'two'], 'two'],
+    ['cudaUploads', ['auto', 'pageable', 'pinned'], 'pinned'],
   ] as const)('%s offers %j, keeps the setting, and rejects others', (name, variants, forced) => {
     expect(g.backend.kernelVariants(name)).toEqual(variants);
     expect(g.backend.getKernel(name)).toBe('auto');

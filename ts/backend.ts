@@ -23,13 +23,17 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  * - cudaStreams: 'auto' | 'one' | 'two': whether the two directions of a bidirectional layer run
  *         one after the other on CUDA, or at the same time on two streams (the GEMM path, forward
  *         and backward). 'auto' is 'one' until 'two' has passed the GPU check and won its benchmark
+ * - cudaUploads: 'auto' | 'pageable' | 'pinned': how uploads from JavaScript memory reach CUDA:
+ *         straight from it (the driver may wait for the GPU to stage them), or through a pinned
+ *         staging ring, which never waits unless the ring is full of copies not yet done. 'auto'
+ *         is 'pageable' until the GPU check has timed both on a card
  * - cudaEmulation: 'off' | 'persistent': for testing without a GPU. 'persistent' runs the CPU
  *         forward and backward passes through the CUDA persistent kernels' own code, block by
  *         block and thread by thread as an H100 would run them (slow; layers they do not take
  *         run as usual)
  */
-export type KernelName = 'gemm' | 'isa' | 'activations' | 'recurrence' | 'cudaRecurrence' | 'cudaStreams' | 'cudaEmulation';
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaStreams', 'cudaEmulation'];
+export type KernelName = 'gemm' | 'isa' | 'activations' | 'recurrence' | 'cudaRecurrence' | 'cudaStreams' | 'cudaUploads' | 'cudaEmulation';
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaStreams', 'cudaUploads', 'cudaEmulation'];
 
 /** The variants of a kernel this machine accepts. */
 export function kernelVariants(name: KernelName): string[] {

@@ -72,6 +72,12 @@ RecurrenceKernel recurrenceKernel();
 enum class DirectionStreams : int { Auto = 0, One = 1, Two = 2 };
 void setDirectionStreams(DirectionStreams streams);
 DirectionStreams directionStreams();
+// How uploads from host memory go. Pageable: straight from it (the driver may wait for the stream
+// to stage it). Pinned: through a pinned staging ring, which never waits unless the ring is full
+// of copies not yet done. Auto: Pageable, until the GPU check has timed both on a card.
+enum class UploadPath : int { Auto = 0, Pageable = 1, Pinned = 2 };
+void setUploadPath(UploadPath path);
+UploadPath uploadPath();
 void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
 void noteSideStreamFork();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "device_query.h"
+#include "upload_ring.h"
 
 namespace gated::cuda {
 namespace {
@@ -143,8 +144,9 @@ bool tf32() { return runtime().tf32; }
 
 void copyToDevice(void* device, const void* host, size_t bytes) {
   if (bytes == 0) return;
+  if (uploadPath() == UploadPath::Pinned && uploadThroughRing(device, host, bytes)) return;
   // From pageable memory (JavaScript's), cudaMemcpyAsync returns once the data is staged for the DMA,
-  // so the host buffer may change right after; the GPU is not waited for.
+  // so the host buffer may change right after (the driver may wait for the stream to stage it).
   checkCuda(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream()), "cudaMemcpyAsync (host to device)");
 }
 
@@ -164,8 +166,10 @@ void fillZero(void* device, size_t bytes) {
   checkCuda(cudaMemsetAsync(device, 0, bytes, stream()), "cudaMemsetAsync");
 }
 
+void noteHostWait() { hostWaits.fetch_add(1); }
+
 void synchronize() {
-  hostWaits.fetch_add(1);
+  noteHostWait();
   checkCuda(cudaStreamSynchronize(stream()), "cudaStreamSynchronize");
 }
 

@@ -15,6 +15,8 @@ inline void checkCuda(cudaError_t error, const char* what) {
 void checkCublas(cublasStatus_t status, const char* what);
 // Checks that the kernel just launched was accepted.
 void checkLaunch(const char* kernel);
+// Counts a wait of the host for the device (hostWaitCount).
+void noteHostWait();
 
 // The stream every kernel, copy and GEMM runs on (created on first use, after ensureUsable()): the
 // main stream, or the side stream inside a SideStream scope on this thread.

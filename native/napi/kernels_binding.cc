@@ -5,6 +5,7 @@
 //   setKernel('recurrence', 'auto' | 'sequences' | 'units' | 'serial')  (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
 //   setKernel('cudaStreams', 'auto' | 'one' | 'two')              (a bidirectional layer's directions on CUDA)
+//   setKernel('cudaUploads', 'auto' | 'pageable' | 'pinned')       (uploads from host memory on CUDA)
 //   setKernel('cudaEmulation', 'off' | 'persistent')              (the CPU runs the CUDA persistent
 //                                                                  kernel's phases: for the tests)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
@@ -42,6 +43,8 @@ const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences =
     {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
 const std::vector<std::pair<std::string, cuda::DirectionStreams>> kStreams = {
     {"auto", cuda::DirectionStreams::Auto}, {"one", cuda::DirectionStreams::One}, {"two", cuda::DirectionStreams::Two}};
+const std::vector<std::pair<std::string, cuda::UploadPath>> kUploads = {
+    {"auto", cuda::UploadPath::Auto}, {"pageable", cuda::UploadPath::Pageable}, {"pinned", cuda::UploadPath::Pinned}};
 const std::vector<std::pair<std::string, CudaEmulation>> kEmulations = {
     {"off", CudaEmulation::Off}, {"persistent", CudaEmulation::Persistent}};
 const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
@@ -83,10 +86,11 @@ std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
   if (kernel == "recurrence") return namesOf(kSplits);
   if (kernel == "cudaRecurrence") return namesOf(kRecurrences);
   if (kernel == "cudaStreams") return namesOf(kStreams);
+  if (kernel == "cudaUploads") return namesOf(kUploads);
   if (kernel == "cudaEmulation") return namesOf(kEmulations);
   if (kernel != "isa") {
-    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaStreams' or "
-                         "'cudaEmulation' but received '" + kernel + "'");
+    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaStreams', "
+                         "'cudaUploads' or 'cudaEmulation' but received '" + kernel + "'");
   }
   std::vector<std::string> out{"auto"};
   for (GemmIsa isa : supportedGemmIsas()) out.push_back(nameOf(kIsas, isa));
@@ -120,6 +124,8 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
     setNamed(kRecurrences, variant, cuda::setRecurrenceKernel);
   } else if (kernel == "cudaStreams") {
     setNamed(kStreams, variant, cuda::setDirectionStreams);
+  } else if (kernel == "cudaUploads") {
+    setNamed(kUploads, variant, cuda::setUploadPath);
   } else if (kernel == "cudaEmulation") {
     setNamed(kEmulations, variant, setCudaEmulation);
   } else if (variant == "auto") {
@@ -139,6 +145,7 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   if (kernel == "recurrence") return Napi::String::New(env, nameOf(kSplits, recurrenceSplit()));
   if (kernel == "cudaRecurrence") return Napi::String::New(env, nameOf(kRecurrences, cuda::recurrenceKernel()));
   if (kernel == "cudaStreams") return Napi::String::New(env, nameOf(kStreams, cuda::directionStreams()));
+  if (kernel == "cudaUploads") return Napi::String::New(env, nameOf(kUploads, cuda::uploadPath()));
   if (kernel == "cudaEmulation") return Napi::String::New(env, nameOf(kEmulations, cudaEmulation()));
   return Napi::String::New(env, nameOf(kGemmPaths, gemmPath()));
 }

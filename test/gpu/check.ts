@@ -404,6 +404,33 @@ function trainingStepOnCuda(): { step: (tokens: number[]) => Tensor; params: Ten
   return { step, params };
 }
 
+/**
+ * An upload of 128 KiB of tokens queued behind about 50 ms of matrix products: throws if it waited
+ * for them. (The driver may stage pageable memory synchronously; the pinned ring must not wait.)
+ */
+function uploadBehindWork(): string {
+  const a = g.randn([4096, 4096]).to('cuda');
+  const tokens = new BigInt64Array(16384).map((_, i) => BigInt(i % 1000));
+  // The second round reuses the first round's cached blocks: no cudaMalloc (which may wait) in it.
+  const round = () => {
+    g.cuda.synchronize();
+    const queued = process.hrtime.bigint();
+    const products = Array.from({ length: 20 }, () => g.matmul(a, a));
+    const start = process.hrtime.bigint();
+    const uploaded = g.tensor(tokens, [16384], { dtype: 'int64' }).to('cuda');
+    const uploadMs = Number(process.hrtime.bigint() - start) / 1e6;
+    g.cuda.synchronize();
+    const workMs = Number(process.hrtime.bigint() - queued) / 1e6;
+    [uploaded, ...products].forEach((t) => t.dispose());
+    return { uploadMs, workMs };
+  };
+  round();
+  const { uploadMs, workMs } = round();
+  a.dispose();
+  assert(uploadMs < workMs / 2, `the upload took ${uploadMs.toFixed(2)} ms behind ${workMs.toFixed(1)} ms of queued work: it waited`);
+  return `upload ${uploadMs.toFixed(2)} ms behind ${workMs.toFixed(1)} ms of queued matrix products`;
+}
+
 function deviceGuarantees(device: Device): void {
   const other: Device = device === 'cuda' ? 'cpu' : 'cuda';
   if (device !== 'cuda') return;
@@ -417,29 +444,7 @@ function deviceGuarantees(device: Device): void {
     assert(waits === 0, `${waits} waits for the GPU in one training step`);
     return `0 waits; loss ${(loss.item() as number).toFixed(4)} (read after the count)`;
   });
-  check('host waits', 'an upload of 128 KiB of tokens queued behind GPU work does not wait for it', () => {
-    // The driver may stage pageable memory synchronously; if it does here, uploads need a pinned ring.
-    const a = g.randn([4096, 4096]).to('cuda');
-    const tokens = new BigInt64Array(16384).map((_, i) => BigInt(i % 1000));
-    // The second round reuses the first round's cached blocks: no cudaMalloc (which may wait) in it.
-    const round = () => {
-      g.cuda.synchronize();
-      const queued = process.hrtime.bigint();
-      const products = Array.from({ length: 20 }, () => g.matmul(a, a));
-      const start = process.hrtime.bigint();
-      const uploaded = g.tensor(tokens, [16384], { dtype: 'int64' }).to('cuda');
-      const uploadMs = Number(process.hrtime.bigint() - start) / 1e6;
-      g.cuda.synchronize();
-      const workMs = Number(process.hrtime.bigint() - queued) / 1e6;
-      [uploaded, ...products].forEach((t) => t.dispose());
-      return { uploadMs, workMs };
-    };
-    round();
-    const { uploadMs, workMs } = round();
-    a.dispose();
-    assert(uploadMs < workMs / 2, `the upload took ${uploadMs.toFixed(2)} ms behind ${workMs.toFixed(1)} ms of queued work: it waited`);
-    return `upload ${uploadMs.toFixed(2)} ms behind ${workMs.toFixed(1)} ms of queued matrix products`;
-  });
+  check('host waits', 'an upload of 128 KiB of tokens queued behind GPU work does not wait for it (pageable)', uploadBehindWork);
   check('host waits', 'bad tokens still throw a RangeError naming the element, and CUDA stays usable', () => {
     const { step } = trainingStepOnCuda();
     const tokens = Array.from({ length: 24 }, (_, i) => (i * 7) % 50);
@@ -577,6 +582,38 @@ async function asyncReads(device: Device): Promise<void> {
  * process's CUDA) cannot cost the groups before them.
  */
 function newPathChecks(device: Device, cases: RandomCase[], some: <T>(items: readonly T[]) => T[]): void {
+  if (device === 'cuda') {
+    check('pinned uploads', 'uploads through the staging ring arrive intact, around its wrap', () =>
+      withKernel('cudaUploads', 'pinned', () => {
+        let bytes = 0;
+        for (let i = 0; i < 300; i++) {
+          const values = Float64Array.from({ length: 1000 + ((i * 7919) % 60000) }, (_, k) => Math.sin(i + k));
+          bytes += values.byteLength;
+          const back = g.tensor(values, [values.length], { dtype: 'float64' }).to('cuda').dataSync() as Float64Array;
+          assert(back.every((v, k) => v === values[k]), `upload ${i} of ${values.length} values came back changed`);
+        }
+        return `${(bytes / 2 ** 20).toFixed(0)} MiB through the 16 MiB ring`;
+      }),
+    );
+    check('pinned uploads', 'an upload of 128 KiB of tokens queued behind GPU work does not wait for it', () => withKernel('cudaUploads', 'pinned', uploadBehindWork));
+    check('pinned uploads', '40 MiB queued behind GPU work waits for the 16 MiB ring to drain, and arrives intact', () =>
+      withKernel('cudaUploads', 'pinned', () => {
+        const sent = Array.from({ length: 40 }, (_, i) => Float32Array.from({ length: 262144 }, (_, k) => i + k / 262144));
+        const a = g.randn([4096, 4096]).to('cuda');
+        // Blocks for the uploads in the allocator's cache first: no cudaMalloc (which may wait) below.
+        sent.map((values) => g.zeros([values.length], { device: 'cuda' })).forEach((t) => t.dispose());
+        g.cuda.synchronize();
+        const products = Array.from({ length: 20 }, () => g.matmul(a, a));
+        const before = native.cudaHostWaits();
+        const uploaded = sent.map((values) => g.tensor(values, [values.length]).to('cuda'));
+        const waits = native.cudaHostWaits() - before;
+        uploaded.forEach((t, i) => assert((t.dataSync() as Float32Array).every((v, k) => v === sent[i][k]), `upload ${i} came back changed`));
+        [a, ...products, ...uploaded].forEach((t) => t.dispose());
+        assert(waits > 0, 'the ring never waited, though 40 MiB passed through 16 MiB behind queued work');
+        return `${waits} waits for the ring; every upload intact`;
+      }),
+    );
+  }
   // The bidirectional configurations again with the reverse direction on the side stream: training
   // in float32, bfloat16 inference, and bitwise repeatability.
   const bidirectional = cases.filter((c) => c.config.bidirectional);
