@@ -56,10 +56,11 @@ struct PersistentArgs {
   T* dHiddenGates = nullptr;         // [T, B, G] hidden side (reset-after GRU), else dGates
 
   // The time of forward step `step`, and of backward step `step` (the forward steps in reverse).
-  GATED_HD int timeAt(int step) const { return reverse ? steps - 1 - step : step; }
+  GATED_HD int timeAt(int step) const { return static_cast<int>(timeOfStep(reverse, steps, step)); }
   GATED_HD int backwardTimeAt(int step) const { return timeAt(steps - 1 - step); }
-  GATED_HD int64_t rowBefore(int t) const { return static_cast<int64_t>(reverse ? t + 1 : t) * batch * hidden; }
-  GATED_HD int64_t rowAfter(int t) const { return static_cast<int64_t>(reverse ? t : t + 1) * batch * hidden; }
+  // The offsets of the state rows before and after time t.
+  GATED_HD int64_t rowBefore(int t) const { return rowBeforeTime(reverse, t) * batch * hidden; }
+  GATED_HD int64_t rowAfter(int t) const { return rowAfterTime(reverse, t) * batch * hidden; }
   GATED_HD bool active(int b, int t) const { return lengths == nullptr || t < lengths[b]; }
 };
 
@@ -82,6 +83,7 @@ struct PersistentPlan {
   ProductLayout layout;
   size_t sharedBytes = 0;
   int blocksPerDirection() const { return blocks / directions; }
+  bool takesBothDirections() const { return blocks > 0 && directions == 2; }
 };
 
 // All that a layer's plan depends on, besides the device and the element size (so a cache of
@@ -353,6 +355,21 @@ GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, i
     multiplyOperand(l, Operand<T>{a.dHiddenGates + last, G, 0, static_cast<int>(resetBefore ? 2 * H : G)}, block);
   }
   block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, index, thread, block.threads(), block.shared()); });
+}
+
+// A launch's steps: forward a.steps; backward a.steps + 1 (the last finishes the initial state's
+// gradient). Each has stagesPerStep(a.cell) stages, with a grid barrier after each.
+template <typename T>
+GATED_HD int launchSteps(const PersistentArgs<T>& a, bool backward) {
+  return backward ? a.steps + 1 : a.steps;
+}
+
+// Stage `stage` of step `step` of a forward or backward launch, on the pass's block `index`.
+template <typename T, typename Block>
+GATED_HD void runStage(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, int step, int stage, int index,
+                       Block& block) {
+  if (backward) backwardStep(a, l, step, stage, index, block);
+  else forwardStep(a, l, step, stage, index, block);
 }
 
 }  // namespace gated

@@ -4,7 +4,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "hd.h"
+
 namespace gated {
+
+// A direction's order in time, on every device: position `step` of its loop processes time
+// timeOfStep; the states (and cells) [T+1, B, H] hold, at row rowBeforeTime(t), the value before
+// time t is processed and at rowAfterTime(t) the value after.
+GATED_HD int64_t timeOfStep(bool reverse, int64_t steps, int64_t step) { return reverse ? steps - 1 - step : step; }
+GATED_HD int64_t rowBeforeTime(bool reverse, int64_t t) { return reverse ? t + 1 : t; }
+GATED_HD int64_t rowAfterTime(bool reverse, int64_t t) { return reverse ? t : t + 1; }
 
 enum class Cell : int32_t { Lstm = 0, Gru = 1, GruResetBefore = 2, RnnTanh = 3, RnnRelu = 4 };
 

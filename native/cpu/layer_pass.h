@@ -67,10 +67,10 @@ struct LayerPass {
 
   bool active(int64_t b, int64_t t) const { return lengths == nullptr || t < lengths[b]; }
   // The time index processed at position `step` of this direction's loop.
-  int64_t timeAt(int64_t step) const { return reverse ? steps - 1 - step : step; }
+  int64_t timeAt(int64_t step) const { return timeOfStep(reverse, steps, step); }
   // Row of states / cells holding the value before and after processing time t.
-  int64_t rowBefore(int64_t t) const { return reverse ? t + 1 : t; }
-  int64_t rowAfter(int64_t t) const { return reverse ? t : t + 1; }
+  int64_t rowBefore(int64_t t) const { return rowBeforeTime(reverse, t); }
+  int64_t rowAfter(int64_t t) const { return rowAfterTime(reverse, t); }
   T* stateBefore(int64_t t) const { return states + rowBefore(t) * batch * hidden; }
   T* stateAfter(int64_t t) const { return states + rowAfter(t) * batch * hidden; }
   T* cellBefore(int64_t t) const { return cells + rowBefore(t) * batch * hidden; }

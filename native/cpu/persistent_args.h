@@ -56,13 +56,29 @@ PersistentArgs<T> persistentBackwardArgs(const PersistentPlan& plan, const Layer
 
 // A launch of passes[0 .. plan.directions), their arguments made by argsOf(pass, its index).
 template <typename T, typename ArgsOf>
-PersistentLaunch<T> persistentLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const ArgsOf& argsOf) {
+PersistentLaunch<T> launchOf(const PersistentPlan& plan, const LayerPass<T>* passes, const ArgsOf& argsOf) {
   PersistentLaunch<T> launch;
   launch.blocksPerDirection = plan.blocksPerDirection();
   // Every block meets every grid barrier only if the passes take the same number of steps.
   if (plan.directions == 2 && passes[0].steps != passes[1].steps) throw std::logic_error("persistent launch: passes of different lengths");
   for (int dir = 0; dir < plan.directions; ++dir) launch.pass[dir] = argsOf(passes[dir], dir);
   return launch;
+}
+
+// The forward launch of passes[0 .. plan.directions) (see persistentForwardArgs).
+template <typename T>
+PersistentLaunch<T> persistentForwardLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths,
+                                            bool keepActivations) {
+  return launchOf(plan, passes, [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, lengths, keepActivations); });
+}
+
+// The backward launch: pass i with dh[i] and dc[i] (see persistentBackwardArgs).
+template <typename T>
+PersistentLaunch<T> persistentBackwardLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths,
+                                             T* const* dh, T* const* dc, const T* dLayerOutput, int64_t directions) {
+  return launchOf(plan, passes, [&](const LayerPass<T>& p, int i) {
+    return persistentBackwardArgs(plan, p, lengths, dh[i], dc[i], dLayerOutput, directions);
+  });
 }
 
 }  // namespace gated

@@ -31,24 +31,23 @@ class HostBlock {
   std::vector<TileSums<T>> sums_;
 };
 
-// A cooperative launch of `steps` steps: each stage of a step (stagesPerStep; a grid barrier after
-// each) runs on every block of the grid, one after the other; step(a, s, stage, index, block)
-// runs stage `stage` of step s of the block's pass a as its block `index`.
-template <typename T, typename Step>
-void emulateLaunch(const PersistentPlan& plan, const PersistentLaunch<T>& launch, bool backward, int steps, const Step& step) {
+// A cooperative launch: each stage of each step (launchSteps, stagesPerStep; a grid barrier after
+// each stage) runs on every block of the grid, one after the other.
+template <typename T>
+void emulateLaunch(const PersistentPlan& plan, const PersistentLaunch<T>& launch, bool backward) {
   std::vector<HostBlock<T>> blocks(static_cast<size_t>(plan.blocks), HostBlock<T>(plan.layout));
   for (int b = 0; b < plan.blocks; ++b) {
     int index = 0;
     const PersistentArgs<T>& a = passOf(launch, b, &index);
     loadBlockMatrix(a, plan.layout, backward, index, blocks[b]);
   }
-  const int stages = stagesPerStep(launch.pass[0].cell);
-  for (int s = 0; s < steps; ++s) {
-    for (int stage = 0; stage < stages; ++stage) {
+  const PersistentArgs<T>& first = launch.pass[0];
+  for (int step = 0; step < launchSteps(first, backward); ++step) {
+    for (int stage = 0; stage < stagesPerStep(first.cell); ++stage) {
       for (int b = 0; b < plan.blocks; ++b) {
         int index = 0;
         const PersistentArgs<T>& a = passOf(launch, b, &index);
-        step(a, s, stage, index, blocks[b]);
+        runStage(a, plan.layout, backward, step, stage, index, blocks[b]);
       }
     }
   }
@@ -63,23 +62,13 @@ uint64_t emulatedPersistentLaunches() { return launches.load(); }
 
 template <typename T>
 void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations) {
-  const auto argsOf = [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, p.lengths, keepActivations); };
-  emulateLaunch(plan, persistentLaunch(plan, passes, argsOf), false, static_cast<int>(passes[0].steps),
-                [&](const PersistentArgs<T>& a, int step, int stage, int index, HostBlock<T>& block) {
-                  forwardStep(a, plan.layout, step, stage, index, block);
-                });
+  emulateLaunch(plan, persistentForwardLaunch(plan, passes, passes[0].lengths, keepActivations), false);
 }
 
 template <typename T>
 void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, T* const* dh, T* const* dc,
                                const T* dLayerOutput, int64_t directions) {
-  const auto argsOf = [&](const LayerPass<T>& p, int i) {
-    return persistentBackwardArgs(plan, p, p.lengths, dh[i], dc[i], dLayerOutput, directions);
-  };
-  emulateLaunch(plan, persistentLaunch(plan, passes, argsOf), true, static_cast<int>(passes[0].steps) + 1,
-                [&](const PersistentArgs<T>& a, int step, int stage, int index, HostBlock<T>& block) {
-                  backwardStep(a, plan.layout, step, stage, index, block);
-                });
+  emulateLaunch(plan, persistentBackwardLaunch(plan, passes, passes[0].lengths, dh, dc, dLayerOutput, directions), true);
 }
 
 #define GATED_EMULATION_INSTANCES(T)                                                                                \

@@ -94,19 +94,17 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
 
 template <typename T>
 bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations) {
-  const auto argsOf = [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, lengths, keepActivations); };
-  return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, false>), plan, persistentLaunch(plan, passes, argsOf),
-                    "cudaLaunchCooperativeKernel (persistent forward)");
+  return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, false>), plan,
+                           persistentForwardLaunch(plan, passes, lengths, keepActivations),
+                           "cudaLaunchCooperativeKernel (persistent forward)");
 }
 
 template <typename T>
 bool runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, T* const* dh,
                            T* const* dc, const T* dLayerOutput, int64_t directions) {
-  const auto argsOf = [&](const LayerPass<T>& p, int i) {
-    return persistentBackwardArgs(plan, p, lengths, dh[i], dc[i], dLayerOutput, directions);
-  };
-  return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, true>), plan, persistentLaunch(plan, passes, argsOf),
-                    "cudaLaunchCooperativeKernel (persistent backward)");
+  return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, true>), plan,
+                           persistentBackwardLaunch(plan, passes, lengths, dh, dc, dLayerOutput, directions),
+                           "cudaLaunchCooperativeKernel (persistent backward)");
 }
 
 #define GATED_PERSISTENT_INSTANCES(T)                                                                                    \

@@ -44,8 +44,7 @@ __device__ __forceinline__ T* blockShared() {
   return reinterpret_cast<T*>(memory);
 }
 
-// Forward: a.steps steps; backward: a.steps + 1 (the last finishes the initial state's gradient);
-// each of stagesPerStep stages, with a grid barrier after each.
+// The steps and stages of launchSteps and stagesPerStep, a grid barrier after each stage.
 template <typename T, bool Backward>
 __global__ void __launch_bounds__(kPersistentThreads)
     persistentRecurrence(const __grid_constant__ PersistentLaunch<T> launch, const __grid_constant__ ProductLayout layout) {
@@ -54,14 +53,10 @@ __global__ void __launch_bounds__(kPersistentThreads)
   const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);
   loadBlockMatrix(a, layout, Backward, index, block);
   cooperative_groups::grid_group grid = cooperative_groups::this_grid();
-  const int steps = Backward ? a.steps + 1 : a.steps, stages = stagesPerStep(a.cell);
+  const int steps = launchSteps(a, Backward), stages = stagesPerStep(a.cell);
   for (int step = 0; step < steps; ++step) {
     for (int stage = 0; stage < stages; ++stage) {
-      if constexpr (Backward) {
-        backwardStep(a, layout, step, stage, index, block);
-      } else {
-        forwardStep(a, layout, step, stage, index, block);
-      }
+      runStage(a, layout, Backward, step, stage, index, block);
       if (step + 1 < steps || stage + 1 < stages) grid.sync();
     }
   }

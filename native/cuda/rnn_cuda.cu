@@ -334,7 +334,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const int64_t outputCount = T_ * B * s.layerOutputSize();
   const bool overlap = directionsOverlap(s, plan.blocks > 0);
-  const bool together = plan.blocks > 0 && plan.directions == 2;  // one persistent launch for both directions
+  const bool together = plan.takesBothDirections();
   const int64_t lanes = overlap || together ? 2 : 1;
   DeviceScratch<T> layerOutput(outputCount);          // [T, B, D*H]
   DeviceScratch<T> inputGates(lanes * T_ * B * G);    // [lanes, T, B, G]
@@ -410,7 +410,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
   const TimeMajor<T> dOutput(s, a.dOutput, s.layerOutputSize());
   const PersistentPlan plan = choosePlan<T>(s, true);
   const bool overlap = directionsOverlap(s, plan.blocks > 0);
-  const bool together = plan.blocks > 0 && plan.directions == 2;  // one persistent launch for both directions
+  const bool together = plan.takesBothDirections();
   const int64_t lanes = overlap || together ? 2 : 1;
   DeviceScratch<T> dGates(lanes * T_ * B * G);  // [lanes, T, B, G]
   DeviceScratch<T> dHiddenGatesOwn(s.cell == Cell::Gru ? lanes * T_ * B * G : 0);

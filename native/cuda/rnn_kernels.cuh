@@ -7,6 +7,7 @@
 #include "../core/cell_math.h"
 #include "../core/philox.h"
 #include "../core/reduced_float.h"
+#include "../core/rnn_shape.h"
 
 namespace gated::cuda {
 
@@ -257,9 +258,8 @@ __global__ void writeLayerOutput(int64_t steps, int64_t batch, int64_t hidden, b
   if (index >= steps * batch * hidden) return;
   const int64_t j = index % hidden, b = (index / hidden) % batch, t = index / (hidden * batch);
   const bool active = lengths == nullptr || t < lengths[b];
-  const int64_t rowAfter = reverse ? t : t + 1;
   layerOutput[((t * batch + b) * directions + direction) * hidden + j] =
-      active ? states[(rowAfter * batch + b) * hidden + j] : T(0);
+      active ? states[(rowAfterTime(reverse, t) * batch + b) * hidden + j] : T(0);
 }
 
 // data [count] *= the dropout factor of element i in stream `stream` (the CPU's mask).
