@@ -78,9 +78,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
     rowWeight[i] = weights ? weights[t] : 1;
     totalWeight += rowWeight[i];
   }
-  // losses[i] = -rowWeight[i] * logp[i, target_i], on either device: the picked entries are rows of
-  // logp viewed as [N*C, 1], gathered by an embedding lookup, whose gradient scatters them back.
-  // Ignored rows pick column 0 and are then set to 0 (not -0 * logp, which is NaN at -inf).
+  // losses[i] = -rowWeight[i] * logp[i, target_i], on either device. Ignored rows pick column 0 and
+  // are then set to 0 (not -0 * logp, which is NaN at -inf).
   const picks = new Float64Array(N); // exact up to 2^53, converted to int32 or int64 below
   const negatedWeights = new Float64Array(N);
   const ignored = new Uint8Array(N);
@@ -90,9 +89,28 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
     negatedWeights[i] = -rowWeight[i];
   }
   const { device } = logp;
-  const picked = embedding(tensor(picks, [N], { dtype: N * C < 2 ** 31 ? 'int32' : 'int64', device }), logp.reshape([N * C, 1]));
-  const weighted = mul(picked.reshape([N]), tensor(negatedWeights, [N], { dtype: logp.dtype, device }));
+  const picked = pickedLogProbabilities(logp, tensor(picks, [N], { dtype: pickDType(N, C), device }));
+  const weighted = mul(picked, tensor(negatedWeights, [N], { dtype: logp.dtype, device }));
   const losses = ignored.includes(1) ? maskedFill(weighted, tensor(ignored, [N], { dtype: 'bool', device }), 0) : weighted;
+  return reducedNll(losses, reduction, totalWeight);
+}
+
+/** Positions in logp [N, C] flattened: int32 while they fit. */
+function pickDType(N: number, C: number): 'int32' | 'int64' {
+  return N * C < 2 ** 31 ? 'int32' : 'int64';
+}
+
+/**
+ * logp [N, C] at the flat positions picks [N] (i * C + class): rows of logp viewed as [N*C, 1],
+ * gathered by an embedding lookup, whose gradient scatters them back. [N].
+ */
+function pickedLogProbabilities(logp: Tensor, picks: Tensor): Tensor {
+  const [N, C] = logp.shape;
+  return embedding(picks, logp.reshape([N * C, 1])).reshape([N]);
+}
+
+/** The per-row losses [N], their sum, or their sum divided by the total weight ('mean'). */
+function reducedNll(losses: Tensor, reduction: Reduction, totalWeight: number | Tensor): Tensor {
   return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : div(sum(losses), totalWeight);
 }
 
@@ -104,17 +122,15 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {})
 function gatheredNll(logp: Tensor, labels: Tensor, weight: Tensor | null, reduction: Reduction): Tensor {
   const [N, C] = logp.shape;
   const { device } = logp;
-  const dtype = N * C < 2 ** 31 ? 'int32' : 'int64';
+  const dtype = pickDType(N, C);
   const rowStarts = tensor(Array.from({ length: N }, (_, i) => i * C), [N], { dtype, device });
   const picks = add(rowStarts, labels.dtype === dtype ? labels : labels.to(dtype));
   knownToLieIn(picks, 0, N * C - 1);
-  const picked = embedding(picks, logp.reshape([N * C, 1])).reshape([N]);
+  const picked = pickedLogProbabilities(logp, picks);
   // PyTorch gives the class weights no gradient; they take the input's dtype, as on the host path.
   const rowWeight = weight ? noGrad(() => embedding(labels, weight.to(logp.dtype).reshape([C, 1])).reshape([N])) : null;
   const losses = mul(rowWeight ? mul(picked, rowWeight) : picked, -1);
-  if (reduction === 'none') return losses;
-  if (reduction === 'sum') return sum(losses);
-  return rowWeight ? div(sum(losses), sum(rowWeight)) : div(sum(losses), N);
+  return reducedNll(losses, reduction, rowWeight && reduction === 'mean' ? sum(rowWeight) : N);
 }
 
 /** Records that CUDA integer data an op just made lies in [low, high] (no-op on the host). */
