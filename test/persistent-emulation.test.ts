@@ -2,8 +2,8 @@
 // native/cpu/persistent_emulation.h) against the CPU engine, on layers wide and batched enough to
 // exercise their tiling as an H100 plans it: several units per block, a last block with fewer
 // units, partial tiles of sequences and rows, the K axis split over the threads and staged in
-// chunks, lengths and both directions; forward and backward. The golden files run through them
-// too (golden.test.ts).
+// chunks, lengths and both directions; forward and backward; stacked layers as one wavefront
+// launch. The golden files run through them too (golden.test.ts).
 import { describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
@@ -11,14 +11,26 @@ import { native } from '../ts/native';
 import { Tensor } from '../ts/tensor';
 import { CaseConfig, floats, makeModule, relativeError } from './helpers';
 
-type Shape = Pick<CaseConfig, 'cell' | 'hiddenSize' | 'batch'> & { bidirectional?: boolean; bias?: boolean; numLayers?: number };
+type Shape = Pick<CaseConfig, 'cell' | 'hiddenSize' | 'batch'> & {
+  bidirectional?: boolean;
+  bias?: boolean;
+  numLayers?: number;
+  dropout?: number;
+};
+type Wavefront = 'auto' | 'off' | 'on';
 
 const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
 const SEQ_LEN = 3;
 const INPUT_SIZE = 5;
 
+interface Run {
+  values: Map<string, Float64Array>;
+  launches: number;          // forward and backward
+  forwardLaunches: number;
+}
+
 /** Outputs and gradients of one forward and backward pass, named, in a fixed order. */
-function run(shape: Shape, dtype: FloatDType, emulate: boolean): { values: Map<string, Float64Array>; launches: number } {
+function run(shape: Shape, dtype: FloatDType, emulate: boolean, wavefront: Wavefront = 'auto'): Run {
   g.manualSeed(20261203);
   const config = {
     cell: shape.cell,
@@ -29,7 +41,7 @@ function run(shape: Shape, dtype: FloatDType, emulate: boolean): { values: Map<s
     batchFirst: false,
     bias: shape.bias ?? true,
   };
-  const module = makeModule(config, dtype) as g.nn.LSTM;
+  const module = makeModule(config, dtype, shape.dropout ?? 0) as g.nn.LSTM;
   const B = shape.batch, H = shape.hiddenSize, states = config.numLayers * (config.bidirectional ? 2 : 1);
   const input = g.randn([SEQ_LEN, B, INPUT_SIZE], { dtype, requiresGrad: true });
   const h0 = g.randn([states, B, H], { dtype, requiresGrad: true });
@@ -37,13 +49,17 @@ function run(shape: Shape, dtype: FloatDType, emulate: boolean): { values: Map<s
   const state = shape.cell === 'lstm' ? { lengths, h0, c0: g.randn([states, B, H], { dtype }) } : { lengths, h0 };
   const before = native.emulatedPersistentLaunches();
   g.backend.setKernel('cudaEmulation', emulate ? 'persistent' : 'off');
+  g.backend.setKernel('cudaWavefront', wavefront);
   let result: { output: Tensor; h: Tensor; c?: Tensor };
+  let forwardLaunches: number;
   try {
     result = module.forward(input, state) as typeof result;
+    forwardLaunches = native.emulatedPersistentLaunches() - before;
     const outputs = [result.output, result.h];
     g.autograd.backward(outputs, outputs.map((t) => g.randn(t.shape, { dtype })));
   } finally {
     g.backend.setKernel('cudaEmulation', 'off');
+    g.backend.setKernel('cudaWavefront', 'auto');
   }
   const launches = native.emulatedPersistentLaunches() - before;
   const values = new Map<string, Float64Array>([
@@ -54,7 +70,13 @@ function run(shape: Shape, dtype: FloatDType, emulate: boolean): { values: Map<s
   ]);
   if (result.c) values.set('c', floats(result.c));
   for (const [name, p] of module.namedParameters()) values.set(`${name}.grad`, floats(p.grad));
-  return { values, launches };
+  return { values, launches, forwardLaunches };
+}
+
+function expectAgreement(values: Map<string, Float64Array>, expected: Map<string, Float64Array>, dtype: FloatDType): void {
+  for (const [key, want] of expected) {
+    expect(relativeError(values.get(key) ?? new Float64Array(), want), key).toBeLessThanOrEqual(TOLERANCE[dtype]);
+  }
 }
 
 function describeShape(s: Shape): string {
@@ -64,7 +86,7 @@ function describeShape(s: Shape): string {
 // Units per block on 132 multiprocessors in brackets.
 const taken: Shape[] = [
   { cell: 'lstm', hiddenSize: 133, batch: 17, bidirectional: true }, // 2, the last block 1; partial tiles
-  { cell: 'gru', hiddenSize: 200, batch: 5, numLayers: 2 },          // 2
+  { cell: 'gru', hiddenSize: 200, batch: 5, numLayers: 2 },          // a wavefront: 4 and 2
   { cell: 'gru', hiddenSize: 70, batch: 9, bias: false },            // 1, no b_hh
   { cell: 'gru_reset_before', hiddenSize: 150, batch: 6, bidirectional: true, numLayers: 2 }, // 3, two stages a step
   { cell: 'rnn_relu', hiddenSize: 300, batch: 64 },                  // 3, the largest batch
@@ -75,11 +97,95 @@ const taken: Shape[] = [
 describe.each(['float64', 'float32'] as const)('the persistent kernel, emulated, against the CPU engine (%s)', (dtype) => {
   it.each(taken.map((s) => [describeShape(s), s] as const))('%s', (_, shape) => {
     const expected = run(shape, dtype, false).values;
-    const { values, launches } = run(shape, dtype, true);
-    expect(launches).toBe(2 * (shape.numLayers ?? 1));  // forward and backward; both directions in one launch
-    for (const [key, want] of expected) {
-      expect(relativeError(values.get(key) ?? new Float64Array(), want), key).toBeLessThanOrEqual(TOLERANCE[dtype]);
-    }
+    const { values, launches, forwardLaunches } = run(shape, dtype, true);
+    // Both directions in one launch; a unidirectional stack forward in one (a wavefront).
+    const layers = shape.numLayers ?? 1;
+    expect(forwardLaunches).toBe(shape.bidirectional ? layers : 1);
+    expect(launches - forwardLaunches).toBe(layers);
+    expectAgreement(values, expected, dtype);
+  });
+});
+
+// Layer i of a wavefront runs time t at launch step t + i, and computes its input projections as
+// it goes (W_ih on chip, the layer below's state as the operand). Up to 4 layers share a launch.
+describe.each(['float64', 'float32'] as const)('stacked layers as one wavefront launch, emulated (%s)', (dtype) => {
+  const stacks: Shape[] = [
+    { cell: 'lstm', hiddenSize: 150, batch: 7, numLayers: 2 },
+    { cell: 'gru', hiddenSize: 90, batch: 3, numLayers: 3 },
+    { cell: 'gru_reset_before', hiddenSize: 64, batch: 5, numLayers: 2 },  // two stages a step
+    { cell: 'rnn_tanh', hiddenSize: 301, batch: 2, numLayers: 3 },
+    { cell: 'rnn_relu', hiddenSize: 40, batch: 9, numLayers: 2, bias: false },
+    { cell: 'lstm', hiddenSize: 33, batch: 64, numLayers: 5 },  // 4 layers in one launch, then 1
+  ];
+  it.each(stacks.map((s) => [`${describeShape(s)}, ${s.numLayers} layers`, s] as const))('%s', (_, shape) => {
+    const expected = run(shape, dtype, false).values;
+    const layers = shape.numLayers ?? 1;
+    const on = run(shape, dtype, true, 'on');
+    expect(on.forwardLaunches).toBe(Math.ceil(layers / 4));
+    expect(on.launches - on.forwardLaunches).toBe(layers);  // backward: a launch per layer
+    expectAgreement(on.values, expected, dtype);
+    const off = run(shape, dtype, true, 'off');
+    expect(off.forwardLaunches).toBe(layers);
+    expectAgreement(off.values, expected, dtype);
+  });
+});
+
+// A 16-bit call rounds the layer below's state and W_ih as it stages them, as the GEMM path and
+// the CPU round the layer input and W_ih; only the order of the float32 sums differs.
+describe.each(['bfloat16', 'float16'] as const)('a wavefront in %s (inference)', (dtype) => {
+  it.each(['lstm', 'gru', 'gru_reset_before'] as const)('%s, 3 layers, with lengths', (cell) => {
+    g.manualSeed(7);
+    const config = { cell, inputSize: INPUT_SIZE, hiddenSize: 48, numLayers: 3, bidirectional: false, batchFirst: true, bias: true };
+    const module = makeModule(config, dtype);
+    const input = g.randn([4, 6, INPUT_SIZE]);  // [B, T, I]
+    const lengths = [6, 1, 3, 5];
+    const outputOf = (emulate: boolean) => {
+      const before = native.emulatedPersistentLaunches();
+      g.backend.setKernel('cudaEmulation', emulate ? 'persistent' : 'off');
+      g.backend.setKernel('cudaWavefront', 'on');
+      try {
+        const { output, h } = g.noGrad(() => module.forward(input, { lengths }) as { output: Tensor; h: Tensor });
+        return { output: floats(output), h: floats(h), launches: native.emulatedPersistentLaunches() - before };
+      } finally {
+        g.backend.setKernel('cudaEmulation', 'off');
+        g.backend.setKernel('cudaWavefront', 'auto');
+      }
+    };
+    const expected = outputOf(false), emulated = outputOf(true);
+    expect(emulated.launches).toBe(1);
+    expect(relativeError(emulated.output, expected.output)).toBeLessThanOrEqual(TOLERANCE.float32);
+    expect(relativeError(emulated.h, expected.h)).toBeLessThanOrEqual(TOLERANCE.float32);
+  });
+});
+
+describe('where a wavefront does not run', () => {
+  it('dropout between the layers (training): a launch per layer', () => {
+    const shape: Shape = { cell: 'lstm', hiddenSize: 40, batch: 4, numLayers: 3, dropout: 0.3 };
+    const expected = run(shape, 'float64', false).values;
+    const emulated = run(shape, 'float64', true, 'on');
+    expect(emulated.forwardLaunches).toBe(3);
+    expectAgreement(emulated.values, expected, 'float64');
+  });
+
+  it('bidirectional layers (the next layer needs the whole sequence of both directions)', () => {
+    const shape: Shape = { cell: 'gru', hiddenSize: 40, batch: 4, numLayers: 2, bidirectional: true };
+    expect(run(shape, 'float64', true, 'on').forwardLaunches).toBe(2);
+  });
+
+  // At H 1024 in float32, a layer above the first would need 12 units' rows of W_ih and W_hh per
+  // block (393 KiB) to share the 132 multiprocessors with the first: over 227 KiB.
+  it('layers too wide to share the multiprocessors: a launch per layer', () => {
+    const shape: Shape = { cell: 'lstm', hiddenSize: 1024, batch: 2, numLayers: 2 };
+    const emulated = run(shape, 'float32', true, 'on');
+    expect(emulated.forwardLaunches).toBe(2);
+  });
+
+  // 'auto' takes a wavefront where one layer's step product is at most 2^17 multiply-adds per
+  // multiprocessor (batch x gates x H^2 <= 2^17 x 132 = 17.3M): LSTM H 256 at batch 64 (16.8M)
+  // is within it, H 512 at batch 32 (33.6M) past it.
+  it("'auto' leaves large steps to a launch per layer", () => {
+    expect(run({ cell: 'lstm', hiddenSize: 512, batch: 32, numLayers: 2 }, 'float32', true).forwardLaunches).toBe(2);
+    expect(run({ cell: 'lstm', hiddenSize: 256, batch: 64, numLayers: 2 }, 'float32', true).forwardLaunches).toBe(1);
   });
 });
 
@@ -110,6 +216,12 @@ describe('the shapes the emulated H100 does not take run as usual', () => {
       expect(relativeError(values.get(key) ?? new Float64Array(), want), key).toBeLessThanOrEqual(TOLERANCE.float32);
     }
   });
+});
+
+it('cudaWavefront is a kernel switch with settings auto, off and on', () => {
+  expect(g.backend.kernelVariants('cudaWavefront')).toEqual(['auto', 'off', 'on']);
+  expect(g.backend.getKernel('cudaWavefront')).toBe('auto');
+  expect(() => g.backend.setKernel('cudaWavefront', 'two')).toThrow(RangeError);
 });
 
 it('cudaEmulation is a kernel switch with settings off and persistent', () => {

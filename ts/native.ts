@@ -64,6 +64,8 @@ export interface PersistentPlanInfo {
   /** The operand's K-axis chunk staged in shared memory. */
   chunk: number;
   sharedBytes: number;
+  /** The forward pass's wavefront from the first layer on (cudaWavefront as set, no dropout): its layers (1: a launch per layer) and grid. */
+  wavefront: { layers: number; blocks: number; sharedBytes: number };
 }
 
 export interface CudaBuffer {

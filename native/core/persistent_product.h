@@ -19,7 +19,8 @@ constexpr int kPersistentThreads = 256;
 constexpr int kProductTile = 4;      // a thread's products: up to 4 sequences x 4 rows
 constexpr int kMinSliceLength = 16;  // a chunk's K axis is split no finer than this
 
-// A block's shared memory and the split of its product (the same for every block):
+// A block's shared memory for one product, from element `base` on, and the split of the product
+// (the same for every block of a pass):
 //   matrix   [rows, matrixStride]  row r holds M[r, 0:depth]
 //   chunk    [batch, chunkStride]  operand[:, c*chunk : (c+1)*chunk]
 //   partials [slices, batch, rows]
@@ -28,6 +29,7 @@ struct ProductLayout {
   int rows = 0, depth = 0, chunk = 0, batch = 0;
   int matrixStride = 0, chunkStride = 0;
   int rowTiles = 0, batchTiles = 0, slices = 0, sliceLength = 0;
+  size_t base = 0;
 
   ProductLayout() = default;
   GATED_HD ProductLayout(int rowCount, int depthK, int chunkK, int batchSize, int threads)
@@ -39,27 +41,51 @@ struct ProductLayout {
     sliceLength = (chunk + slices - 1) / slices;
   }
   GATED_HD int tiles() const { return rowTiles * batchTiles; }
-  GATED_HD size_t chunkOffset() const { return static_cast<size_t>(rows) * matrixStride; }
+  GATED_HD size_t matrixOffset() const { return base; }
+  GATED_HD size_t chunkOffset() const { return base + static_cast<size_t>(rows) * matrixStride; }
   GATED_HD size_t partialOffset() const { return chunkOffset() + static_cast<size_t>(batch) * chunkStride; }
+  // The end of the layout's part of shared memory: the elements a block needs for it and all before.
   GATED_HD size_t elements() const { return partialOffset() + static_cast<size_t>(slices) * batch * rows; }
+  // This layout moved to start where `before` ends.
+  ProductLayout after(const ProductLayout& before) const {
+    ProductLayout moved = *this;
+    moved.base = before.elements();
+    return moved;
+  }
 };
 
-// The layout for `rows` rows of depth K at `batch` with the widest chunk that fits in
-// sharedPerBlock bytes: all of K, else the largest power of two below it, halved down to 64. A
-// tile per thread must do (the sums stay in one thread's registers across the chunks). False
-// when nothing fits.
-inline bool fittingLayout(int rows, int depth, int batch, size_t sharedPerBlock, size_t elementBytes, ProductLayout* out) {
+// The layouts of a block's products (persistent_recurrence.h): its rows of W_hh, and for a wavefront
+// layer above the first also its rows of W_ih, which follow them in shared memory (inputRows 0:
+// none).
+struct BlockLayouts {
+  ProductLayout hidden, input;
+  size_t elements() const { return input.rows > 0 ? input.elements() : hidden.elements(); }
+};
+
+// The layouts for `rows` rows of depth K (and inputRows of depth inputDepth after them) at `batch`
+// with the widest chunk that fits in sharedPerBlock bytes: all of K, else the largest power of two
+// below it, halved down to 64. A tile per thread must do (the sums stay in one thread's registers
+// across the chunks). False when nothing fits.
+inline bool fittingLayouts(int rows, int depth, int inputRows, int inputDepth, int batch, size_t sharedPerBlock,
+                           size_t elementBytes, BlockLayouts* out) {
+  const int deepest = depth > inputDepth ? depth : inputDepth;
   const auto fits = [&](int chunk) {
-    const ProductLayout layout(rows, depth, chunk, batch, kPersistentThreads);
-    if (layout.tiles() > kPersistentThreads || layout.elements() * elementBytes > sharedPerBlock) return false;
-    *out = layout;
+    BlockLayouts layouts;
+    layouts.hidden = ProductLayout(rows, depth, chunk < depth ? chunk : depth, batch, kPersistentThreads);
+    if (inputRows > 0) {
+      layouts.input = ProductLayout(inputRows, inputDepth, chunk < inputDepth ? chunk : inputDepth, batch, kPersistentThreads)
+                          .after(layouts.hidden);
+    }
+    const bool tiled = layouts.hidden.tiles() <= kPersistentThreads && layouts.input.tiles() <= kPersistentThreads;
+    if (!tiled || layouts.elements() * elementBytes > sharedPerBlock) return false;
+    *out = layouts;
     return true;
   };
-  if (fits(depth)) return true;
+  if (fits(deepest)) return true;
   int chunk = 64;
-  while (chunk * 2 < depth) chunk *= 2;
+  while (chunk * 2 < deepest) chunk *= 2;
   for (; chunk >= 64; chunk /= 2) {
-    if (chunk < depth && fits(chunk)) return true;
+    if (chunk < deepest && fits(chunk)) return true;
   }
   return false;
 }
@@ -125,7 +151,7 @@ GATED_HD void multiplyChunk(const ProductLayout& l, int k0, int width, int threa
   const T* xRow[kProductTile];
   for (int i = 0; i < kProductTile; ++i) {
     const int row = rowTile + l.rowTiles * i, b = batchTile + l.batchTiles * i;
-    mRow[i] = shared + (row < l.rows ? row : l.rows - 1) * l.matrixStride + k0;
+    mRow[i] = shared + l.matrixOffset() + (row < l.rows ? row : l.rows - 1) * l.matrixStride + k0;
     xRow[i] = shared + l.chunkOffset() + (b < l.batch ? b : l.batch - 1) * l.chunkStride;
   }
   for (int k = begin; k < end; ++k) {

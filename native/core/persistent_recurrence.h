@@ -16,6 +16,11 @@
 // functions. A Block gives each(f) (f(thread, its TileSums) for its threads), sync(), threads()
 // and shared(). A bidirectional layer's two directions can share one launch: the first half of
 // the blocks runs the forward direction, the second half the reverse one (PersistentLaunch).
+// Stacked unidirectional layers can share one forward launch as a wavefront: layer i runs time t
+// at launch step t + i, when the layer below has just written its state after t. A layer above
+// the first multiplies that state with its rows of W_ih (kept in shared memory too) at the start
+// of its step, instead of a cuBLAS GEMM over all steps, which could not start before the layer
+// below ends. L layers then take T + L - 1 grid barriers, not L * T.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -28,16 +33,21 @@
 namespace gated {
 
 constexpr int64_t kPersistentMaxBatch = 64;
+constexpr int kMaxLaunchPasses = 4;  // passes in one launch: a layer's two directions, or up to 4 layers
 
 template <typename T>
 struct PersistentArgs {
   Cell cell = Cell::Lstm;
   int steps = 0, batch = 0, hidden = 0, gates = 1;  // T, B, H, gates per unit
   int unitsPerBlock = 1;                            // U
+  int lag = 0;                                      // the launch step that runs this pass's step 0
+  BlockLayouts layouts;                             // the products of this pass's blocks
   bool reverse = false;                             // the direction runs t = T-1 .. 0
   const int32_t* lengths = nullptr;  // [B] or null
   const T* weight = nullptr;         // W_hh [G, H]
-  const T* hiddenBias = nullptr;     // [G] b_hh, reset-after GRU only (else null)
+  // b_hh [G] or null: the reset-after GRU adds it in the step; the other cells fold it into the
+  // input gates (only a wavefront layer above the first reads it for that).
+  const T* hiddenBias = nullptr;
   // Forward in reduced precision: W_hh and each state rounded to 16 bits as they are staged (as
   // the GEMM path's cublasGemmEx and the CPU multiply them); float32 sums.
   OperandPrecision precision = OperandPrecision::Float32;
@@ -45,8 +55,15 @@ struct PersistentArgs {
   T* cells = nullptr;                // [T+1, B, H] LSTM
   T* activations = nullptr;          // [T, B, G] gate activations (written forward when not null)
   T* extra = nullptr;                // [T, B, H] reset-after GRU: W_hn h + b_hn (likewise)
-  // Forward.
-  const T* inputGates = nullptr;     // [T, B, G] input projections with the folded biases
+  // Forward: the input projections with the folded biases, time t's at inputGatesAt(t, b).
+  T* inputGates = nullptr;           // [T, B, G], or [B, G] rewritten each step (inputStepStride 0)
+  int64_t inputStepStride = 0;       // B * G, or 0
+  // A wavefront layer above the first writes its own input gates each step: W_ih times the layer
+  // below's state, plus b_ih and the folded b_hh.
+  const T* inputWeight = nullptr;    // W_ih [G, belowWidth], or null: inputGates come filled
+  const T* inputBias = nullptr;      // b_ih [G] or null
+  const T* below = nullptr;          // [T+1, B, belowWidth] the layer below's states (rows as in LayerPass)
+  int belowWidth = 0;
   // Backward (reads activations and extra).
   const T* dLayerOutput = nullptr;   // [T, B, directions * H] or null; this direction's part adds to h_t
   int directions = 1, direction = 0;
@@ -62,65 +79,124 @@ struct PersistentArgs {
   GATED_HD int64_t rowBefore(int t) const { return rowBeforeTime(reverse, t) * batch * hidden; }
   GATED_HD int64_t rowAfter(int t) const { return rowAfterTime(reverse, t) * batch * hidden; }
   GATED_HD bool active(int b, int t) const { return lengths == nullptr || t < lengths[b]; }
-};
-
-// Both directions of a layer in one launch, or one: block b runs pass[b / blocksPerDirection] as
-// its block b % blocksPerDirection.
-template <typename T>
-struct PersistentLaunch {
-  PersistentArgs<T> pass[2];
-  int blocksPerDirection = 0;
-};
-
-// The grid for a layer's forward or backward work: blocks 0 when the kernels do not take the
-// shape (batch over kPersistentMaxBatch) or a block's share does not fit.
-// directions 2: both directions of a bidirectional layer in one launch (half the
-// multiprocessors each); 1: a launch per direction.
-struct PersistentPlan {
-  int blocks = 0;  // in all, blocksPerDirection * directions
-  int directions = 1;
-  int unitsPerBlock = 0;
-  ProductLayout layout;
-  size_t sharedBytes = 0;
-  int blocksPerDirection() const { return blocks / directions; }
-  bool takesBothDirections() const { return blocks > 0 && directions == 2; }
-};
-
-// All that a layer's plan depends on, besides the device and the element size (so a cache of
-// plans keys on it whole).
-struct PersistentShape {
-  Cell cell = Cell::Lstm;
-  int64_t batch = 0, hidden = 0, directions = 1;
-
-  static PersistentShape of(const RnnShape& s) { return {s.cell, s.batch, s.hiddenSize, s.directions()}; }
-  bool operator<(const PersistentShape& o) const {
-    return std::tie(cell, batch, hidden, directions) < std::tie(o.cell, o.batch, o.hidden, o.directions);
+  GATED_HD T* inputGatesAt(int t, int b) const {
+    return inputGates + t * inputStepStride + static_cast<int64_t>(b) * gates * hidden;
   }
 };
 
-// forward: rows gates * U of depth H; backward: rows U of depth G. A bidirectional layer gets
-// one launch for both directions when their blocks' shares fit on half the multiprocessors each.
+// The passes of one launch: a layer's direction, both directions of a layer, or the layers of a
+// wavefront. Pass i runs blocks [firstBlock[i], firstBlock[i + 1]).
+template <typename T>
+struct PersistentLaunch {
+  PersistentArgs<T> pass[kMaxLaunchPasses];
+  int passes = 0;
+  int firstBlock[kMaxLaunchPasses + 1] = {};
+  int steps = 0;  // launch steps: every pass's lag + steps (backward: steps + 1) fit in them
+};
+
+// One pass's share of a launch: its blocks, the units each owns, and their products' layouts.
+struct PassPlan {
+  int firstBlock = 0, blocks = 0, unitsPerBlock = 0;
+  BlockLayouts layouts;
+};
+
+// The grid for a layer's forward or backward work, or for a wavefront of layers' forward work:
+// blocks 0 when the kernels do not take the shape (batch over kPersistentMaxBatch) or a block's
+// share does not fit.
+struct PersistentPlan {
+  int blocks = 0;      // in all
+  int passes = 0;      // per launch
+  int directions = 1;  // 2: both directions of a bidirectional layer in one launch, half the multiprocessors each
+  int layers = 1;      // over 1: that many stacked layers in one launch, a wavefront
+  PassPlan pass[kMaxLaunchPasses];
+  size_t sharedBytes = 0;  // per block, the largest pass's
+  bool takesBothDirections() const { return blocks > 0 && directions == 2; }
+};
+
+// All that a plan depends on, besides the device and the element size (so a cache of plans keys
+// on it whole). layers: the stacked layers one forward launch runs as a wavefront (1: one layer).
+struct PersistentShape {
+  Cell cell = Cell::Lstm;
+  int64_t batch = 0, hidden = 0, directions = 1, layers = 1;
+
+  static PersistentShape of(const RnnShape& s, int64_t layers = 1) {
+    return {s.cell, s.batch, s.hiddenSize, s.directions(), layers};
+  }
+  bool operator<(const PersistentShape& o) const {
+    return std::tie(cell, batch, hidden, directions, layers) < std::tie(o.cell, o.batch, o.hidden, o.directions, o.layers);
+  }
+};
+
+// A pass whose blocks own `units` units each, when their products fit: forward rows gates * U of
+// depth H (and, withInput, the same rows of W_ih, of depth H: a wavefront layer above the first);
+// backward rows U of depth G.
+inline bool fitPass(const PersistentShape& s, bool backward, int units, bool withInput, size_t sharedPerBlock,
+                    size_t elementBytes, PassPlan* out) {
+  const int H = static_cast<int>(s.hidden), gates = static_cast<int>(gateCountOf(s.cell)), B = static_cast<int>(s.batch);
+  const int rows = backward ? units : gates * units;
+  if (!fittingLayouts(rows, backward ? gates * H : H, withInput ? rows : 0, H, B, sharedPerBlock, elementBytes, &out->layouts)) {
+    return false;
+  }
+  out->unitsPerBlock = units;
+  out->blocks = (H + units - 1) / units;
+  return true;
+}
+
+// The plan of passes[0 .. count): their blocks one after the other.
+inline PersistentPlan planOfPasses(const PassPlan* passes, int count, int directions, int layers, size_t elementBytes) {
+  PersistentPlan plan;
+  plan.passes = count;
+  plan.directions = directions;
+  plan.layers = layers;
+  for (int i = 0; i < count; ++i) {
+    plan.pass[i] = passes[i];
+    plan.pass[i].firstBlock = plan.blocks;
+    plan.blocks += passes[i].blocks;
+    const size_t bytes = passes[i].layouts.elements() * elementBytes;
+    if (bytes > plan.sharedBytes) plan.sharedBytes = bytes;
+  }
+  return plan;
+}
+
+// A wavefront of s.layers unidirectional layers on the multiprocessors. A block of a layer above
+// the first has two products (W_ih and W_hh rows) for each of its units, so it owns half as many
+// units as a block of the first: every block then does about the same work per step.
+inline PersistentPlan wavefrontPlanFor(const PersistentShape& s, int multiprocessors, size_t sharedPerBlock,
+                                       size_t elementBytes) {
+  const int n = static_cast<int>(s.layers), H = static_cast<int>(s.hidden);
+  if (s.directions != 1 || n < 2 || n > kMaxLaunchPasses || multiprocessors < n) return {};
+  const auto blocksFor = [&](int units) { return (H + units - 1) / units; };
+  int above = static_cast<int>((static_cast<int64_t>(H) * (2 * n - 1) + 2 * multiprocessors - 1) / (2 * multiprocessors));
+  if (above < 1) above = 1;
+  for (; above < H; ++above) {
+    const int first = 2 * above < H ? 2 * above : H;
+    if (blocksFor(first) + (n - 1) * blocksFor(above) <= multiprocessors) break;
+  }
+  PassPlan passes[kMaxLaunchPasses];
+  const int first = 2 * above < H ? 2 * above : H;
+  if (!fitPass(s, false, first, false, sharedPerBlock, elementBytes, &passes[0])) return {};
+  for (int i = 1; i < n; ++i) {
+    if (!fitPass(s, false, above, true, sharedPerBlock, elementBytes, &passes[i])) return {};
+  }
+  return planOfPasses(passes, n, 1, n, elementBytes);
+}
+
+// A layer's forward or backward plan (s.layers 1), or a wavefront's forward plan (s.layers over
+// 1). A bidirectional layer gets one launch for both directions when their blocks' shares fit on
+// half the multiprocessors each.
 inline PersistentPlan persistentPlanFor(const PersistentShape& s, bool backward, int multiprocessors, size_t sharedPerBlock,
                                         size_t elementBytes) {
   if (s.batch > kPersistentMaxBatch || s.hidden > (1 << 20)) return {};
-  const int H = static_cast<int>(s.hidden), gates = static_cast<int>(gateCountOf(s.cell)), B = static_cast<int>(s.batch);
+  if (s.layers > 1) return backward ? PersistentPlan{} : wavefrontPlanFor(s, multiprocessors, sharedPerBlock, elementBytes);
+  const int H = static_cast<int>(s.hidden);
   const auto planOn = [&](int directions) {
-    PersistentPlan plan;
     const int available = multiprocessors / directions;
-    if (available < 1) return plan;
-    int blocks = H < available ? H : available;
-    const int units = (H + blocks - 1) / blocks;
-    blocks = (H + units - 1) / units;
-    ProductLayout layout;
-    if (!fittingLayout(backward ? units : gates * units, backward ? gates * H : H, B, sharedPerBlock, elementBytes, &layout)) {
-      return plan;
-    }
-    plan.blocks = blocks * directions;
-    plan.directions = directions;
-    plan.unitsPerBlock = units;
-    plan.layout = layout;
-    plan.sharedBytes = layout.elements() * elementBytes;
-    return plan;
+    if (available < 1) return PersistentPlan{};
+    const int blocks = H < available ? H : available;
+    PassPlan passes[2];
+    if (!fitPass(s, backward, (H + blocks - 1) / blocks, false, sharedPerBlock, elementBytes, &passes[0])) return PersistentPlan{};
+    passes[1] = passes[0];
+    return planOfPasses(passes, directions, directions, 1, elementBytes);
   };
   if (s.directions == 2) {
     const PersistentPlan both = planOn(2);
@@ -129,11 +205,26 @@ inline PersistentPlan persistentPlanFor(const PersistentShape& s, bool backward,
   return planOn(1);
 }
 
+// When stacked unidirectional layers run as a wavefront in one forward launch. On: whenever their
+// shares fit. Off: a launch per layer. Auto: when wavefrontPays.
+enum class WavefrontMode : int { Auto = 0, Off = 1, On = 2 };
+
+// An estimate, to be measured on a card: a grid barrier costs about as much as 2^17 multiply-adds
+// per multiprocessor. A wavefront of n layers takes T + n - 1 barriers instead of n * T, but each
+// of its launch steps does the n layers' products (2n - 1 of a layer's recurrent product) on the
+// multiprocessors one layer's step has alone; so it wins when one layer's step product per
+// multiprocessor costs less than a barrier.
+constexpr int64_t kWavefrontWorkPerMultiprocessor = int64_t(1) << 17;
+inline bool wavefrontPays(const PersistentShape& s, int multiprocessors) {
+  return s.batch * gateCountOf(s.cell) * s.hidden * s.hidden <= kWavefrontWorkPerMultiprocessor * multiprocessors;
+}
+
 // The pass block `block` of a launch runs, and its index among that pass's blocks.
 template <typename T>
 GATED_HD const PersistentArgs<T>& passOf(const PersistentLaunch<T>& launch, int block, int* indexInPass) {
-  const int pass = block / launch.blocksPerDirection;
-  *indexInPass = block % launch.blocksPerDirection;
+  int pass = 0;
+  while (pass + 1 < launch.passes && block >= launch.firstBlock[pass + 1]) ++pass;
+  *indexInPass = block - launch.firstBlock[pass];
   return launch.pass[pass];
 }
 
@@ -157,21 +248,30 @@ GATED_HD void forEachUnit(const PersistentArgs<T>& a, int block, int thread, int
   }
 }
 
-// Once, before the first step: the part of W_hh [G, H] of the pass's block `index` into the
-// matrix; rows of units it lacks are zero. Forward row gate * U + u is W_hh[gate * H + j, :]; backward row u is W_hh[:, j].
+// The block's part of W [G, depth] into l's matrix; rows of units it lacks are zero. Forward row
+// gate * U + u is W[gate * H + j, :] (W_hh, or a wavefront layer's W_ih); backward row u is
+// W_hh[:, j].
 template <typename T, typename Block>
-GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, int index, Block& block) {
+GATED_HD void loadRows(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, const T* W, int index, Block& block) {
   const BlockUnits mine(index, a.unitsPerBlock, a.hidden);
   const int H = a.hidden, U = a.unitsPerBlock;
-  // Consecutive threads read consecutive elements of W_hh: along k forward, along the units backward.
+  // Consecutive threads read consecutive elements of W: along k forward, along the units backward.
   block.each([&](int thread, TileSums<T>&) {
     for (int index = thread; index < l.rows * l.depth; index += block.threads()) {
       const int row = backward ? index % l.rows : index / l.depth, k = backward ? index / l.rows : index % l.depth;
       const int u = backward ? row : row % U, j = mine.first + u;
-      const int64_t from = backward ? static_cast<int64_t>(k) * H + j : static_cast<int64_t>(row / U * H + j) * H + k;
-      block.shared()[row * l.matrixStride + k] = u < mine.count ? operandValue(a.precision, a.weight[from]) : T(0);
+      const int64_t from = backward ? static_cast<int64_t>(k) * H + j : static_cast<int64_t>(row / U * H + j) * l.depth + k;
+      block.shared()[l.matrixOffset() + row * l.matrixStride + k] = u < mine.count ? operandValue(a.precision, W[from]) : T(0);
     }
   });
+}
+
+// Once, before the first step: the block's rows (forward) or columns (backward) of W_hh, and a
+// wavefront layer's rows of W_ih.
+template <typename T, typename Block>
+GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, bool backward, int index, Block& block) {
+  loadRows(a, a.layouts.hidden, backward, a.weight, index, block);
+  if (a.inputWeight) loadRows(a, a.layouts.input, false, a.inputWeight, index, block);
   block.sync();
 }
 
@@ -202,7 +302,7 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
     for (int k = 0; k < 4; ++k) {
       if (k < NG) q[k] = productOf(l, b, k * U + u, shared);
     }
-    const T* x = a.inputGates + (static_cast<int64_t>(t) * B + b) * G;
+    const T* x = a.inputGatesAt(t, b);
     T gate[4] = {};  // the unit's gate activations
     if (a.cell == Cell::Lstm) {
       T c;
@@ -236,7 +336,7 @@ GATED_HD void resetBeforeUnits(const PersistentArgs<T>& a, const ProductLayout& 
   forEachUnit(a, block, thread, threads, [&](int b, int u, int j) {
     const int64_t at = static_cast<int64_t>(b) * H + j, row = (static_cast<int64_t>(t) * B + b) * 3 * H;
     T* act = a.activations + row;
-    const T* x = a.inputGates + row;
+    const T* x = a.inputGatesAt(t, b);
     const T hPrev = loadCoherent(a.states + a.rowBefore(t) + at);
     const bool live = a.active(b, t);
     if (stage == 0) {
@@ -254,11 +354,40 @@ GATED_HD void resetBeforeUnits(const PersistentArgs<T>& a, const ProductLayout& 
 // r * h_{t-1} and so needs every unit's r first.
 GATED_HD int stagesPerStep(Cell cell) { return cell == Cell::GruResetBefore ? 2 : 1; }
 
-// Stage `stage` of forward step `step` on the pass's block `index`: the state (or, in the
-// reset-before GRU's stage 1, r * h_{t-1}) times its rows, then the cell update.
+// A wavefront layer above the first, before its step at time t: its input gates at t for the
+// block's units, the folded biases plus the layer below's state after t (written in the launch
+// step before) times the block's rows of W_ih. Each thread writes the (sequence, unit) pairs that
+// it reads in the cell update.
 template <typename T, typename Block>
-GATED_HD void forwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int stage, int index, Block& block) {
+GATED_HD void projectStepInputs(const PersistentArgs<T>& a, int t, int index, Block& block) {
+  const ProductLayout& l = a.layouts.input;
+  const T* below = a.below + rowAfterTime(a.reverse, t) * a.batch * a.belowWidth;
+  multiplyOperand(l, Operand<T>{below, a.belowWidth, 0, a.belowWidth, a.precision}, block);
+  const int H = a.hidden, U = a.unitsPerBlock;
+  const bool foldHiddenBias = a.cell != Cell::Gru && a.hiddenBias;
+  block.each([&](int thread, TileSums<T>&) {
+    forEachUnit(a, index, thread, block.threads(), [&](int b, int u, int j) {
+      T* x = a.inputGatesAt(t, b);
+      for (int gate = 0; gate < a.gates; ++gate) {
+        const int k = gate * H + j;
+        const T bias = (a.inputBias ? a.inputBias[k] : T(0)) + (foldHiddenBias ? a.hiddenBias[k] : T(0));
+        x[k] = bias + productOf(l, b, gate * U + u, block.shared());
+      }
+    });
+  });
+  block.sync();
+}
+
+// Stage `stage` of launch step `launchStep` on the pass's block `index`: its step launchStep - lag
+// (none before it starts or after it ends), the state (or, in the reset-before GRU's stage 1,
+// r * h_{t-1}) times its rows, then the cell update.
+template <typename T, typename Block>
+GATED_HD void forwardStep(const PersistentArgs<T>& a, int launchStep, int stage, int index, Block& block) {
+  const int step = launchStep - a.lag;
+  if (step < 0 || step >= a.steps) return;  // every block of the pass alike
   const int t = a.timeAt(step);
+  if (stage == 0 && a.inputWeight) projectStepInputs(a, t, index, block);
+  const ProductLayout& l = a.layouts.hidden;
   const T* operand = stage == 0 ? a.states + a.rowBefore(t) : a.extra + static_cast<int64_t>(t) * a.batch * a.hidden;
   multiplyOperand(l, Operand<T>{operand, a.hidden, 0, a.hidden, a.precision}, block);
   block.each([&](int thread, TileSums<T>&) {
@@ -334,7 +463,8 @@ GATED_HD void resetBackward(const PersistentArgs<T>& a, const ProductLayout& l, 
 // backward (or, after the last step, the initial state's gradient). The reset-before GRU's stage
 // 1: this step's dPreN times the block's W_hn columns, then r's gradient.
 template <typename T, typename Block>
-GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, int step, int stage, int index, Block& block) {
+GATED_HD void backwardStep(const PersistentArgs<T>& a, int step, int stage, int index, Block& block) {
+  const ProductLayout& l = a.layouts.hidden;
   const int64_t G = static_cast<int64_t>(a.gates) * a.hidden, H = a.hidden;
   const bool resetBefore = a.cell == Cell::GruResetBefore;
   if (stage == 1) {
@@ -357,19 +487,18 @@ GATED_HD void backwardStep(const PersistentArgs<T>& a, const ProductLayout& l, i
   block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, index, thread, block.threads(), block.shared()); });
 }
 
-// A launch's steps: forward a.steps; backward a.steps + 1 (the last finishes the initial state's
+// A pass's steps: forward a.steps; backward a.steps + 1 (the last finishes the initial state's
 // gradient). Each has stagesPerStep(a.cell) stages, with a grid barrier after each.
 template <typename T>
-GATED_HD int launchSteps(const PersistentArgs<T>& a, bool backward) {
+GATED_HD int passSteps(const PersistentArgs<T>& a, bool backward) {
   return backward ? a.steps + 1 : a.steps;
 }
 
-// Stage `stage` of step `step` of a forward or backward launch, on the pass's block `index`.
+// Stage `stage` of launch step `step` of a forward or backward launch, on the pass's block `index`.
 template <typename T, typename Block>
-GATED_HD void runStage(const PersistentArgs<T>& a, const ProductLayout& l, bool backward, int step, int stage, int index,
-                       Block& block) {
-  if (backward) backwardStep(a, l, step, stage, index, block);
-  else forwardStep(a, l, step, stage, index, block);
+GATED_HD void runStage(const PersistentArgs<T>& a, bool backward, int step, int stage, int index, Block& block) {
+  if (backward) backwardStep(a, step, stage, index, block);
+  else forwardStep(a, step, stage, index, block);
 }
 
 }  // namespace gated

@@ -1,6 +1,7 @@
 // The persistent recurrence kernels' arguments for one layer and direction's pass, for the CUDA
 // launches (cuda/persistent_rnn.cu) and the CPU emulation (persistent_emulation.cc) alike.
 #pragma once
+#include <algorithm>
 #include <stdexcept>
 
 #include "../core/persistent_recurrence.h"
@@ -8,11 +9,26 @@
 
 namespace gated {
 
-// The forward pass's: lengths [B] (device or host memory, as the kernel reads it) or null;
-// keepActivations: store the gate activations (and the GRU's W_hn h + b_hn) for a backward pass.
-// The products round their operands to p.precision.
+// How many layers from `first` on run as one wavefront launch on a device of `multiprocessors`:
+// 1 (a launch per layer) unless the layers are unidirectional, no dropout runs between them, the
+// mode allows it (Auto: wavefrontPays), and planOf(n), the plan of n layers, fits; then as many as
+// a launch takes, fewer where their plan does not fit.
+template <typename PlanOf>
+int64_t wavefrontLayers(const RnnShape& s, int64_t first, bool dropout, WavefrontMode mode, int multiprocessors,
+                        const PlanOf& planOf) {
+  if (mode == WavefrontMode::Off || s.directions() != 1 || dropout) return 1;
+  if (mode == WavefrontMode::Auto && !wavefrontPays(PersistentShape::of(s), multiprocessors)) return 1;
+  for (int64_t n = std::min<int64_t>(s.numLayers - first, kMaxLaunchPasses); n > 1; --n) {
+    if (planOf(n).blocks > 0) return n;
+  }
+  return 1;
+}
+
+// The forward pass's, as the plan's pass `pass`: lengths [B] (device or host memory, as the
+// kernel reads it) or null; keepActivations: store the gate activations (and the GRU's W_hn h +
+// b_hn) for a backward pass. The products round their operands to p.precision.
 template <typename T>
-PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths,
+PersistentArgs<T> persistentForwardArgs(const PassPlan& pass, const LayerPass<T>& p, const int32_t* lengths,
                                         bool keepActivations) {
   PersistentArgs<T> a;
   a.cell = p.cell;
@@ -20,11 +36,12 @@ PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerP
   a.batch = static_cast<int>(p.batch);
   a.hidden = static_cast<int>(p.hidden);
   a.gates = static_cast<int>(p.width / p.hidden);
-  a.unitsPerBlock = plan.unitsPerBlock;
+  a.unitsPerBlock = pass.unitsPerBlock;
+  a.layouts = pass.layouts;
   a.reverse = p.reverse;
   a.lengths = lengths;
   a.weight = p.weights.hiddenWeight;
-  a.hiddenBias = p.cell == Cell::Gru ? p.weights.hiddenBias : nullptr;
+  a.hiddenBias = p.weights.hiddenBias;
   a.states = p.states;
   a.cells = p.cells;
   // The reset-before GRU's stages hand r, z and r * h to each other through them: always written.
@@ -32,16 +49,30 @@ PersistentArgs<T> persistentForwardArgs(const PersistentPlan& plan, const LayerP
   a.activations = (keepActivations || resetBefore) && a.gates > 1 ? p.gates : nullptr;
   a.extra = (keepActivations && p.cell == Cell::Gru) || resetBefore ? p.extra : nullptr;
   a.inputGates = p.inputGates;
+  a.inputStepStride = p.batch * p.width;
   a.precision = p.precision;
   return a;
+}
+
+// Makes a a wavefront's layer `layer` above the first, which runs its step t at launch step
+// t + layer, after `below`, and writes its input gates each step into stepInputGates [B, G].
+template <typename T>
+void joinWavefront(PersistentArgs<T>& a, const LayerPass<T>& p, const LayerPass<T>& below, int layer, T* stepInputGates) {
+  a.lag = layer;
+  a.inputWeight = p.weights.inputWeight;
+  a.inputBias = p.weights.inputBias;
+  a.below = below.states;
+  a.belowWidth = static_cast<int>(below.hidden);
+  a.inputGates = stepInputGates;
+  a.inputStepStride = 0;
 }
 
 // The backward pass's: dh, dc [B, H] in and out (see PersistentArgs); dLayerOutput
 // [T, B, directions * H] or null, of which the pass reads its direction's part.
 template <typename T>
-PersistentArgs<T> persistentBackwardArgs(const PersistentPlan& plan, const LayerPass<T>& p, const int32_t* lengths, T* dh,
-                                         T* dc, const T* dLayerOutput, int64_t directions) {
-  PersistentArgs<T> a = persistentForwardArgs(plan, p, lengths, true);
+PersistentArgs<T> persistentBackwardArgs(const PassPlan& pass, const LayerPass<T>& p, const int32_t* lengths, T* dh, T* dc,
+                                         const T* dLayerOutput, int64_t directions) {
+  PersistentArgs<T> a = persistentForwardArgs(pass, p, lengths, true);
   a.inputGates = nullptr;
   a.precision = OperandPrecision::Float32;
   a.dLayerOutput = dLayerOutput;
@@ -54,30 +85,42 @@ PersistentArgs<T> persistentBackwardArgs(const PersistentPlan& plan, const Layer
   return a;
 }
 
-// A launch of passes[0 .. plan.directions), their arguments made by argsOf(pass, its index).
+// A launch of passes[0 .. plan.passes), their arguments made by argsOf(plan's pass i, pass i, i).
 template <typename T, typename ArgsOf>
-PersistentLaunch<T> launchOf(const PersistentPlan& plan, const LayerPass<T>* passes, const ArgsOf& argsOf) {
+PersistentLaunch<T> launchOf(const PersistentPlan& plan, const LayerPass<T>* passes, bool backward, const ArgsOf& argsOf) {
   PersistentLaunch<T> launch;
-  launch.blocksPerDirection = plan.blocksPerDirection();
-  // Every block meets every grid barrier only if the passes take the same number of steps.
-  if (plan.directions == 2 && passes[0].steps != passes[1].steps) throw std::logic_error("persistent launch: passes of different lengths");
-  for (int dir = 0; dir < plan.directions; ++dir) launch.pass[dir] = argsOf(passes[dir], dir);
+  launch.passes = plan.passes;
+  for (int i = 0; i < plan.passes; ++i) {
+    // Every block meets every grid barrier only if the launch has as many steps for each.
+    if (passes[i].steps != passes[0].steps) throw std::logic_error("persistent launch: passes of different lengths");
+    launch.pass[i] = argsOf(plan.pass[i], passes[i], i);
+    launch.firstBlock[i + 1] = plan.pass[i].firstBlock + plan.pass[i].blocks;
+    const int steps = launch.pass[i].lag + passSteps(launch.pass[i], backward);
+    if (steps > launch.steps) launch.steps = steps;
+  }
   return launch;
 }
 
-// The forward launch of passes[0 .. plan.directions) (see persistentForwardArgs).
+// The forward launch of passes[0 .. plan.passes) (see persistentForwardArgs): a layer's
+// directions, or the layers of a wavefront (plan.layers over 1), each with its initial state rows
+// written; the first has its inputGates filled, and layer i above it writes its own into
+// stepInputGates [layers - 1, B, G] (null unless a wavefront).
 template <typename T>
 PersistentLaunch<T> persistentForwardLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths,
-                                            bool keepActivations) {
-  return launchOf(plan, passes, [&](const LayerPass<T>& p, int) { return persistentForwardArgs(plan, p, lengths, keepActivations); });
+                                            bool keepActivations, T* stepInputGates) {
+  return launchOf(plan, passes, false, [&](const PassPlan& pass, const LayerPass<T>& p, int i) {
+    PersistentArgs<T> a = persistentForwardArgs(pass, p, lengths, keepActivations);
+    if (plan.layers > 1 && i > 0) joinWavefront(a, p, passes[i - 1], i, stepInputGates + (i - 1) * p.batch * p.width);
+    return a;
+  });
 }
 
 // The backward launch: pass i with dh[i] and dc[i] (see persistentBackwardArgs).
 template <typename T>
 PersistentLaunch<T> persistentBackwardLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths,
                                              T* const* dh, T* const* dc, const T* dLayerOutput, int64_t directions) {
-  return launchOf(plan, passes, [&](const LayerPass<T>& p, int i) {
-    return persistentBackwardArgs(plan, p, lengths, dh[i], dc[i], dLayerOutput, directions);
+  return launchOf(plan, passes, true, [&](const PassPlan& pass, const LayerPass<T>& p, int i) {
+    return persistentBackwardArgs(pass, p, lengths, dh[i], dc[i], dLayerOutput, directions);
   });
 }
 

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <vector>
 
-#include "persistent_args.h"
 
 namespace gated {
 namespace {
@@ -16,8 +15,7 @@ std::atomic<uint64_t> launches{0};
 template <typename T>
 class HostBlock {
  public:
-  explicit HostBlock(const ProductLayout& layout)
-      : shared_(layout.elements()), sums_(static_cast<size_t>(kPersistentThreads)) {}
+  explicit HostBlock(size_t sharedElements) : shared_(sharedElements), sums_(static_cast<size_t>(kPersistentThreads)) {}
   template <typename Phase>
   void each(const Phase& phase) {
     for (int thread = 0; thread < kPersistentThreads; ++thread) phase(thread, sums_[thread]);
@@ -31,23 +29,23 @@ class HostBlock {
   std::vector<TileSums<T>> sums_;
 };
 
-// A cooperative launch: each stage of each step (launchSteps, stagesPerStep; a grid barrier after
-// each stage) runs on every block of the grid, one after the other.
+// A cooperative launch: each stage of each launch step (stagesPerStep; a grid barrier after each
+// stage) runs on every block of the grid, one after the other.
 template <typename T>
 void emulateLaunch(const PersistentPlan& plan, const PersistentLaunch<T>& launch, bool backward) {
-  std::vector<HostBlock<T>> blocks(static_cast<size_t>(plan.blocks), HostBlock<T>(plan.layout));
+  std::vector<HostBlock<T>> blocks(static_cast<size_t>(plan.blocks), HostBlock<T>(plan.sharedBytes / sizeof(T)));
   for (int b = 0; b < plan.blocks; ++b) {
     int index = 0;
     const PersistentArgs<T>& a = passOf(launch, b, &index);
-    loadBlockMatrix(a, plan.layout, backward, index, blocks[b]);
+    loadBlockMatrix(a, backward, index, blocks[b]);
   }
-  const PersistentArgs<T>& first = launch.pass[0];
-  for (int step = 0; step < launchSteps(first, backward); ++step) {
-    for (int stage = 0; stage < stagesPerStep(first.cell); ++stage) {
+  const int stages = stagesPerStep(launch.pass[0].cell);
+  for (int step = 0; step < launch.steps; ++step) {
+    for (int stage = 0; stage < stages; ++stage) {
       for (int b = 0; b < plan.blocks; ++b) {
         int index = 0;
         const PersistentArgs<T>& a = passOf(launch, b, &index);
-        runStage(a, plan.layout, backward, step, stage, index, blocks[b]);
+        runStage(a, backward, step, stage, index, blocks[b]);
       }
     }
   }
@@ -61,8 +59,9 @@ CudaEmulation cudaEmulation() { return chosen.load(); }
 uint64_t emulatedPersistentLaunches() { return launches.load(); }
 
 template <typename T>
-void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations) {
-  emulateLaunch(plan, persistentForwardLaunch(plan, passes, passes[0].lengths, keepActivations), false);
+void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations,
+                              T* stepInputGates) {
+  emulateLaunch(plan, persistentForwardLaunch(plan, passes, passes[0].lengths, keepActivations, stepInputGates), false);
 }
 
 template <typename T>
@@ -72,7 +71,7 @@ void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* p
 }
 
 #define GATED_EMULATION_INSTANCES(T)                                                                                \
-  template void emulatePersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, bool);                       \
+  template void emulatePersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, bool, T*);                   \
   template void emulatePersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, T* const*, T* const*, const T*, \
                                              int64_t);
 GATED_EMULATION_INSTANCES(float)

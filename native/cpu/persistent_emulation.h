@@ -8,7 +8,9 @@
 #include <cstdint>
 
 #include "../core/persistent_recurrence.h"
+#include "../cuda/cuda_api.h"
 #include "layer_pass.h"
+#include "persistent_args.h"
 
 namespace gated {
 
@@ -22,20 +24,29 @@ uint64_t emulatedPersistentLaunches();  // launches emulated so far (tests check
 constexpr int kEmulatedMultiprocessors = 132;
 constexpr size_t kEmulatedSharedPerBlock = 227 * 1024;
 
-// The plan the emulated device gives a layer's forward or backward work, with pass p's shape and
-// `directions` directions (blocks 0: the kernels do not take it), when the emulation is on; else
-// none.
+// The plan the emulated device gives a shape's forward or backward work (blocks 0: the kernels
+// do not take it), when the emulation is on; else none.
 template <typename T>
-PersistentPlan emulatedPlan(const LayerPass<T>& p, int64_t directions, bool backward) {
+PersistentPlan emulatedPlan(const PersistentShape& shape, bool backward) {
   if (cudaEmulation() != CudaEmulation::Persistent) return {};
-  const PersistentShape shape{p.cell, p.batch, p.hidden, directions};
   return persistentPlanFor(shape, backward, kEmulatedMultiprocessors, kEmulatedSharedPerBlock, sizeof(T));
+}
+
+// The plan of the wavefront that the emulated device runs from layer `first` on, as the CUDA path
+// chooses it (wavefrontLayers, with the switch cuda::layerWavefront()), or none (blocks 0).
+template <typename T>
+PersistentPlan emulatedWavefrontPlan(const RnnShape& s, int64_t first, bool dropout) {
+  if (cudaEmulation() != CudaEmulation::Persistent) return {};
+  const auto planOf = [&](int64_t layers) { return emulatedPlan<T>(PersistentShape::of(s, layers), false); };
+  const int64_t layers = wavefrontLayers(s, first, dropout, cuda::layerWavefront(), kEmulatedMultiprocessors, planOf);
+  return layers > 1 ? planOf(layers) : PersistentPlan{};
 }
 
 // The kernels' launches, emulated; the arguments are those of runPersistentForward and
 // runPersistentBackward (cuda/persistent_rnn.h), in host memory.
 template <typename T>
-void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations);
+void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations,
+                              T* stepInputGates);
 template <typename T>
 void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, T* const* dh, T* const* dc,
                                const T* dLayerOutput, int64_t directions);

@@ -233,22 +233,27 @@ void forwardMember(LayerPass<T> p, const LayerRows<T>& out) {
   }
 }
 
+// Every step's output of a pass that ran whole (not split over a team), into `out`.
+template <typename T>
+void writeOutputs(LayerPass<T> p, const LayerRows<T>& out) {
+  p.sequences = IndexRange{0, p.batch};
+  p.units = IndexRange{0, p.hidden};
+  for (int64_t t = 0; t < p.steps; ++t) writeStepOutput(p, t, out);
+}
+
 // A layer's forward recurrence through the CUDA persistent kernels' emulation
 // (persistent_emulation.h), when it is on and takes the call; false otherwise. Both directions
 // share a launch where the plan says so.
 template <typename T>
-bool emulatedForward(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
+bool emulatedForward(const std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
+  const LayerPass<T>& first = passes[0];
   const int64_t directions = static_cast<int64_t>(passes.size());
-  const PersistentPlan plan = emulatedPlan(passes[0], directions, false);
+  const PersistentPlan plan = emulatedPlan<T>(PersistentShape{first.cell, first.batch, first.hidden, directions}, false);
   if (plan.blocks == 0) return false;
-  for (int64_t first = 0; first < directions; first += plan.directions) {
-    emulatePersistentForward(plan, passes.data() + first, passes[first].keepActivations);
+  for (int64_t dir = 0; dir < directions; dir += plan.directions) {
+    emulatePersistentForward(plan, passes.data() + dir, first.keepActivations, static_cast<T*>(nullptr));
   }
-  for (LayerPass<T>& p : passes) {
-    p.sequences = IndexRange{0, p.batch};
-    p.units = IndexRange{0, p.hidden};
-    for (int64_t t = 0; t < p.steps; ++t) writeStepOutput(p, t, out);
-  }
+  for (const LayerPass<T>& p : passes) writeOutputs(p, out);
   return true;
 }
 
@@ -257,10 +262,10 @@ bool emulatedForward(std::vector<LayerPass<T>>& passes, const LayerRows<T>& out)
 template <typename T, typename DhAt, typename DcAt>
 bool emulatedBackward(const std::vector<LayerPass<T>>& passes, const LayerRows<const T>& outputGrad, const DhAt& dhAt,
                       const DcAt& dcAt) {
-  const int64_t directions = static_cast<int64_t>(passes.size());
-  const PersistentPlan plan = emulatedPlan(passes[0], directions, true);
-  if (plan.blocks == 0) return false;
   const LayerPass<T>& first = passes[0];
+  const int64_t directions = static_cast<int64_t>(passes.size());
+  const PersistentPlan plan = emulatedPlan<T>(PersistentShape{first.cell, first.batch, first.hidden, directions}, true);
+  if (plan.blocks == 0) return false;
   std::vector<T> timeMajor;  // [T, B, D*H], when outputGrad is batch-first
   if (outputGrad.data && outputGrad.batchFirst) {
     timeMajor.resize(static_cast<size_t>(first.steps * first.batch * outputGrad.width));
@@ -382,9 +387,11 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   T* hiddenGates = scratch<T>(Scratch::HiddenGates, static_cast<size_t>(D * B * G));     // [D, B, G]
   const T* input = timeMajor(s, a.input, s.inputSize, Scratch::TimeMajorInput);
   RoundedOperands<T> rounded(a.precision);
-  for (int64_t layer = 0; layer < L; ++layer) {
-    const T* layerInput = rounded.layerInput(layer == 0 ? input : a.reserve + layout.layerInput(layer),
-                                             T_ * B * s.layerInputSize(layer));
+  // The layer's passes with their initial states written and, when `project`, their input
+  // projections (a wavefront layer above the first computes its own as it goes).
+  auto passesOf = [&](int64_t layer, bool project) {
+    const T* layerInput = layer == 0 ? input : a.reserve + layout.layerInput(layer);
+    if (project) layerInput = rounded.layerInput(layerInput, T_ * B * s.layerInputSize(layer));
     std::vector<LayerPass<T>> passes;
     for (int64_t dir = 0; dir < D; ++dir) {
       const int64_t slot = layer * D + dir;
@@ -394,24 +401,49 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
       p.precision = a.precision;
       p.inputGates = inputGates + dir * T_ * B * G;
       p.hiddenGates = hiddenGates + dir * B * G;
-      projectInputs(p);
+      if (project) projectInputs(p);
       copyOrZero(a.h0 ? a.h0 + slot * B * H : nullptr, p.states + p.initialRow() * B * H, B * H);
       if (s.hasCellState()) copyOrZero(a.c0 ? a.c0 + slot * B * H : nullptr, p.cells + p.initialRow() * B * H, B * H);
       passes.push_back(p);
     }
+    return passes;
+  };
+  // Where the layer's output goes: the next layer's input, or the result.
+  auto outputOf = [&](int64_t layer) {
     const bool last = layer + 1 == L;
-    const LayerRows<T> out{last ? a.output : a.reserve + layout.layerInput(layer + 1), last && s.batchFirst, T_, B,
-                            s.layerOutputSize()};
-    if (!emulatedForward(passes, out)) forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
+    return LayerRows<T>{last ? a.output : a.reserve + layout.layerInput(layer + 1), last && s.batchFirst, T_, B,
+                        s.layerOutputSize()};
+  };
+  // After the layer's recurrence: its final states, and the dropout on its output.
+  auto finishLayer = [&](int64_t layer, const std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
     for (int64_t dir = 0; dir < D; ++dir) {
       const LayerPass<T>& p = passes[dir];
       const int64_t slot = layer * D + dir;
       std::copy_n(p.states + p.finalRow() * B * H, B * H, a.hN + slot * B * H);
       if (s.hasCellState()) std::copy_n(p.cells + p.finalRow() * B * H, B * H, a.cN + slot * B * H);
     }
-    if (!last && a.dropout.active()) {
+    if (layer + 1 < L && a.dropout.active()) {
       applyDropoutMask(a.dropout, static_cast<uint32_t>(layer), out.data, T_ * B * s.layerOutputSize());
     }
+  };
+  for (int64_t layer = 0; layer < L;) {
+    const PersistentPlan wavefront = emulatedWavefrontPlan<T>(s, layer, a.dropout.active());
+    if (wavefront.blocks > 0) {  // layers [layer, layer + wavefront.layers) in one emulated launch
+      std::vector<LayerPass<T>> members;
+      for (int64_t i = 0; i < wavefront.layers; ++i) members.push_back(passesOf(layer + i, i == 0)[0]);
+      std::vector<T> stepInputGates(static_cast<size_t>((wavefront.layers - 1) * B * G));  // [layers - 1, B, G]
+      emulatePersistentForward(wavefront, members.data(), a.keepActivations, stepInputGates.data());
+      for (int64_t i = 0; i < wavefront.layers; ++i, ++layer) {
+        writeOutputs(members[i], outputOf(layer));
+        finishLayer(layer, {members[i]}, outputOf(layer));
+      }
+      continue;
+    }
+    const std::vector<LayerPass<T>> passes = passesOf(layer, true);
+    const LayerRows<T> out = outputOf(layer);
+    if (!emulatedForward(passes, out)) forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
+    finishLayer(layer, passes, out);
+    ++layer;
   }
 }
 

@@ -78,14 +78,21 @@ DirectionStreams directionStreams();
 enum class UploadPath : int { Auto = 0, Pageable = 1, Pinned = 2 };
 void setUploadPath(UploadPath path);
 UploadPath uploadPath();
+// Whether the persistent kernels run stacked unidirectional layers as one wavefront launch (see
+// WavefrontMode).
+void setLayerWavefront(WavefrontMode mode);
+WavefrontMode layerWavefront();
 void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
 void noteSideStreamFork();
 uint64_t sideStreamForkCount();    // forks of the side stream so far (tests check that 'two' used it)
-// The persistent kernels' plan for the forward or backward pass of a layer of this shape, with
-// elements of elementBytes bytes, on this GPU (none, blocks 0, without CUDA or where they do not
-// take the shape).
-PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes);
+// The persistent kernels' plan for the forward or backward pass of a layer of this shape (layers
+// over 1: the forward pass of that many of its layers as a wavefront), with elements of
+// elementBytes bytes, on this GPU (none, blocks 0, without CUDA or where they do not take it).
+PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers = 1);
+// The forward plan of the wavefront that the persistent kernels would run from the first layer of
+// this shape on, without dropout, with the switch as set (none, blocks 0, where they would not).
+PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes);
 
 // The recurrent network on device buffers: every pointer in the arguments is a device pointer,
 // except lengths, which is read on the host ([B]) and copied over. keepsReserve: the caller keeps

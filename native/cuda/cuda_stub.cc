@@ -29,7 +29,8 @@ bool tf32() { return false; }
 template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>&, bool) { unavailable(); }
 template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>&) { unavailable(); }
 template <typename T> void addArrays(const T*, const T*, T*, int64_t) { unavailable(); }
-PersistentPlan persistentPlan(const RnnShape&, bool, size_t) { return {}; }
+PersistentPlan persistentPlan(const RnnShape&, bool, size_t, int64_t) { return {}; }
+PersistentPlan persistentWavefront(const RnnShape&, size_t) { return {}; }
 template <typename T> void applyDropoutMask(const DropoutSpec&, uint32_t, T*, int64_t) { unavailable(); }
 
 #include "rnn_instances.h"

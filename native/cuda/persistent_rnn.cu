@@ -57,8 +57,9 @@ PersistentPlan computePlan(const PersistentShape& s, bool backward) {
 // context holds multiprocessors: MPS, green contexts); any other failure throws.
 template <typename T>
 bool launchCooperative(const void* kernel, const PersistentPlan& plan, PersistentLaunch<T> launch, const char* what) {
-  ProductLayout layout = plan.layout;
-  void* parameters[] = {&launch, &layout};
+  // Within the 4 KiB that kernel parameters may take on every CUDA version.
+  static_assert(sizeof(PersistentLaunch<T>) <= 4096, "persistent launch parameters too large");
+  void* parameters[] = {&launch};
   const cudaError_t error =
       cudaLaunchCooperativeKernel(kernel, dim3(plan.blocks), dim3(kPersistentThreads), parameters, plan.sharedBytes, stream());
   if (error == cudaErrorCooperativeLaunchTooLarge) {
@@ -72,16 +73,16 @@ bool launchCooperative(const void* kernel, const PersistentPlan& plan, Persisten
 
 }  // namespace
 
-PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes) {
-  return planPersistent(shape, backward, elementBytes);
+PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers) {
+  return planPersistent(shape, backward, elementBytes, layers);
 }
 
-PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBytes) {
+PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBytes, int64_t layers) {
   if (elementBytes != sizeof(float) && elementBytes != sizeof(double)) return {};
   static std::mutex mutex;
   using Key = std::tuple<PersistentShape, bool, size_t>;
   static std::map<Key, PersistentPlan> plans;
-  const PersistentShape shape = PersistentShape::of(s);
+  const PersistentShape shape = PersistentShape::of(s, layers);
   const Key key{shape, backward, elementBytes};
   std::lock_guard<std::mutex> lock(mutex);
   auto found = plans.find(key);
@@ -92,10 +93,22 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
   return found->second;
 }
 
+PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes) {
+  return planWavefront(shape, 0, false, elementBytes);
+}
+
+PersistentPlan planWavefront(const RnnShape& s, int64_t first, bool dropout, size_t elementBytes) {
+  if (!limits().cooperative) return {};
+  const auto planOf = [&](int64_t layers) { return planPersistent(s, false, elementBytes, layers); };
+  const int64_t layers = wavefrontLayers(s, first, dropout, layerWavefront(), limits().multiprocessors, planOf);
+  return layers > 1 ? planOf(layers) : PersistentPlan{};
+}
+
 template <typename T>
-bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations) {
+bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations,
+                          T* stepInputGates) {
   return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, false>), plan,
-                           persistentForwardLaunch(plan, passes, lengths, keepActivations),
+                           persistentForwardLaunch(plan, passes, lengths, keepActivations, stepInputGates),
                            "cudaLaunchCooperativeKernel (persistent forward)");
 }
 
@@ -108,7 +121,7 @@ bool runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passe
 }
 
 #define GATED_PERSISTENT_INSTANCES(T)                                                                                    \
-  template bool runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, bool);              \
+  template bool runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, bool, T*);          \
   template bool runPersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, T* const*, T* const*, \
                                          const T*, int64_t);
 GATED_PERSISTENT_INSTANCES(float)

@@ -1,6 +1,7 @@
 // The persistent recurrence kernels: the step functions of core/persistent_recurrence.h on a
-// cooperative grid, with a block barrier between phases and a grid barrier per step. Both
-// directions of a launch take the same number of steps, so every block meets every barrier.
+// cooperative grid, with a block barrier between phases and a grid barrier per step. Every block
+// runs all the launch's steps (a pass idles through those outside its own), so every block meets
+// every barrier.
 #pragma once
 #include <cooperative_groups.h>
 
@@ -44,19 +45,18 @@ __device__ __forceinline__ T* blockShared() {
   return reinterpret_cast<T*>(memory);
 }
 
-// The steps and stages of launchSteps and stagesPerStep, a grid barrier after each stage.
+// The launch's steps and their stagesPerStep stages, a grid barrier after each.
 template <typename T, bool Backward>
-__global__ void __launch_bounds__(kPersistentThreads)
-    persistentRecurrence(const __grid_constant__ PersistentLaunch<T> launch, const __grid_constant__ ProductLayout layout) {
+__global__ void __launch_bounds__(kPersistentThreads) persistentRecurrence(const __grid_constant__ PersistentLaunch<T> launch) {
   DeviceBlock<T> block(blockShared<T>());
   int index = 0;
   const PersistentArgs<T>& a = passOf(launch, static_cast<int>(blockIdx.x), &index);
-  loadBlockMatrix(a, layout, Backward, index, block);
+  loadBlockMatrix(a, Backward, index, block);
   cooperative_groups::grid_group grid = cooperative_groups::this_grid();
-  const int steps = launchSteps(a, Backward), stages = stagesPerStep(a.cell);
+  const int steps = launch.steps, stages = stagesPerStep(a.cell);
   for (int step = 0; step < steps; ++step) {
     for (int stage = 0; stage < stages; ++stage) {
-      runStage(a, layout, Backward, step, stage, index, block);
+      runStage(a, Backward, step, stage, index, block);
       if (step + 1 < steps || stage + 1 < stages) grid.sync();
     }
   }

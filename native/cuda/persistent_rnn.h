@@ -1,5 +1,5 @@
-// Planning and launching the persistent recurrence kernels (persistent_rnn.cuh) for one layer and
-// direction.
+// Planning and launching the persistent recurrence kernels (persistent_rnn.cuh) for a layer's
+// directions, or a wavefront of layers.
 #pragma once
 #include <cstddef>
 
@@ -9,17 +9,25 @@
 namespace gated::cuda {
 
 // The plan for a shape's forward or backward pass on this GPU (persistentPlanFor with its limits,
-// every block resident), or none (blocks 0). Cached per shape, direction of work and element size.
-PersistentPlan planPersistent(const RnnShape& shape, bool backward, size_t elementBytes);
+// every block resident), or none (blocks 0); layers over 1: the forward plan of that many of its
+// layers as a wavefront. Cached per shape, layers, direction of work and element size.
+PersistentPlan planPersistent(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers = 1);
 
-// Runs every forward step of passes[0 .. plan.directions) (inputGates filled, the initial state
-// rows written) in one launch; keepActivations: also store the gate activations (and the GRU's
-// W_hn h + b_hn) for a backward pass. Both run functions return false, having run nothing, when
-// the device refuses the grid (part of it held by another process): the GEMM path serves then.
+// The forward plan of the wavefront that runs layers from `first` on (wavefrontLayers, with the
+// switch layerWavefront()), or none (blocks 0).
+PersistentPlan planWavefront(const RnnShape& s, int64_t first, bool dropout, size_t elementBytes);
+
+// Runs every forward step of passes[0 .. plan.passes) in one launch: a layer's directions, or the
+// layers of a wavefront (see persistentForwardLaunch: initial state rows written, the first pass's
+// inputGates filled; the others write theirs into stepInputGates [plan.layers - 1, B, G]);
+// keepActivations: also store the gate activations (and the GRU's W_hn h + b_hn) for a backward
+// pass. Both run functions return false, having run nothing, when the device refuses the grid
+// (part of it held by another process): the GEMM path serves then.
 template <typename T>
-bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations);
+bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations,
+                          T* stepInputGates = nullptr);
 
-// Runs the reverse loops of passes[0 .. plan.directions) in one launch. Pass i's dh[i] and dc[i]
+// Runs the reverse loops of passes[0 .. plan.passes) in one launch. Pass i's dh[i] and dc[i]
 // [B, H] hold the final state's gradients and receive the initial state's; its dGates and
 // dHiddenGates [T, B, G] receive the gate gradients; its direction's part of dLayerOutput
 // [T, B, directions * H] (or null) adds to the active rows.

@@ -1,5 +1,6 @@
-// Which CUDA recurrence runs a layer, on how many streams its directions run, and how uploads go (see
-// cuda_api.h). Plain C++, in every build, so the switches exist (and are tested) without CUDA.
+// Which CUDA recurrence runs a layer, whether stacked layers run as a wavefront, on how many streams
+// its directions run, and how uploads go (see cuda_api.h). Plain C++, in every build, so the
+// switches exist (and are tested) without CUDA.
 #include <atomic>
 
 #include "cuda_api.h"
@@ -10,6 +11,7 @@ namespace {
 std::atomic<RecurrenceKernel> chosen{RecurrenceKernel::Auto};
 std::atomic<DirectionStreams> streamsChosen{DirectionStreams::Auto};
 std::atomic<UploadPath> uploadsChosen{UploadPath::Auto};
+std::atomic<WavefrontMode> wavefrontChosen{WavefrontMode::Auto};
 std::atomic<uint64_t> persistentLaunches{0};
 std::atomic<uint64_t> sideStreamForks{0};
 
@@ -21,6 +23,8 @@ void setDirectionStreams(DirectionStreams streams) { streamsChosen.store(streams
 DirectionStreams directionStreams() { return streamsChosen.load(); }
 void setUploadPath(UploadPath path) { uploadsChosen.store(path); }
 UploadPath uploadPath() { return uploadsChosen.load(); }
+void setLayerWavefront(WavefrontMode mode) { wavefrontChosen.store(mode); }
+WavefrontMode layerWavefront() { return wavefrontChosen.load(); }
 void notePersistentLaunch() { persistentLaunches.fetch_add(1); }
 uint64_t persistentLaunchCount() { return persistentLaunches.load(); }
 void noteSideStreamFork() { sideStreamForks.fetch_add(1); }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "../cpu/layer_pass.h"
 #include "device_buffer.h"
@@ -268,12 +269,11 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, cons
   }
 }
 
-// Before a direction's recurrence: its input projections and initial state rows (and, in reduced
-// precision, the first state operand of the GEMM path).
+// Before a direction's recurrence: its initial state rows (and, in reduced precision, the first
+// state operand of the GEMM path).
 template <typename T>
-void prepareDirection(const LayerPass<T>& p, const ReducedLayer& r, const T* h0, const T* c0) {
+void writeInitialState(const LayerPass<T>& p, const ReducedLayer& r, const T* h0, const T* c0) {
   const int64_t BH = p.batch * p.hidden;
-  projectInputs(p, r);
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
   if (r.active()) convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * BH), r.state, BH);
@@ -303,6 +303,13 @@ template <typename T>
 PersistentPlan choosePlan(const RnnShape& s, bool backward) {
   if (recurrenceKernel() != RecurrenceKernel::Persistent) return {};
   return planPersistent(s, backward, sizeof(T));
+}
+
+// The persistent kernel's plan for a wavefront of layers from `first` on, or none (blocks 0).
+template <typename T>
+PersistentPlan chooseWavefront(const RnnShape& s, int64_t first, bool dropout) {
+  if (recurrenceKernel() != RecurrenceKernel::Persistent) return {};
+  return planWavefront(s, first, dropout, sizeof(T));
 }
 
 // out [G] = column sums of m [rows, G] (fixed order: deterministic).
@@ -342,52 +349,80 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   const DeviceLengths lengths(a.lengths, B);
   const TimeMajor<T> input(s, a.input, s.inputSize);
   ReducedOperands reduced(a.precision, s, lanes);
-  for (int64_t layer = 0; layer < L; ++layer) {
-    const T* layerInput = layer == 0 ? input.get() : a.reserve + layout.layerInput(layer);
-    reduced.convertLayerInput(layerInput, T_ * B * s.layerInputSize(layer));
-    // Direction dir's pass over its lane's scratch, prepared for its recurrence.
-    auto preparedPass = [&](int64_t dir, int64_t lane) {
-      const int64_t slot = layer * D + dir;
-      LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInput);
-      p.precision = a.precision;
-      p.inputGates = inputGates.get() + lane * T_ * B * G;
-      p.hiddenGates = hiddenGates.get() + lane * B * G;
-      const ReducedLayer r = reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane);
-      prepareDirection(p, r, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
-      return std::make_pair(p, r);
-    };
-    // After its recurrence: its columns of the layer output, and its final states.
-    auto finishDirection = [&](const LayerPass<T>& p, int64_t dir) {
-      const int64_t slot = layer * D + dir;
-      launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
-             static_cast<const T*>(p.states), D, dir, layerOutput.get());
-      copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
-      if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
-    };
+  auto layerInputOf = [&](int64_t layer) { return layer == 0 ? input.get() : a.reserve + layout.layerInput(layer); };
+  // The pass of `layer`'s direction dir over its lane's scratch, prepared for its recurrence: its
+  // input projections (unless !project: a wavefront layer above the first makes its own) and
+  // initial state rows.
+  auto preparedPass = [&](int64_t layer, int64_t dir, int64_t lane, bool project) {
+    const int64_t slot = layer * D + dir;
+    LayerPass<T> p = makePass(s, layout, a.reserve, a.lengths, a.weights[slot], layer, dir, layerInputOf(layer));
+    p.precision = a.precision;
+    p.inputGates = inputGates.get() + lane * T_ * B * G;
+    p.hiddenGates = hiddenGates.get() + lane * B * G;
+    const ReducedLayer r = project ? reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane) : ReducedLayer{};
+    if (project) projectInputs(p, r);
+    writeInitialState(p, r, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+    return std::make_pair(p, r);
+  };
+  // After its recurrence: its columns of the layer output, and its final states.
+  auto finishDirection = [&](int64_t layer, const LayerPass<T>& p, int64_t dir) {
+    const int64_t slot = layer * D + dir;
+    launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
+           static_cast<const T*>(p.states), D, dir, layerOutput.get());
+    copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
+    if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
+  };
+  // After both directions: the layer output becomes the next layer's input.
+  auto finishLayer = [&](int64_t layer) {
+    if (layer + 1 == L) return;
+    T* nextInput = a.reserve + layout.layerInput(layer + 1);
+    copyOnDevice(nextInput, layerOutput.get(), sizeof(T) * outputCount);
+    if (a.dropout.active()) {
+      launch("applyDropout", outputCount, applyDropout<T>, a.dropout.seed, static_cast<uint32_t>(layer), a.dropout.probability,
+             nextInput, outputCount);
+    }
+  };
+  // Layers [first, first + wavefront.layers) in one persistent launch; false when the device
+  // refused the grid.
+  auto runWavefront = [&](int64_t first, const PersistentPlan& wavefront) {
+    reduced.convertLayerInput(layerInputOf(first), T_ * B * s.layerInputSize(first));
+    std::vector<LayerPass<T>> members;
+    for (int64_t i = 0; i < wavefront.layers; ++i) members.push_back(preparedPass(first + i, 0, 0, i == 0).first);
+    DeviceScratch<T> stepInputGates((wavefront.layers - 1) * B * G);  // [layers - 1, B, G]
+    if (!runPersistentForward(wavefront, members.data(), lengths.get(), keepsReserve, stepInputGates.get())) return false;
+    for (int64_t i = 0; i < wavefront.layers; ++i) {
+      finishDirection(first + i, members[i], 0);
+      finishLayer(first + i);
+    }
+    return true;
+  };
+  auto runLayer = [&](int64_t layer) {
+    reduced.convertLayerInput(layerInputOf(layer), T_ * B * s.layerInputSize(layer));
     if (together) {
-      const std::pair<LayerPass<T>, ReducedLayer> prepared[2] = {preparedPass(0, 0), preparedPass(1, 1)};
+      const std::pair<LayerPass<T>, ReducedLayer> prepared[2] = {preparedPass(layer, 0, 0, true), preparedPass(layer, 1, 1, true)};
       const LayerPass<T> passes[2] = {prepared[0].first, prepared[1].first};
       if (!runPersistentForward(plan, passes, lengths.get(), keepsReserve)) {
         for (const auto& [p, r] : prepared) gemmForward(p, r, lengths.get());
       }
-      for (int64_t dir = 0; dir < D; ++dir) finishDirection(passes[dir], dir);
+      for (int64_t dir = 0; dir < D; ++dir) finishDirection(layer, passes[dir], dir);
     } else {
       ForkJoin directions(overlap);  // joined before the next layer reads both directions' output
       for (int64_t dir = 0; dir < D; ++dir) {
         const Lane lane(overlap, dir);
-        const auto [p, r] = preparedPass(dir, lane.index);
+        const auto [p, r] = preparedPass(layer, dir, lane.index, true);
         if (!(plan.blocks > 0 && runPersistentForward(plan, &p, lengths.get(), keepsReserve))) gemmForward(p, r, lengths.get());
-        finishDirection(p, dir);
+        finishDirection(layer, p, dir);
       }
       directions.join();
     }
-    if (layer + 1 < L) {
-      T* nextInput = a.reserve + layout.layerInput(layer + 1);
-      copyOnDevice(nextInput, layerOutput.get(), sizeof(T) * outputCount);
-      if (a.dropout.active()) {
-        launch("applyDropout", outputCount, applyDropout<T>, a.dropout.seed, static_cast<uint32_t>(layer),
-               a.dropout.probability, nextInput, outputCount);
-      }
+    finishLayer(layer);
+  };
+  for (int64_t layer = 0; layer < L;) {
+    const PersistentPlan wavefront = chooseWavefront<T>(s, layer, a.dropout.active());
+    if (wavefront.blocks > 0 && runWavefront(layer, wavefront)) {
+      layer += wavefront.layers;
+    } else {
+      runLayer(layer++);
     }
   }
   if (s.batchFirst) {

@@ -262,9 +262,17 @@ Napi::Value persistentPlan(const Napi::CallbackInfo& info) {
   out.Set("launchesPerLayer", Napi::Number::New(env, static_cast<double>(launches)));
   out.Set("blocks", Napi::Number::New(env, plan.blocks));
   out.Set("directionsPerLaunch", Napi::Number::New(env, plan.directions));
-  out.Set("unitsPerBlock", Napi::Number::New(env, plan.unitsPerBlock));
-  out.Set("chunk", Napi::Number::New(env, plan.layout.chunk));
+  out.Set("unitsPerBlock", Napi::Number::New(env, plan.pass[0].unitsPerBlock));
+  out.Set("chunk", Napi::Number::New(env, plan.pass[0].layouts.hidden.chunk));
   out.Set("sharedBytes", Napi::Number::New(env, static_cast<double>(plan.sharedBytes)));
+  // The forward pass's wavefront from the first layer on, as the switch cudaWavefront chooses it
+  // (without dropout): its layers (1: a launch per layer) and grid.
+  const PersistentPlan wavefront = pass == "forward" ? cuda::persistentWavefront(shape, elementBytes(type)) : PersistentPlan{};
+  Napi::Object front = Napi::Object::New(env);
+  front.Set("layers", Napi::Number::New(env, wavefront.blocks > 0 ? wavefront.layers : 1));
+  front.Set("blocks", Napi::Number::New(env, wavefront.blocks));
+  front.Set("sharedBytes", Napi::Number::New(env, static_cast<double>(wavefront.sharedBytes)));
+  out.Set("wavefront", front);
   return out;
 }
 

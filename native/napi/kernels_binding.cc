@@ -4,6 +4,7 @@
 //   setKernel('activations', 'vector' | 'scalar')                 (float32 gate activations)
 //   setKernel('recurrence', 'auto' | 'sequences' | 'units' | 'serial')  (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
+//   setKernel('cudaWavefront', 'auto' | 'off' | 'on')             (stacked layers in one persistent launch)
 //   setKernel('cudaStreams', 'auto' | 'one' | 'two')              (a bidirectional layer's directions on CUDA)
 //   setKernel('cudaUploads', 'auto' | 'pageable' | 'pinned')       (uploads from host memory on CUDA)
 //   setKernel('cudaEmulation', 'off' | 'persistent')              (the CPU runs the CUDA persistent
@@ -41,6 +42,8 @@ const std::vector<std::pair<std::string, RecurrenceSplit>> kSplits = {
     {"serial", RecurrenceSplit::Serial}};
 const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences = {
     {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
+const std::vector<std::pair<std::string, WavefrontMode>> kWavefronts = {
+    {"auto", WavefrontMode::Auto}, {"off", WavefrontMode::Off}, {"on", WavefrontMode::On}};
 const std::vector<std::pair<std::string, cuda::DirectionStreams>> kStreams = {
     {"auto", cuda::DirectionStreams::Auto}, {"one", cuda::DirectionStreams::One}, {"two", cuda::DirectionStreams::Two}};
 const std::vector<std::pair<std::string, cuda::UploadPath>> kUploads = {
@@ -85,12 +88,13 @@ std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
   if (kernel == "activations") return {"vector", "scalar"};
   if (kernel == "recurrence") return namesOf(kSplits);
   if (kernel == "cudaRecurrence") return namesOf(kRecurrences);
+  if (kernel == "cudaWavefront") return namesOf(kWavefronts);
   if (kernel == "cudaStreams") return namesOf(kStreams);
   if (kernel == "cudaUploads") return namesOf(kUploads);
   if (kernel == "cudaEmulation") return namesOf(kEmulations);
   if (kernel != "isa") {
-    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaStreams', "
-                         "'cudaUploads' or 'cudaEmulation' but received '" + kernel + "'");
+    throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaWavefront', "
+                         "'cudaStreams', 'cudaUploads' or 'cudaEmulation' but received '" + kernel + "'");
   }
   std::vector<std::string> out{"auto"};
   for (GemmIsa isa : supportedGemmIsas()) out.push_back(nameOf(kIsas, isa));
@@ -122,6 +126,8 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
     setNamed(kSplits, variant, setRecurrenceSplit);
   } else if (kernel == "cudaRecurrence") {
     setNamed(kRecurrences, variant, cuda::setRecurrenceKernel);
+  } else if (kernel == "cudaWavefront") {
+    setNamed(kWavefronts, variant, cuda::setLayerWavefront);
   } else if (kernel == "cudaStreams") {
     setNamed(kStreams, variant, cuda::setDirectionStreams);
   } else if (kernel == "cudaUploads") {
@@ -144,6 +150,7 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   if (kernel == "activations") return Napi::String::New(env, activationKernel() == ActivationKernel::Vector ? "vector" : "scalar");
   if (kernel == "recurrence") return Napi::String::New(env, nameOf(kSplits, recurrenceSplit()));
   if (kernel == "cudaRecurrence") return Napi::String::New(env, nameOf(kRecurrences, cuda::recurrenceKernel()));
+  if (kernel == "cudaWavefront") return Napi::String::New(env, nameOf(kWavefronts, cuda::layerWavefront()));
   if (kernel == "cudaStreams") return Napi::String::New(env, nameOf(kStreams, cuda::directionStreams()));
   if (kernel == "cudaUploads") return Napi::String::New(env, nameOf(kUploads, cuda::uploadPath()));
   if (kernel == "cudaEmulation") return Napi::String::New(env, nameOf(kEmulations, cudaEmulation()));
