@@ -52,7 +52,9 @@ function persistentPlans(c: Case): string {
     .map((pass) => {
       const plan = native.cudaPersistentPlan(spec, 'float32', pass);
       if (plan.launchesPerLayer === 0) return `${pass}: GEMM path`;
-      return `${pass}: ${plan.launchesPerLayer} launch(es) per layer, ${plan.blocks} blocks of ${plan.unitsPerBlock} units, K chunk ${plan.chunk}, ${(plan.sharedBytes / 1024).toFixed(0)} KiB`;
+      const { wavefront } = plan;
+      const front = wavefront.layers > 1 ? `, as wavefronts of ${wavefront.layers} layers: ${wavefront.blocks} blocks, ${(wavefront.sharedBytes / 1024).toFixed(0)} KiB` : '';
+      return `${pass}: ${plan.launchesPerLayer} launch(es) per layer, ${plan.blocks} blocks of ${plan.unitsPerBlock} units, K chunk ${plan.chunk}, ${(plan.sharedBytes / 1024).toFixed(0)} KiB${front}`;
     })
     .join('; ');
 }
@@ -131,6 +133,7 @@ function main(): void {
   const results: Record<string, { ms: number; runs: number }> = {};
   const persistent: Record<string, { ms: number; runs: number }> = {};
   const twoStreams: Record<string, { ms: number; runs: number }> = {};
+  const layerByLayer: Record<string, { ms: number; runs: number }> = {};  // persistent, cudaWavefront 'off'
   // The GEMM path first, then the paths that have not yet run on a GPU, so that a fault in them (a
   // sticky CUDA error) cannot cost the GEMM path's column.
   for (const c of cases) {
@@ -146,6 +149,7 @@ function main(): void {
       console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${path} FAILED: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       g.backend.setKernel('cudaRecurrence', 'auto');
+      g.backend.setKernel('cudaWavefront', 'auto');
       g.backend.setKernel('cudaStreams', 'auto');
     }
   };
@@ -159,6 +163,18 @@ function main(): void {
         // Only a run that used the kernel goes in its column.
         if (native.cudaPersistentLaunches() > launches) persistent[c.id] = timed;
         console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'} (${persistentPlans(c)})`);
+      });
+    }
+    // A unidirectional stack: the persistent kernels a launch per layer too, against the column's
+    // 'auto' (a wavefront where a step is small), to calibrate kWavefrontWorkPerMultiprocessor.
+    if (c.batch <= 64 && c.layers > 1 && !c.bidirectional) {
+      attempt(c, 'persistent, a launch per layer', () => {
+        g.backend.setKernel('cudaRecurrence', 'persistent');
+        g.backend.setKernel('cudaWavefront', 'off');
+        layerByLayer[c.id] = timeCase(c, 30, 3000);
+        const auto = persistent[c.id]?.ms;
+        const versus = auto === undefined ? '' : ` (auto: ${auto.toFixed(3)} ms, ${(layerByLayer[c.id].ms / auto).toFixed(2)}× faster)`;
+        console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${layerByLayer[c.id].ms.toFixed(3).padStart(9)} ms persistent, a launch per layer${versus}`);
       });
     }
     if (c.bidirectional) {
@@ -184,7 +200,7 @@ function main(): void {
     const rate = c.dtype ? `${tflops.toFixed(2)} (${c.dtype})` : `${tflops.toFixed(2)} (${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%)`;
     console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} | ${overlapped === undefined ? '—' : overlapped.toFixed(3)} | ${ratio(theirs, overlapped)} |`);
   }
-  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, twoStreams, cudnn }, null, 1));
+  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, cudnn }, null, 1));
 }
 
 main();

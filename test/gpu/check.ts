@@ -299,22 +299,37 @@ function inferenceAgainstCpu(rc: RandomCase, device: Device, dtype: g.nn.Recurre
 }
 
 /**
+ * The persistent launches one call makes, as the plans for this GPU say, for each pass (the
+ * forward pass, or forward and backward): per layer once for both directions, once per
+ * direction, or not at all (the GEMM path); forward, a unidirectional stack without dropout in
+ * wavefronts of plan.wavefront.layers layers (the last group may be shorter: a group of one is a
+ * launch per layer).
+ */
+function plannedLaunches(rc: RandomCase, dtype: FloatDType, passes: ('forward' | 'backward')[], dropoutRuns: boolean): number {
+  const { config } = rc;
+  const cell = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'].indexOf(config.cell);
+  const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: config.seqLen, batch: config.batch, dropout: 0 };
+  return passes.reduce((sum, pass) => {
+    const plan = native.cudaPersistentPlan(spec, dtype, pass);
+    const wavefront = pass === 'forward' && !dropoutRuns ? plan.wavefront.layers : 1;
+    return sum + (wavefront > 1 ? Math.ceil(config.numLayers / wavefront) : plan.launchesPerLayer * config.numLayers);
+  }, 0);
+}
+
+/**
  * body() with the persistent kernels forced on CUDA. There it asserts that they ran exactly as
- * their plans for this GPU say, for each pass (`passes`: the forward pass, or forward and
- * backward) and each of the `runs` calls body makes: per layer once for both directions, once per
- * direction, or not at all (the GEMM path). Returns the launch count.
+ * their plans for this GPU say (plannedLaunches), for each of the `runs` calls body makes.
+ * Returns the launch count.
  */
 function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, passes: ('forward' | 'backward')[], body: () => R, runs = 1): { result: R; launches: number } {
   const before = device === 'cuda' ? native.cudaPersistentLaunches() : 0;
   const result = withKernel('cudaRecurrence', 'persistent', body);
   if (device !== 'cuda') return { result, launches: 0 };
   const launches = native.cudaPersistentLaunches() - before;
-  const { config } = rc;
-  const cell = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'].indexOf(config.cell);
-  const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: config.seqLen, batch: config.batch, dropout: 0 };
-  const perLayer = passes.reduce((sum, pass) => sum + native.cudaPersistentPlan(spec, dtype, pass).launchesPerLayer, 0);
-  const expected = perLayer * config.numLayers * runs;
-  assert(launches === expected, `${launches} persistent launches, expected ${expected} (per layer, as the plans for this GPU say)`);
+  // Dropout runs between the layers in training (the inference checks run in eval mode).
+  const dropoutRuns = passes.includes('backward') && rc.dropout > 0;
+  const expected = plannedLaunches(rc, dtype, passes, dropoutRuns) * runs;
+  assert(launches === expected, `${launches} persistent launches, expected ${expected} (as the plans for this GPU say)`);
   return { result, launches };
 }
 
@@ -649,6 +664,30 @@ function newPathChecks(device: Device, cases: RandomCase[], some: <T>(items: rea
     }
   }
   check('persistent determinism', describeCase(cases[0]), () => onPersistent(device, cases[0], 'float32', ['forward', 'backward'], () => bitwiseRepeatable(cases[0], device), 2).result);
+  // Unidirectional stacks as wavefront launches, forced on where they fit ('auto' decides by the
+  // size of a step), and forced off: inference and training against the CPU, then the plans.
+  const stack = (cell: RandomCase['config']['cell'], hiddenSize: number, batch: number, numLayers: number): RandomCase => ({
+    config: { name: `stack-${cell}-${hiddenSize}-${batch}-L${numLayers}`, cell, inputSize: 32, hiddenSize, numLayers, bidirectional: false, batchFirst: true, bias: true, seqLen: 40, batch, hasLengths: batch > 1, hasH0: true },
+    dropout: 0,
+  });
+  const stacks = [stack('lstm', 256, 8, 3), stack('gru', 512, 1, 2), stack('gru_reset_before', 128, 16, 2), stack('rnn_tanh', 300, 4, 5), stack('lstm', 128, 64, 4)];
+  for (const mode of ['on', 'off'] as const) {
+    for (const rc of some(stacks)) {
+      check(`persistent wavefront ${mode}: inference against the CPU`, describeCase(rc), () => withKernel('cudaWavefront', mode, () => persistentAgainstCpu(rc, device)));
+      check(`persistent wavefront ${mode}: training against the CPU float32`, describeCase(rc), () => withKernel('cudaWavefront', mode, () => persistentTrainingAgainstCpu(rc, device, 'float32', 4000)));
+    }
+  }
+  if (device !== 'cuda') return;  // the plans are this GPU's
+  check('persistent wavefront plans', 'layers per launch, as the switch and the sizes say', () => {
+    const spec = (hiddenSize: number, batch: number) => ({ cell: 0, inputSize: 8, hiddenSize, numLayers: 6, bidirectional: false, bias: true, batchFirst: false, seqLen: 5, batch, dropout: 0 });
+    const layersOf = (mode: string, hiddenSize: number, batch: number) => withKernel('cudaWavefront', mode, () => native.cudaPersistentPlan(spec(hiddenSize, batch)).wavefront.layers);
+    assert(layersOf('on', 256, 8) === 4, 'LSTM H 256 B 8, forced on: 4 layers a launch');
+    assert(layersOf('off', 256, 8) === 1, 'forced off: a launch per layer');
+    assert(layersOf('on', 1024, 8) === 1, "LSTM H 1024: a layer above the first does not fit on its share of the multiprocessors");
+    const auto = [layersOf('auto', 256, 8), layersOf('auto', 512, 64)];
+    assert(auto[0] === 4 && auto[1] === 1, `auto: ${auto.join(', ')} layers a launch; expected 4 at B 8 H 256, 1 at B 64 H 512`);
+    return `on: 4 a launch; auto at B 8 H 256: ${auto[0]}, at B 64 H 512: ${auto[1]}`;
+  });
 }
 
 async function main(): Promise<number> {
