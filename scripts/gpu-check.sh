@@ -66,6 +66,6 @@ if command -v compute-sanitizer > /dev/null; then
     node .gpu/build/test/gpu/check.js --device cuda --quick --out "$OUT/memcheck.json"
 fi
 say "done; tests exit $tests; results in $OUT"
-grep -E '^\| |^GPU|^Ceilings' "$OUT/tests.log" "$OUT/gated.log" 2>/dev/null | sed 's/^[^:]*://'
+grep -E '^\| |^GPU|^Ceilings|^## ' "$OUT/tests.log" "$OUT/gated.log" 2>/dev/null | sed 's/^[^:]*://'
 grep -E 'ERROR SUMMARY|^GPU check' "$OUT/memcheck.log" 2>/dev/null
 exit $tests

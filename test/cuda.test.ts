@@ -38,6 +38,13 @@ describe.skipIf(usable)('where CUDA is unusable', () => {
     expect(lstm.forward(g.randn([5, 2, 3])).output.shape).toEqual([5, 2, 4]);
   });
 
+  it('plans no persistent launch, and says so without throwing', () => {
+    const spec = { cell: 0, inputSize: 8, hiddenSize: 64, numLayers: 2, bidirectional: false, bias: true, batchFirst: false, seqLen: 5, batch: 4, dropout: 0 };
+    const plan = native.cudaPersistentPlan(spec);
+    expect(plan.launchesPerLayer).toBe(0);
+    expect(plan.wavefront).toEqual({ layers: 1, blocks: 0, sharedBytes: 0 });
+  });
+
   it('reports an empty device memory pool', () => {
     expect(g.cuda.memory()).toEqual({ allocatedBytes: 0, cachedBytes: 0, peakBytes: 0, deviceAllocations: 0 });
     expect(() => g.cuda.emptyCache()).not.toThrow();
@@ -47,6 +54,7 @@ describe.skipIf(usable)('where CUDA is unusable', () => {
 describe('the CUDA kernel switches', () => {
   it.each([
     ['cudaRecurrence', ['auto', 'gemm', 'persistent'], 'persistent'],
+    ['cudaWavefront', ['auto', 'off', 'on'], 'on'],
     ['cudaStreams', ['auto', 'one', 'two'], 'two'],
     ['cudaUploads', ['auto', 'pageable', 'pinned'], 'pinned'],
   ] as const)('%s offers %j, keeps the setting, and rejects others', (name, variants, forced) => {

@@ -218,12 +218,6 @@ describe('the shapes the emulated H100 does not take run as usual', () => {
   });
 });
 
-it('cudaWavefront is a kernel switch with settings auto, off and on', () => {
-  expect(g.backend.kernelVariants('cudaWavefront')).toEqual(['auto', 'off', 'on']);
-  expect(g.backend.getKernel('cudaWavefront')).toBe('auto');
-  expect(() => g.backend.setKernel('cudaWavefront', 'two')).toThrow(RangeError);
-});
-
 it('cudaEmulation is a kernel switch with settings off and persistent', () => {
   expect(g.backend.kernelVariants('cudaEmulation')).toEqual(['off', 'persistent']);
   expect(g.backend.getKernel('cudaEmulation')).toBe('off');

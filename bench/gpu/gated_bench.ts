@@ -2,6 +2,8 @@
 // against PyTorch's cuDNN (the JSON cudnn_bench.py wrote).
 //
 //   node <compiled>/bench/gpu/gated_bench.js CUDNN.json OUT.json
+//   node <compiled>/bench/gpu/gated_bench.js --dry-run   (scripts/gpu-dry-run.sh: every step of the
+//       script on the CPU, on shrunken cases, the persistent kernels emulated; times mean nothing)
 //
 // Each case: inference (forward under noGrad) or training (forward + backward of the recurrent
 // module with a random output gradient), timed on the host clock around a synchronised run
@@ -12,6 +14,14 @@ import * as path from 'node:path';
 import * as g from '../../ts/index';
 import { native } from '../../ts/native';
 import { Tensor } from '../../ts/tensor';
+
+const DRY_RUN = process.argv.includes('--dry-run');
+const device = DRY_RUN ? 'cpu' : 'cuda';
+const synchronize = () => {
+  if (!DRY_RUN) g.cuda.synchronize();
+};
+/** Persistent launches so far: on the GPU, or of the CPU's emulation of them in a dry run. */
+const persistentLaunches = () => (DRY_RUN ? native.emulatedPersistentLaunches() : native.cudaPersistentLaunches());
 
 interface Case {
   id: string;
@@ -61,6 +71,7 @@ function persistentPlans(c: Case): string {
 
 /** The card's ceilings, measured: device-to-device copy bandwidth (bytes read + written) and float32 SGEMM. */
 function ceilings(): { copyGBs: number; sgemmTflops: number } {
+  if (DRY_RUN) return { copyGBs: 0, sgemmTflops: 0 };
   const bytes = 1 << 30;
   const from = g.zeros([bytes / 4], { device: 'cuda' });
   const to = g.zeros([bytes / 4], { device: 'cuda' });
@@ -77,12 +88,12 @@ function ceilings(): { copyGBs: number; sgemmTflops: number } {
 /** Median milliseconds of fn on the GPU (synchronised around each run, after a warm-up). */
 function medianMs(fn: () => void, runs: number): number {
   fn();
-  g.cuda.synchronize();
+  synchronize();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
     fn();
-    g.cuda.synchronize();
+    synchronize();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return median(times);
@@ -90,9 +101,9 @@ function medianMs(fn: () => void, runs: number): number {
 
 function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; runs: number } {
   const options = { inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers, bidirectional: c.bidirectional, batchFirst: true, dtype: c.dtype ?? ('float32' as const) };
-  const module = (c.cell === 'lstm' ? new g.nn.LSTM(options) : new g.nn.GRU(options)).to('cuda');
-  const x = g.randn([c.batch, c.seq, c.input], { device: 'cuda' });
-  const grad = g.randn([c.batch, c.seq, (c.bidirectional ? 2 : 1) * c.hidden], { device: 'cuda' });
+  const module = (c.cell === 'lstm' ? new g.nn.LSTM(options) : new g.nn.GRU(options)).to(device);
+  const x = g.randn([c.batch, c.seq, c.input], { device });
+  const grad = g.randn([c.batch, c.seq, (c.bidirectional ? 2 : 1) * c.hidden], { device });
   const step = () =>
     g.tidy(() => {
       if (c.kind === 'infer') {
@@ -107,13 +118,13 @@ function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; run
       });
     });
   for (let i = 0; i < 3; i++) step();
-  g.cuda.synchronize();
+  synchronize();
   const times: number[] = [];
   let spent = 0;
   while (times.length < repeats && (times.length < 5 || spent < budgetMs)) {
     const start = process.hrtime.bigint();
     step();
-    g.cuda.synchronize();
+    synchronize();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     spent += times[times.length - 1];
   }
@@ -126,9 +137,10 @@ function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; run
 function main(): void {
   const [cudnnPath, outPath] = process.argv.slice(2);
   const casesPath = path.join(__dirname, '..', '..', '..', '..', 'bench', 'gpu', 'cases.json');
-  const cases = (JSON.parse(fs.readFileSync(fs.existsSync(casesPath) ? casesPath : path.join(process.cwd(), 'bench/gpu/cases.json'), 'utf8')) as { cases: Case[] }).cases;
+  const listed = (JSON.parse(fs.readFileSync(fs.existsSync(casesPath) ? casesPath : path.join(process.cwd(), 'bench/gpu/cases.json'), 'utf8')) as { cases: Case[] }).cases;
+  const cases = DRY_RUN ? listed.map((c) => ({ ...c, seq: 3, input: Math.min(c.input, 8), hidden: Math.min(c.hidden, 24) })) : listed;
   const cudnn = cudnnPath && fs.existsSync(cudnnPath) ? JSON.parse(fs.readFileSync(cudnnPath, 'utf8')) : null;
-  g.cuda.setTf32(false);
+  if (!DRY_RUN) g.cuda.setTf32(false);
   const info = g.cuda.info();
   const results: Record<string, { ms: number; runs: number }> = {};
   const persistent: Record<string, { ms: number; runs: number }> = {};
@@ -141,6 +153,7 @@ function main(): void {
     console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
   }
   const ceiling = ceilings();
+  if (DRY_RUN) g.backend.setKernel('cudaEmulation', 'persistent');
   // A failure here is logged and leaves the case's cell empty; the table is printed regardless.
   const attempt = (c: Case, path: string, time: () => void) => {
     try {
@@ -153,15 +166,37 @@ function main(): void {
       g.backend.setKernel('cudaStreams', 'auto');
     }
   };
+  // The table as far as it goes, and the JSON: printed after the GEMM path's column too, so that
+  // a new path that never returns (the stage is killed at its time cap) cannot cost it.
+  const report = (title: string) => {
+    console.log(`\n## ${title}\nCeilings measured on this card: device-to-device copy ${ceiling.copyGBs.toFixed(0)} GB/s (read + written), float32 SGEMM 8192^3 ${ceiling.sgemmTflops.toFixed(1)} TFLOP/s (TF32 off)`);
+    console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
+    console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent | gated ms (two streams) | cuDNN / two streams |');
+    console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const ratio = (theirs: number | undefined, ours: number | undefined) => (theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
+    for (const c of cases) {
+      const ours = results[c.id].ms;
+      const fused = persistent[c.id]?.ms;
+      const overlapped = twoStreams[c.id]?.ms;
+      const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
+      const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
+      const tflops = flopsOf(c) / (ours / 1e3) / 1e12;
+      const share = ceiling.sgemmTflops > 0 ? `${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%` : 'no ceiling';
+      const rate = `${tflops.toFixed(2)} (${c.dtype ?? share})`;
+      console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} | ${overlapped === undefined ? '—' : overlapped.toFixed(3)} | ${ratio(theirs, overlapped)} |`);
+    }
+    if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, cudnn }, null, 1));
+  };
+  report('The GEMM path (the persistent and two-stream columns follow)');
   for (const c of cases) {
     // The persistent kernels run up to batch 64, forward and backward, in every dtype.
     if (c.batch <= 64) {
       attempt(c, 'persistent', () => {
         g.backend.setKernel('cudaRecurrence', 'persistent');
-        const launches = native.cudaPersistentLaunches();
+        const launches = persistentLaunches();
         const timed = timeCase(c, 30, 3000);
         // Only a run that used the kernel goes in its column.
-        if (native.cudaPersistentLaunches() > launches) persistent[c.id] = timed;
+        if (persistentLaunches() > launches) persistent[c.id] = timed;
         console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'} (${persistentPlans(c)})`);
       });
     }
@@ -185,22 +220,8 @@ function main(): void {
       });
     }
   }
-  console.log(`\nCeilings measured on this card: device-to-device copy ${ceiling.copyGBs.toFixed(0)} GB/s (read + written), float32 SGEMM 8192^3 ${ceiling.sgemmTflops.toFixed(1)} TFLOP/s (TF32 off)`);
-  console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
-  console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent | gated ms (two streams) | cuDNN / two streams |');
-  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  const ratio = (theirs: number | undefined, ours: number | undefined) => (theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
-  for (const c of cases) {
-    const ours = results[c.id].ms;
-    const fused = persistent[c.id]?.ms;
-    const overlapped = twoStreams[c.id]?.ms;
-    const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
-    const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
-    const tflops = flopsOf(c) / (ours / 1e3) / 1e12;
-    const rate = c.dtype ? `${tflops.toFixed(2)} (${c.dtype})` : `${tflops.toFixed(2)} (${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%)`;
-    console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} | ${overlapped === undefined ? '—' : overlapped.toFixed(3)} | ${ratio(theirs, overlapped)} |`);
-  }
-  if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, cudnn }, null, 1));
+  report('All paths');
 }
 
 main();
+

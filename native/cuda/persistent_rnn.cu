@@ -73,7 +73,10 @@ bool launchCooperative(const void* kernel, const PersistentPlan& plan, Persisten
 
 }  // namespace
 
+// The queries (cuda_api.h): none where CUDA is unusable (no driver, no device), as in a build
+// without CUDA.
 PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers) {
+  if (!unusableReason().empty()) return {};
   return planPersistent(shape, backward, elementBytes, layers);
 }
 
@@ -94,6 +97,7 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
 }
 
 PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes) {
+  if (!unusableReason().empty()) return {};
   return planWavefront(shape, 0, false, elementBytes);
 }
 

@@ -38,7 +38,16 @@ const outcomes: Outcome[] = [];
 const unsupported: string[] = [];
 const NOT_ON_CUDA = /runs on CPU tensors only|not supported yet|not implemented yet/;
 
+const checkStarted = Date.now();
+let currentGroup = '';
+
 function check(group: string, name: string, body: () => string): void {
+  // Each group's start is logged, so that a stage killed at its time cap (a kernel that never
+  // returns) shows where it stopped.
+  if (group !== currentGroup) {
+    currentGroup = group;
+    console.log(`[${((Date.now() - checkStarted) / 1000).toFixed(1)} s] ${group}`);
+  }
   let outcome: Outcome;
   const start = Date.now();
   try {
