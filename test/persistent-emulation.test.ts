@@ -158,15 +158,22 @@ describe.each(['bfloat16', 'float16'] as const)('a wavefront in %s (inference)',
   });
 });
 
-describe('where a wavefront does not run', () => {
-  it('dropout between the layers (training): a launch per layer', () => {
-    const shape: Shape = { cell: 'lstm', hiddenSize: 40, batch: 4, numLayers: 3, dropout: 0.3 };
-    const expected = run(shape, 'float64', false).values;
-    const emulated = run(shape, 'float64', true, 'on');
-    expect(emulated.forwardLaunches).toBe(3);
-    expectAgreement(emulated.values, expected, 'float64');
+// In training, each layer below another applies the dropout to its output as it writes it for the
+// layer above: the same masks as the CPU engine draws.
+describe.each(['float64', 'float32'] as const)('a wavefront with dropout between the layers (%s)', (dtype) => {
+  it.each([
+    { cell: 'lstm', hiddenSize: 40, batch: 4, numLayers: 3, dropout: 0.3 },
+    { cell: 'gru_reset_before', hiddenSize: 24, batch: 6, numLayers: 2, dropout: 0.5 },
+    { cell: 'rnn_relu', hiddenSize: 31, batch: 3, numLayers: 6, dropout: 0.2 },  // 4 layers, then 2
+  ] as Shape[])('$cell, $numLayers layers, p $dropout', (shape) => {
+    const expected = run(shape, dtype, false).values;
+    const emulated = run(shape, dtype, true, 'on');
+    expect(emulated.forwardLaunches).toBe(Math.ceil((shape.numLayers ?? 1) / 4));
+    expectAgreement(emulated.values, expected, dtype);
   });
+});
 
+describe('where a wavefront does not run', () => {
   it('bidirectional layers (the next layer needs the whole sequence of both directions)', () => {
     const shape: Shape = { cell: 'gru', hiddenSize: 40, batch: 4, numLayers: 2, bidirectional: true };
     expect(run(shape, 'float64', true, 'on').forwardLaunches).toBe(2);

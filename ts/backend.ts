@@ -20,9 +20,8 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  *         W_hh on chip (forward and backward, every dtype, at batch up to 64 where a block's
  *         share fits in shared memory; other calls take the GEMM path). 'auto' takes the GEMM
  *         path until the persistent kernels have passed the GPU check
- * - cudaWavefront: 'auto' | 'off' | 'on': whether the persistent kernels run stacked
- *         unidirectional layers (without dropout between them) as one launch, each layer a step
- *         behind the one below, so L layers take T + L - 1 grid barriers instead of L * T. 'on'
+ * - cudaWavefront: 'auto' | 'off' | 'on': whether the persistent kernels run the forward pass of
+ *         stacked unidirectional layers as one launch, each layer a step behind the one below, so L layers take T + L - 1 grid barriers instead of L * T. 'on'
  *         wherever the layers fit on the GPU together (up to 4 per launch), 'off' a launch per
  *         layer; 'auto' where one layer's step is too small to keep the GPU busy (batch x gates x
  *         hidden^2 up to 2^17 per multiprocessor; an estimate until the GPU check has timed both)

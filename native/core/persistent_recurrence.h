@@ -17,16 +17,18 @@
 // and shared(). A bidirectional layer's two directions can share one launch: the first half of
 // the blocks runs the forward direction, the second half the reverse one (PersistentLaunch).
 // Stacked unidirectional layers can share one forward launch as a wavefront: layer i runs time t
-// at launch step t + i, when the layer below has just written its state after t. A layer above
-// the first multiplies that state with its rows of W_ih (kept in shared memory too) at the start
-// of its step, instead of a cuBLAS GEMM over all steps, which could not start before the layer
-// below ends. L layers then take T + L - 1 grid barriers, not L * T.
+// at launch step t + i, when the layer below has just written its output at t (the next layer's
+// input, with the inter-layer dropout applied). A layer above the first multiplies that output with
+// its rows of W_ih (kept in shared memory too) at the start of its step, instead of a cuBLAS GEMM
+// over all steps, which could not start before the layer below ends. L layers then take T + L - 1
+// grid barriers, not L * T.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <tuple>
 
 #include "cell_math.h"
+#include "dropout_mask.h"
 #include "persistent_product.h"
 #include "rnn_shape.h"
 
@@ -59,11 +61,17 @@ struct PersistentArgs {
   T* inputGates = nullptr;           // [T, B, G], or [B, G] rewritten each step (inputStepStride 0)
   int64_t inputStepStride = 0;       // B * G, or 0
   // A wavefront layer above the first writes its own input gates each step: W_ih times the layer
-  // below's state, plus b_ih and the folded b_hh.
+  // below's output, plus b_ih and the folded b_hh.
   const T* inputWeight = nullptr;    // W_ih [G, belowWidth], or null: inputGates come filled
   const T* inputBias = nullptr;      // b_ih [G] or null
-  const T* below = nullptr;          // [T+1, B, belowWidth] the layer below's states (rows as in LayerPass)
+  const T* below = nullptr;          // [T, B, belowWidth] the layer below's output (its nextInput)
   int belowWidth = 0;
+  // A wavefront layer below another writes its output there as it goes, as the next layer's input:
+  // zero past a sequence's end, the dropout applied (droppedOut, with the layer's index as stream).
+  T* nextInput = nullptr;            // [T, B, H] or null
+  double dropoutProbability = 0;
+  uint64_t dropoutSeed = 0;
+  uint32_t dropoutStream = 0;
   // Backward (reads activations and extra).
   const T* dLayerOutput = nullptr;   // [T, B, directions * H] or null; this direction's part adds to h_t
   int directions = 1, direction = 0;
@@ -275,6 +283,17 @@ GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, bool backward, int ind
   block.sync();
 }
 
+// A wavefront layer's output at (t, b, j) for the layer above, when it has one: the new state h, or
+// zero for a sequence past its end (`live` false), with the inter-layer dropout applied.
+template <typename T>
+GATED_HD void writeNextInput(const PersistentArgs<T>& a, int t, int b, int j, bool live, T h) {
+  if (!a.nextInput) return;
+  const int64_t index = (static_cast<int64_t>(t) * a.batch + b) * a.hidden + j;
+  const T value = live ? h : T(0);
+  a.nextInput[index] = a.dropoutProbability > 0 ? droppedOut(a.dropoutSeed, a.dropoutStream, a.dropoutProbability, index, value)
+                                                : value;
+}
+
 // Forward, after the product: the cell update of the block's units for every sequence. Writes the
 // state (and cell) after the step, and the activations when asked. A sequence past its length
 // carries its state; its activations are zero.
@@ -295,6 +314,7 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
       if (a.cell == Cell::Lstm) a.cells[after + at] = loadCoherent(a.cells + before + at);
       if (act) for (int gate = 0; gate < NG; ++gate) act[gate * H + j] = T(0);
       if (extra) *extra = T(0);
+      writeNextInput(a, t, b, j, false, hPrev);
       return;
     }
     // The products of the unit's gates (fixed-size loops keep q and gate in registers).
@@ -321,6 +341,7 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
     for (int k = 0; k < 4; ++k) {
       if (act && k < NG) act[k * H + j] = gate[k];
     }
+    writeNextInput(a, t, b, j, true, a.states[after + at]);
   });
 }
 
@@ -346,7 +367,9 @@ GATED_HD void resetBeforeUnits(const PersistentArgs<T>& a, const ProductLayout& 
       return;
     }
     act[2 * H + j] = live ? tanhOf(x[2 * H + j] + productOf(l, b, 2 * U + u, shared)) : T(0);
-    a.states[a.rowAfter(t) + at] = live ? gruBlend(loadCoherent(act + H + j), act[2 * H + j], hPrev) : hPrev;
+    const T h = live ? gruBlend(loadCoherent(act + H + j), act[2 * H + j], hPrev) : hPrev;
+    a.states[a.rowAfter(t) + at] = h;
+    writeNextInput(a, t, b, j, live, h);
   });
 }
 
@@ -355,13 +378,13 @@ GATED_HD void resetBeforeUnits(const PersistentArgs<T>& a, const ProductLayout& 
 GATED_HD int stagesPerStep(Cell cell) { return cell == Cell::GruResetBefore ? 2 : 1; }
 
 // A wavefront layer above the first, before its step at time t: its input gates at t for the
-// block's units, the folded biases plus the layer below's state after t (written in the launch
-// step before) times the block's rows of W_ih. Each thread writes the (sequence, unit) pairs that
-// it reads in the cell update.
+// block's units, the folded biases plus the layer below's output at t (written in the launch step
+// before) times the block's rows of W_ih. Each thread writes the (sequence, unit) pairs that it
+// reads in the cell update.
 template <typename T, typename Block>
 GATED_HD void projectStepInputs(const PersistentArgs<T>& a, int t, int index, Block& block) {
   const ProductLayout& l = a.layouts.input;
-  const T* below = a.below + rowAfterTime(a.reverse, t) * a.batch * a.belowWidth;
+  const T* below = a.below + static_cast<int64_t>(t) * a.batch * a.belowWidth;
   multiplyOperand(l, Operand<T>{below, a.belowWidth, 0, a.belowWidth, a.precision}, block);
   const int H = a.hidden, U = a.unitsPerBlock;
   const bool foldHiddenBias = a.cell != Cell::Gru && a.hiddenBias;

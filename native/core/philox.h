@@ -34,8 +34,10 @@ GATED_HD Philox4 philox4x32_10(Philox4 counter, uint32_t key0, uint32_t key1) {
 GATED_HD uint32_t philoxWord(uint64_t seed, uint32_t stream, uint64_t index) {
   const uint64_t block = index >> 2;
   const Philox4 counter{{static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), stream, 0u}};
-  return philox4x32_10(counter, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32))
-      .v[index & 3];
+  const Philox4 words = philox4x32_10(counter, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+  // Selected, not indexed: a run-time index would put the words in a GPU thread's local memory.
+  const uint32_t word = static_cast<uint32_t>(index & 3);
+  return word == 0 ? words.v[0] : word == 1 ? words.v[1] : word == 2 ? words.v[2] : words.v[3];
 }
 
 // A uniform number in [0, 1) with 24 random bits (exact in float32 and float64).

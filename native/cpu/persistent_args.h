@@ -10,13 +10,12 @@
 namespace gated {
 
 // How many layers from `first` on run as one wavefront launch on a device of `multiprocessors`:
-// 1 (a launch per layer) unless the layers are unidirectional, no dropout runs between them, the
-// mode allows it (Auto: wavefrontPays), and planOf(n), the plan of n layers, fits; then as many as
-// a launch takes, fewer where their plan does not fit.
+// 1 (a launch per layer) unless the layers are unidirectional, the mode allows it (Auto:
+// wavefrontPays), and planOf(n), the plan of n layers, fits; then as many as a launch takes, fewer
+// where their plan does not fit.
 template <typename PlanOf>
-int64_t wavefrontLayers(const RnnShape& s, int64_t first, bool dropout, WavefrontMode mode, int multiprocessors,
-                        const PlanOf& planOf) {
-  if (mode == WavefrontMode::Off || s.directions() != 1 || dropout) return 1;
+int64_t wavefrontLayers(const RnnShape& s, int64_t first, WavefrontMode mode, int multiprocessors, const PlanOf& planOf) {
+  if (mode == WavefrontMode::Off || s.directions() != 1) return 1;
   if (mode == WavefrontMode::Auto && !wavefrontPays(PersistentShape::of(s), multiprocessors)) return 1;
   for (int64_t n = std::min<int64_t>(s.numLayers - first, kMaxLaunchPasses); n > 1; --n) {
     if (planOf(n).blocks > 0) return n;
@@ -54,16 +53,53 @@ PersistentArgs<T> persistentForwardArgs(const PassPlan& pass, const LayerPass<T>
   return a;
 }
 
-// Makes a a wavefront's layer `layer` above the first, which runs its step t at launch step
-// t + layer, after `below`, and writes its input gates each step into stepInputGates [B, G].
+// What the layers of a wavefront hand each other: layer i below another writes its output, the
+// dropout applied, into nextInput[i] [T, B, H] (the network's input of the layer above); layer
+// i above the first multiplies that with its W_ih each step, into stepInputGates[i] [B, G].
 template <typename T>
-void joinWavefront(PersistentArgs<T>& a, const LayerPass<T>& p, const LayerPass<T>& below, int layer, T* stepInputGates) {
-  a.lag = layer;
+struct WavefrontBuffers {
+  T* nextInput[kMaxLaunchPasses] = {};
+  T* stepInputGates[kMaxLaunchPasses] = {};
+  DropoutSpec dropout;   // between the layers, in training
+  int64_t firstLayer = 0;  // the network's index of the wavefront's first layer (the dropout's stream)
+};
+
+// The buffers of a wavefront of n layers from the network's layer `first` on: layer i's output
+// goes into the reserve's input of layer first + i + 1 (as the GEMM path leaves it there for the
+// backward pass); stepInputGates [n, B, G] (the first layer's part unused).
+template <typename T>
+WavefrontBuffers<T> wavefrontBuffers(const RnnShape& s, T* reserve, int64_t first, int64_t n, const DropoutSpec& dropout,
+                                     T* stepInputGates) {
+  const ReserveLayout layout(s);
+  WavefrontBuffers<T> buffers;
+  buffers.dropout = dropout;
+  buffers.firstLayer = first;
+  for (int64_t i = 0; i < n; ++i) {
+    buffers.nextInput[i] = i + 1 < n ? reserve + layout.layerInput(first + i + 1) : nullptr;
+    buffers.stepInputGates[i] = stepInputGates + i * s.batch * s.gateWidth();
+  }
+  return buffers;
+}
+
+// Makes a pass `i` of a wavefront: it runs its step t at launch step t + i; below the last it
+// writes nextInput, above the first it reads the output of the layer below.
+template <typename T>
+void joinWavefront(PersistentArgs<T>& a, const LayerPass<T>& p, int i, int layers, const WavefrontBuffers<T>& w) {
+  a.lag = i;
+  if (i + 1 < layers) {
+    a.nextInput = w.nextInput[i];
+    a.dropoutProbability = w.dropout.probability;
+    a.dropoutSeed = w.dropout.seed;
+    a.dropoutStream = static_cast<uint32_t>(w.firstLayer + i);
+  }
+  if (i == 0) return;
+  // The layer below's output is this layer's input as its W_ih rows were planned (forward only).
+  if (p.reverse || p.inputSize != a.layouts.input.depth) throw std::logic_error("persistent wavefront: input width not as planned");
   a.inputWeight = p.weights.inputWeight;
   a.inputBias = p.weights.inputBias;
-  a.below = below.states;
-  a.belowWidth = static_cast<int>(below.hidden);
-  a.inputGates = stepInputGates;
+  a.below = w.nextInput[i - 1];
+  a.belowWidth = static_cast<int>(p.inputSize);
+  a.inputGates = w.stepInputGates[i];
   a.inputStepStride = 0;
 }
 
@@ -102,15 +138,15 @@ PersistentLaunch<T> launchOf(const PersistentPlan& plan, const LayerPass<T>* pas
 }
 
 // The forward launch of passes[0 .. plan.passes) (see persistentForwardArgs): a layer's
-// directions, or the layers of a wavefront (plan.layers over 1), each with its initial state rows
-// written; the first has its inputGates filled, and layer i above it writes its own into
-// stepInputGates [layers - 1, B, G] (null unless a wavefront).
+// directions, or the layers of a wavefront (plan.layers over 1, with `wavefront`), each with its
+// initial state rows written and the first with its inputGates filled.
 template <typename T>
 PersistentLaunch<T> persistentForwardLaunch(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths,
-                                            bool keepActivations, T* stepInputGates) {
+                                            bool keepActivations, const WavefrontBuffers<T>* wavefront) {
+  if (plan.layers > 1 && !wavefront) throw std::logic_error("persistent launch: a wavefront without its buffers");
   return launchOf(plan, passes, false, [&](const PassPlan& pass, const LayerPass<T>& p, int i) {
     PersistentArgs<T> a = persistentForwardArgs(pass, p, lengths, keepActivations);
-    if (plan.layers > 1 && i > 0) joinWavefront(a, p, passes[i - 1], i, stepInputGates + (i - 1) * p.batch * p.width);
+    if (plan.layers > 1) joinWavefront(a, p, i, plan.layers, *wavefront);
     return a;
   });
 }

@@ -60,8 +60,8 @@ uint64_t emulatedPersistentLaunches() { return launches.load(); }
 
 template <typename T>
 void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations,
-                              T* stepInputGates) {
-  emulateLaunch(plan, persistentForwardLaunch(plan, passes, passes[0].lengths, keepActivations, stepInputGates), false);
+                              const WavefrontBuffers<T>* wavefront) {
+  emulateLaunch(plan, persistentForwardLaunch(plan, passes, passes[0].lengths, keepActivations, wavefront), false);
 }
 
 template <typename T>
@@ -71,7 +71,7 @@ void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* p
 }
 
 #define GATED_EMULATION_INSTANCES(T)                                                                                \
-  template void emulatePersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, bool, T*);                   \
+  template void emulatePersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, bool, const WavefrontBuffers<T>*); \
   template void emulatePersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, T* const*, T* const*, const T*, \
                                              int64_t);
 GATED_EMULATION_INSTANCES(float)

@@ -35,10 +35,10 @@ PersistentPlan emulatedPlan(const PersistentShape& shape, bool backward) {
 // The plan of the wavefront that the emulated device runs from layer `first` on, as the CUDA path
 // chooses it (wavefrontLayers, with the switch cuda::layerWavefront()), or none (blocks 0).
 template <typename T>
-PersistentPlan emulatedWavefrontPlan(const RnnShape& s, int64_t first, bool dropout) {
+PersistentPlan emulatedWavefrontPlan(const RnnShape& s, int64_t first) {
   if (cudaEmulation() != CudaEmulation::Persistent) return {};
   const auto planOf = [&](int64_t layers) { return emulatedPlan<T>(PersistentShape::of(s, layers), false); };
-  const int64_t layers = wavefrontLayers(s, first, dropout, cuda::layerWavefront(), kEmulatedMultiprocessors, planOf);
+  const int64_t layers = wavefrontLayers(s, first, cuda::layerWavefront(), kEmulatedMultiprocessors, planOf);
   return layers > 1 ? planOf(layers) : PersistentPlan{};
 }
 
@@ -46,7 +46,7 @@ PersistentPlan emulatedWavefrontPlan(const RnnShape& s, int64_t first, bool drop
 // runPersistentBackward (cuda/persistent_rnn.h), in host memory.
 template <typename T>
 void emulatePersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, bool keepActivations,
-                              T* stepInputGates);
+                              const WavefrontBuffers<T>* wavefront = nullptr);
 template <typename T>
 void emulatePersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passes, T* const* dh, T* const* dc,
                                const T* dLayerOutput, int64_t directions);

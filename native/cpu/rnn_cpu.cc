@@ -8,7 +8,7 @@
 #include <memory>
 #include <utility>
 
-#include "../core/philox.h"
+#include "../core/dropout_mask.h"
 #include "gemm.h"
 #include "layer_pass.h"
 #include "persistent_emulation.h"
@@ -251,7 +251,7 @@ bool emulatedForward(const std::vector<LayerPass<T>>& passes, const LayerRows<T>
   const PersistentPlan plan = emulatedPlan<T>(PersistentShape{first.cell, first.batch, first.hidden, directions}, false);
   if (plan.blocks == 0) return false;
   for (int64_t dir = 0; dir < directions; dir += plan.directions) {
-    emulatePersistentForward(plan, passes.data() + dir, first.keepActivations, static_cast<T*>(nullptr));
+    emulatePersistentForward(plan, passes.data() + dir, first.keepActivations);
   }
   for (const LayerPass<T>& p : passes) writeOutputs(p, out);
   return true;
@@ -371,11 +371,7 @@ RecurrenceSplit recurrenceSplit() { return selectedSplit.load(); }
 
 template <typename T>
 void applyDropoutMask(const DropoutSpec& spec, uint32_t stream, T* data, int64_t count) {
-  const double p = spec.probability;
-  const T keepScale = p < 1 ? T(1.0 / (1.0 - p)) : T(0);
-  for (int64_t i = 0; i < count; ++i) {
-    data[i] *= philoxUniform(spec.seed, stream, static_cast<uint64_t>(i)) >= p ? keepScale : T(0);
-  }
+  for (int64_t i = 0; i < count; ++i) data[i] = droppedOut(spec.seed, stream, spec.probability, static_cast<uint64_t>(i), data[i]);
 }
 
 template <typename T>
@@ -414,35 +410,43 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
     return LayerRows<T>{last ? a.output : a.reserve + layout.layerInput(layer + 1), last && s.batchFirst, T_, B,
                         s.layerOutputSize()};
   };
-  // After the layer's recurrence: its final states, and the dropout on its output.
-  auto finishLayer = [&](int64_t layer, const std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
+  // After the layer's recurrence: its final states.
+  auto writeFinalStates = [&](int64_t layer, const std::vector<LayerPass<T>>& passes) {
     for (int64_t dir = 0; dir < D; ++dir) {
       const LayerPass<T>& p = passes[dir];
       const int64_t slot = layer * D + dir;
       std::copy_n(p.states + p.finalRow() * B * H, B * H, a.hN + slot * B * H);
       if (s.hasCellState()) std::copy_n(p.cells + p.finalRow() * B * H, B * H, a.cN + slot * B * H);
     }
+  };
+  // The dropout on the layer's output, when another layer reads it.
+  auto dropOut = [&](int64_t layer, const LayerRows<T>& out) {
     if (layer + 1 < L && a.dropout.active()) {
       applyDropoutMask(a.dropout, static_cast<uint32_t>(layer), out.data, T_ * B * s.layerOutputSize());
     }
   };
   for (int64_t layer = 0; layer < L;) {
-    const PersistentPlan wavefront = emulatedWavefrontPlan<T>(s, layer, a.dropout.active());
-    if (wavefront.blocks > 0) {  // layers [layer, layer + wavefront.layers) in one emulated launch
+    const PersistentPlan wavefront = emulatedWavefrontPlan<T>(s, layer);
+    if (wavefront.blocks > 0) {  // layers [layer, layer + n) in one emulated launch
+      const int64_t n = wavefront.layers;
       std::vector<LayerPass<T>> members;
-      for (int64_t i = 0; i < wavefront.layers; ++i) members.push_back(passesOf(layer + i, i == 0)[0]);
-      std::vector<T> stepInputGates(static_cast<size_t>((wavefront.layers - 1) * B * G));  // [layers - 1, B, G]
-      emulatePersistentForward(wavefront, members.data(), a.keepActivations, stepInputGates.data());
-      for (int64_t i = 0; i < wavefront.layers; ++i, ++layer) {
-        writeOutputs(members[i], outputOf(layer));
-        finishLayer(layer, {members[i]}, outputOf(layer));
-      }
+      for (int64_t i = 0; i < n; ++i) members.push_back(passesOf(layer + i, i == 0)[0]);
+      std::vector<T> stepInputGates(static_cast<size_t>(n * B * G));  // [n, B, G]
+      const WavefrontBuffers<T> buffers = wavefrontBuffers(s, a.reserve, layer, n, a.dropout, stepInputGates.data());
+      emulatePersistentForward(wavefront, members.data(), a.keepActivations, &buffers);
+      for (int64_t i = 0; i < n; ++i) writeFinalStates(layer + i, {members[i]});
+      // The launch wrote every layer's output but the last one's.
+      const LayerRows<T> out = outputOf(layer + n - 1);
+      writeOutputs(members[n - 1], out);
+      dropOut(layer + n - 1, out);
+      layer += n;
       continue;
     }
     const std::vector<LayerPass<T>> passes = passesOf(layer, true);
     const LayerRows<T> out = outputOf(layer);
     if (!emulatedForward(passes, out)) forEachMember(passes, [&](const LayerPass<T>& member) { forwardMember(member, out); });
-    finishLayer(layer, passes, out);
+    writeFinalStates(layer, passes);
+    dropOut(layer, out);
     ++layer;
   }
 }

@@ -98,21 +98,21 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
 
 PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes) {
   if (!unusableReason().empty()) return {};
-  return planWavefront(shape, 0, false, elementBytes);
+  return planWavefront(shape, 0, elementBytes);
 }
 
-PersistentPlan planWavefront(const RnnShape& s, int64_t first, bool dropout, size_t elementBytes) {
+PersistentPlan planWavefront(const RnnShape& s, int64_t first, size_t elementBytes) {
   if (!limits().cooperative) return {};
   const auto planOf = [&](int64_t layers) { return planPersistent(s, false, elementBytes, layers); };
-  const int64_t layers = wavefrontLayers(s, first, dropout, layerWavefront(), limits().multiprocessors, planOf);
+  const int64_t layers = wavefrontLayers(s, first, layerWavefront(), limits().multiprocessors, planOf);
   return layers > 1 ? planOf(layers) : PersistentPlan{};
 }
 
 template <typename T>
 bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations,
-                          T* stepInputGates) {
+                          const WavefrontBuffers<T>* wavefront) {
   return launchCooperative(reinterpret_cast<const void*>(persistentRecurrence<T, false>), plan,
-                           persistentForwardLaunch(plan, passes, lengths, keepActivations, stepInputGates),
+                           persistentForwardLaunch(plan, passes, lengths, keepActivations, wavefront),
                            "cudaLaunchCooperativeKernel (persistent forward)");
 }
 
@@ -125,7 +125,8 @@ bool runPersistentBackward(const PersistentPlan& plan, const LayerPass<T>* passe
 }
 
 #define GATED_PERSISTENT_INSTANCES(T)                                                                                    \
-  template bool runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, bool, T*);          \
+  template bool runPersistentForward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, bool,               \
+                                        const WavefrontBuffers<T>*);                                                   \
   template bool runPersistentBackward<T>(const PersistentPlan&, const LayerPass<T>*, const int32_t*, T* const*, T* const*, \
                                          const T*, int64_t);
 GATED_PERSISTENT_INSTANCES(float)

@@ -4,7 +4,7 @@
 #include <cstddef>
 
 #include "../core/persistent_recurrence.h"
-#include "../cpu/layer_pass.h"
+#include "../cpu/persistent_args.h"
 
 namespace gated::cuda {
 
@@ -15,17 +15,17 @@ PersistentPlan planPersistent(const RnnShape& shape, bool backward, size_t eleme
 
 // The forward plan of the wavefront that runs layers from `first` on (wavefrontLayers, with the
 // switch layerWavefront()), or none (blocks 0).
-PersistentPlan planWavefront(const RnnShape& s, int64_t first, bool dropout, size_t elementBytes);
+PersistentPlan planWavefront(const RnnShape& s, int64_t first, size_t elementBytes);
 
 // Runs every forward step of passes[0 .. plan.passes) in one launch: a layer's directions, or the
-// layers of a wavefront (see persistentForwardLaunch: initial state rows written, the first pass's
-// inputGates filled; the others write theirs into stepInputGates [plan.layers - 1, B, G]);
-// keepActivations: also store the gate activations (and the GRU's W_hn h + b_hn) for a backward
-// pass. Both run functions return false, having run nothing, when the device refuses the grid
-// (part of it held by another process): the GEMM path serves then.
+// layers of a wavefront with the buffers they hand each other (see persistentForwardLaunch: initial
+// state rows written, the first pass's inputGates filled); keepActivations: also store the gate
+// activations (and the GRU's W_hn h + b_hn) for a backward pass. Both run functions return false,
+// having run nothing, when the device refuses the grid (part of it held by another process): the
+// GEMM path serves then.
 template <typename T>
 bool runPersistentForward(const PersistentPlan& plan, const LayerPass<T>* passes, const int32_t* lengths, bool keepActivations,
-                          T* stepInputGates = nullptr);
+                          const WavefrontBuffers<T>* wavefront = nullptr);
 
 // Runs the reverse loops of passes[0 .. plan.passes) in one launch. Pass i's dh[i] and dc[i]
 // [B, H] hold the final state's gradients and receive the initial state's; its dGates and

@@ -307,9 +307,9 @@ PersistentPlan choosePlan(const RnnShape& s, bool backward) {
 
 // The persistent kernel's plan for a wavefront of layers from `first` on, or none (blocks 0).
 template <typename T>
-PersistentPlan chooseWavefront(const RnnShape& s, int64_t first, bool dropout) {
+PersistentPlan chooseWavefront(const RnnShape& s, int64_t first) {
   if (recurrenceKernel() != RecurrenceKernel::Persistent) return {};
-  return planWavefront(s, first, dropout, sizeof(T));
+  return planWavefront(s, first, sizeof(T));
 }
 
 // out [G] = column sums of m [rows, G] (fixed order: deterministic).
@@ -364,13 +364,17 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     writeInitialState(p, r, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
     return std::make_pair(p, r);
   };
-  // After its recurrence: its columns of the layer output, and its final states.
-  auto finishDirection = [&](int64_t layer, const LayerPass<T>& p, int64_t dir) {
+  // After its recurrence: its final states.
+  auto writeFinalStates = [&](int64_t layer, const LayerPass<T>& p, int64_t dir) {
     const int64_t slot = layer * D + dir;
-    launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
-           static_cast<const T*>(p.states), D, dir, layerOutput.get());
     copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
     if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
+  };
+  // And its columns of the layer output.
+  auto finishDirection = [&](int64_t layer, const LayerPass<T>& p, int64_t dir) {
+    launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
+           static_cast<const T*>(p.states), D, dir, layerOutput.get());
+    writeFinalStates(layer, p, dir);
   };
   // After both directions: the layer output becomes the next layer's input.
   auto finishLayer = [&](int64_t layer) {
@@ -382,18 +386,19 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
              nextInput, outputCount);
     }
   };
-  // Layers [first, first + wavefront.layers) in one persistent launch; false when the device
-  // refused the grid.
+  // Layers [first, first + n) in one persistent launch, which writes each one's output into the
+  // next one's input but the last one's; false when the device refused the grid.
   auto runWavefront = [&](int64_t first, const PersistentPlan& wavefront) {
+    const int64_t n = wavefront.layers;
     reduced.convertLayerInput(layerInputOf(first), T_ * B * s.layerInputSize(first));
     std::vector<LayerPass<T>> members;
-    for (int64_t i = 0; i < wavefront.layers; ++i) members.push_back(preparedPass(first + i, 0, 0, i == 0).first);
-    DeviceScratch<T> stepInputGates((wavefront.layers - 1) * B * G);  // [layers - 1, B, G]
-    if (!runPersistentForward(wavefront, members.data(), lengths.get(), keepsReserve, stepInputGates.get())) return false;
-    for (int64_t i = 0; i < wavefront.layers; ++i) {
-      finishDirection(first + i, members[i], 0);
-      finishLayer(first + i);
-    }
+    for (int64_t i = 0; i < n; ++i) members.push_back(preparedPass(first + i, 0, 0, i == 0).first);
+    DeviceScratch<T> stepInputGates(n * B * G);  // [n, B, G]
+    const WavefrontBuffers<T> buffers = wavefrontBuffers(s, a.reserve, first, n, a.dropout, stepInputGates.get());
+    if (!runPersistentForward(wavefront, members.data(), lengths.get(), keepsReserve, &buffers)) return false;
+    for (int64_t i = 0; i + 1 < n; ++i) writeFinalStates(first + i, members[i], 0);
+    finishDirection(first + n - 1, members[n - 1], 0);
+    finishLayer(first + n - 1);
     return true;
   };
   auto runLayer = [&](int64_t layer) {
@@ -417,11 +422,13 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     }
     finishLayer(layer);
   };
+  bool refused = false;  // the device refused a wavefront's grid (part of it is held elsewhere)
   for (int64_t layer = 0; layer < L;) {
-    const PersistentPlan wavefront = chooseWavefront<T>(s, layer, a.dropout.active());
+    const PersistentPlan wavefront = refused ? PersistentPlan{} : chooseWavefront<T>(s, layer);
     if (wavefront.blocks > 0 && runWavefront(layer, wavefront)) {
       layer += wavefront.layers;
     } else {
+      refused = wavefront.blocks > 0;
       runLayer(layer++);
     }
   }

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "../core/cell_math.h"
-#include "../core/philox.h"
+#include "../core/dropout_mask.h"
 #include "../core/reduced_float.h"
 #include "../core/rnn_shape.h"
 
@@ -267,8 +267,7 @@ template <typename T>
 __global__ void applyDropout(uint64_t seed, uint32_t stream, double probability, T* data, int64_t count) {
   const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (index >= count) return;
-  const T keepScale = probability < 1 ? T(1.0 / (1.0 - probability)) : T(0);
-  data[index] *= philoxUniform(seed, stream, static_cast<uint64_t>(index)) >= probability ? keepScale : T(0);
+  data[index] = droppedOut(seed, stream, probability, static_cast<uint64_t>(index), data[index]);
 }
 
 // dst [inner, outer, F] = src [outer, inner, F].

@@ -310,17 +310,17 @@ function inferenceAgainstCpu(rc: RandomCase, device: Device, dtype: g.nn.Recurre
 /**
  * The persistent launches one call makes, as the plans for this GPU say, for each pass (the
  * forward pass, or forward and backward): per layer once for both directions, once per
- * direction, or not at all (the GEMM path); forward, a unidirectional stack without dropout in
- * wavefronts of plan.wavefront.layers layers (the last group may be shorter: a group of one is a
- * launch per layer).
+ * direction, or not at all (the GEMM path); forward, a unidirectional stack in wavefronts of
+ * plan.wavefront.layers layers (the last group may be shorter: a group of one is a launch per
+ * layer).
  */
-function plannedLaunches(rc: RandomCase, dtype: FloatDType, passes: ('forward' | 'backward')[], dropoutRuns: boolean): number {
+function plannedLaunches(rc: RandomCase, dtype: FloatDType, passes: ('forward' | 'backward')[]): number {
   const { config } = rc;
   const cell = ['lstm', 'gru', 'gru_reset_before', 'rnn_tanh', 'rnn_relu'].indexOf(config.cell);
   const spec = { cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, bias: config.bias, batchFirst: config.batchFirst, seqLen: config.seqLen, batch: config.batch, dropout: 0 };
   return passes.reduce((sum, pass) => {
     const plan = native.cudaPersistentPlan(spec, dtype, pass);
-    const wavefront = pass === 'forward' && !dropoutRuns ? plan.wavefront.layers : 1;
+    const wavefront = pass === 'forward' ? plan.wavefront.layers : 1;
     return sum + (wavefront > 1 ? Math.ceil(config.numLayers / wavefront) : plan.launchesPerLayer * config.numLayers);
   }, 0);
 }
@@ -335,9 +335,7 @@ function onPersistent<R>(device: Device, rc: RandomCase, dtype: FloatDType, pass
   const result = withKernel('cudaRecurrence', 'persistent', body);
   if (device !== 'cuda') return { result, launches: 0 };
   const launches = native.cudaPersistentLaunches() - before;
-  // Dropout runs between the layers in training (the inference checks run in eval mode).
-  const dropoutRuns = passes.includes('backward') && rc.dropout > 0;
-  const expected = plannedLaunches(rc, dtype, passes, dropoutRuns) * runs;
+  const expected = plannedLaunches(rc, dtype, passes) * runs;
   assert(launches === expected, `${launches} persistent launches, expected ${expected} (as the plans for this GPU say)`);
   return { result, launches };
 }
@@ -675,11 +673,12 @@ function newPathChecks(device: Device, cases: RandomCase[], some: <T>(items: rea
   check('persistent determinism', describeCase(cases[0]), () => onPersistent(device, cases[0], 'float32', ['forward', 'backward'], () => bitwiseRepeatable(cases[0], device), 2).result);
   // Unidirectional stacks as wavefront launches, forced on where they fit ('auto' decides by the
   // size of a step), and forced off: inference and training against the CPU, then the plans.
-  const stack = (cell: RandomCase['config']['cell'], hiddenSize: number, batch: number, numLayers: number): RandomCase => ({
-    config: { name: `stack-${cell}-${hiddenSize}-${batch}-L${numLayers}`, cell, inputSize: 32, hiddenSize, numLayers, bidirectional: false, batchFirst: true, bias: true, seqLen: 40, batch, hasLengths: batch > 1, hasH0: true },
-    dropout: 0,
+  // (Training with dropout: each layer below another drops its output out as it writes it.)
+  const stack = (cell: RandomCase['config']['cell'], hiddenSize: number, batch: number, numLayers: number, dropout = 0): RandomCase => ({
+    config: { name: `stack-${cell}-${hiddenSize}-${batch}-L${numLayers}${dropout ? `-p${dropout}` : ''}`, cell, inputSize: 32, hiddenSize, numLayers, bidirectional: false, batchFirst: true, bias: true, seqLen: 40, batch, hasLengths: batch > 1, hasH0: true },
+    dropout,
   });
-  const stacks = [stack('lstm', 256, 8, 3), stack('gru', 512, 1, 2), stack('gru_reset_before', 128, 16, 2), stack('rnn_tanh', 300, 4, 5), stack('lstm', 128, 64, 4)];
+  const stacks = [stack('lstm', 256, 8, 3, 0.3), stack('gru', 512, 1, 2), stack('gru_reset_before', 128, 16, 2), stack('rnn_tanh', 300, 4, 5, 0.2), stack('lstm', 128, 64, 4)];
   for (const mode of ['on', 'off'] as const) {
     for (const rc of some(stacks)) {
       check(`persistent wavefront ${mode}: inference against the CPU`, describeCase(rc), () => withKernel('cudaWavefront', mode, () => persistentAgainstCpu(rc, device)));
