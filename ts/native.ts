@@ -190,6 +190,10 @@ export interface NativeAddon {
   cudaSideStreamForks(): number;
   /** The host's waits for the GPU so far: downloads, synchronize() and index checks. */
   cudaHostWaits(): number;
+  /** While on, each recurrent call on CUDA times its phases with events and waits for them (slower). */
+  cudaPhaseTiming(on: boolean): void;
+  /** ms per phase (input projections, recurrence, weight gradients, outputs and copies) since the last take. */
+  cudaTakePhaseTimes(): Record<string, number>;
   cudaPersistentPlan(spec: RnnSpec, dtype?: 'float32' | 'float64', pass?: 'forward' | 'backward'): PersistentPlanInfo;
 
   // Tensor ops (native/napi/ops_binding.cc). Strided operands: (data, strides, offset) over `shape`.

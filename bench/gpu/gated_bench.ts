@@ -99,7 +99,42 @@ function medianMs(fn: () => void, runs: number): number {
   return median(times);
 }
 
-function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; runs: number } {
+interface Timing {
+  ms: number;
+  runs: number;
+  /** Where a call's time goes on the GPU: each phase's share, from 3 more calls timed with events. */
+  phases?: Record<string, number>;
+}
+
+/**
+ * The phases of 3 calls of step, as shares of their sum: none in a dry run (no CUDA events), or
+ * where timing them fails (logged; the case's time stands).
+ */
+function phaseShares(step: () => void): Record<string, number> | undefined {
+  if (DRY_RUN) return undefined;
+  native.cudaTakePhaseTimes();
+  native.cudaPhaseTiming(true);
+  try {
+    for (let i = 0; i < 3; i++) step();
+  } catch (error) {
+    console.log(`phase timing failed: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  } finally {
+    native.cudaPhaseTiming(false);
+  }
+  const times = native.cudaTakePhaseTimes();
+  const total = Object.values(times).reduce((sum, ms) => sum + ms, 0);
+  return Object.fromEntries(Object.entries(times).map(([phase, ms]) => [phase, total > 0 ? ms / total : 0]));
+}
+
+function describePhases(phases: Record<string, number> | undefined): string {
+  if (!phases) return '';
+  return ` [${Object.entries(phases)
+    .map(([phase, share]) => `${phase} ${(100 * share).toFixed(0)}%`)
+    .join(', ')}]`;
+}
+
+function timeCase(c: Case, repeats: number, budgetMs: number): Timing {
   const options = { inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers, bidirectional: c.bidirectional, batchFirst: true, dtype: c.dtype ?? ('float32' as const) };
   const module = (c.cell === 'lstm' ? new g.nn.LSTM(options) : new g.nn.GRU(options)).to(device);
   const x = g.randn([c.batch, c.seq, c.input], { device });
@@ -128,10 +163,11 @@ function timeCase(c: Case, repeats: number, budgetMs: number): { ms: number; run
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     spent += times[times.length - 1];
   }
+  const phases = phaseShares(step);
   x.dispose();
   grad.dispose();
   module.parameters().forEach((p: Tensor) => p.dispose());
-  return { ms: median(times), runs: times.length };
+  return { ms: median(times), runs: times.length, phases };
 }
 
 function main(): void {
@@ -142,15 +178,15 @@ function main(): void {
   const cudnn = cudnnPath && fs.existsSync(cudnnPath) ? JSON.parse(fs.readFileSync(cudnnPath, 'utf8')) : null;
   if (!DRY_RUN) g.cuda.setTf32(false);
   const info = g.cuda.info();
-  const results: Record<string, { ms: number; runs: number }> = {};
-  const persistent: Record<string, { ms: number; runs: number }> = {};
-  const twoStreams: Record<string, { ms: number; runs: number }> = {};
-  const layerByLayer: Record<string, { ms: number; runs: number }> = {};  // persistent, cudaWavefront 'off'
+  const results: Record<string, Timing> = {};
+  const persistent: Record<string, Timing> = {};
+  const twoStreams: Record<string, Timing> = {};
+  const layerByLayer: Record<string, Timing> = {};  // persistent, cudaWavefront 'off'
   // The GEMM path first, then the paths that have not yet run on a GPU, so that a fault in them (a
   // sticky CUDA error) cannot cost the GEMM path's column.
   for (const c of cases) {
     results[c.id] = timeCase(c, 30, 3000);
-    console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)`);
+    console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${results[c.id].ms.toFixed(3).padStart(9)} ms (${results[c.id].runs} runs)${describePhases(results[c.id].phases)}`);
   }
   const ceiling = ceilings();
   if (DRY_RUN) g.backend.setKernel('cudaEmulation', 'persistent');
@@ -197,7 +233,7 @@ function main(): void {
         const timed = timeCase(c, 30, 3000);
         // Only a run that used the kernel goes in its column.
         if (persistentLaunches() > launches) persistent[c.id] = timed;
-        console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'} (${persistentPlans(c)})`);
+        console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms ${persistent[c.id] ? 'persistent' : 'persistent forced, but the shape took the GEMM path'} (${persistentPlans(c)})${describePhases(timed.phases)}`);
       });
     }
     // A unidirectional stack: the persistent kernels a launch per layer too, against the column's

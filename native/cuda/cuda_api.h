@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../core/persistent_recurrence.h"
 #include "../cpu/rnn_cpu.h"
@@ -82,6 +84,13 @@ UploadPath uploadPath();
 // WavefrontMode).
 void setLayerWavefront(WavefrontMode mode);
 WavefrontMode layerWavefront();
+// Timing the phases of the recurrent layers' calls (input projections, recurrence, weight
+// gradients, outputs and copies), for the GPU benchmark's breakdown: while on, each call records
+// CUDA events as it queues its work and waits for them at its end (so it runs slower), adding
+// each phase's time to totals that phaseTimes() reads (ms per phase, in first-seen order).
+void setPhaseTiming(bool on);
+std::vector<std::pair<std::string, double>> phaseTimes();
+void clearPhaseTimes();
 void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
 void noteSideStreamFork();

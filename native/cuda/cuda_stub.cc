@@ -31,6 +31,9 @@ template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>&) { unavaila
 template <typename T> void addArrays(const T*, const T*, T*, int64_t) { unavailable(); }
 PersistentPlan persistentPlan(const RnnShape&, bool, size_t, int64_t) { return {}; }
 PersistentPlan persistentWavefront(const RnnShape&, size_t) { return {}; }
+void setPhaseTiming(bool) {}
+std::vector<std::pair<std::string, double>> phaseTimes() { return {}; }
+void clearPhaseTimes() {}
 template <typename T> void applyDropoutMask(const DropoutSpec&, uint32_t, T*, int64_t) { unavailable(); }
 
 #include "rnn_instances.h"

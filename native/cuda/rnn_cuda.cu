@@ -13,6 +13,7 @@
 #include "device_buffer.h"
 #include "gemm_cuda.h"
 #include "persistent_rnn.h"
+#include "phase_timer.h"
 #include "rnn_kernels.cuh"
 #include "runtime.h"
 
@@ -341,6 +342,8 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const int64_t outputCount = T_ * B * s.layerOutputSize();
   const bool overlap = directionsOverlap(s, plan.blocks > 0);
+  PhaseTimer phases(!overlap);
+  phases.enter("input projections");
   const bool together = plan.takesBothDirections();
   const int64_t lanes = overlap || together ? 2 : 1;
   DeviceScratch<T> layerOutput(outputCount);          // [T, B, D*H]
@@ -359,19 +362,23 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     p.precision = a.precision;
     p.inputGates = inputGates.get() + lane * T_ * B * G;
     p.hiddenGates = hiddenGates.get() + lane * B * G;
+    phases.enter("input projections");
     const ReducedLayer r = project ? reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane) : ReducedLayer{};
     if (project) projectInputs(p, r);
     writeInitialState(p, r, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+    phases.enter("recurrence");
     return std::make_pair(p, r);
   };
   // After its recurrence: its final states.
   auto writeFinalStates = [&](int64_t layer, const LayerPass<T>& p, int64_t dir) {
+    phases.enter("outputs and copies");
     const int64_t slot = layer * D + dir;
     copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
     if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
   };
   // And its columns of the layer output.
   auto finishDirection = [&](int64_t layer, const LayerPass<T>& p, int64_t dir) {
+    phases.enter("outputs and copies");
     launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
            static_cast<const T*>(p.states), D, dir, layerOutput.get());
     writeFinalStates(layer, p, dir);
@@ -390,6 +397,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   // next one's input but the last one's; false when the device refused the grid.
   auto runWavefront = [&](int64_t first, const PersistentPlan& wavefront) {
     const int64_t n = wavefront.layers;
+    phases.enter("input projections");
     reduced.convertLayerInput(layerInputOf(first), T_ * B * s.layerInputSize(first));
     std::vector<LayerPass<T>> members;
     for (int64_t i = 0; i < n; ++i) members.push_back(preparedPass(first + i, 0, 0, i == 0).first);
@@ -402,6 +410,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     return true;
   };
   auto runLayer = [&](int64_t layer) {
+    phases.enter("input projections");
     reduced.convertLayerInput(layerInputOf(layer), T_ * B * s.layerInputSize(layer));
     if (together) {
       const std::pair<LayerPass<T>, ReducedLayer> prepared[2] = {preparedPass(layer, 0, 0, true), preparedPass(layer, 1, 1, true)};
@@ -432,6 +441,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
       runLayer(layer++);
     }
   }
+  phases.enter("outputs and copies");
   if (s.batchFirst) {
     launch("swapLeadingAxes", outputCount, swapLeadingAxes<T>, static_cast<const T*>(layerOutput.get()), a.output, T_, B,
            s.layerOutputSize());
@@ -447,11 +457,13 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
   const RnnShape& s = f.shape;
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
+  const PersistentPlan plan = choosePlan<T>(s, true);
+  const bool overlap = directionsOverlap(s, plan.blocks > 0);
+  PhaseTimer phases(!overlap);
+  phases.enter("outputs and copies");
   const DeviceLengths lengths(f.lengths, B);
   const TimeMajor<T> input(s, f.input, s.inputSize);
   const TimeMajor<T> dOutput(s, a.dOutput, s.layerOutputSize());
-  const PersistentPlan plan = choosePlan<T>(s, true);
-  const bool overlap = directionsOverlap(s, plan.blocks > 0);
   const bool together = plan.takesBothDirections();
   const int64_t lanes = overlap || together ? 2 : 1;
   DeviceScratch<T> dGates(lanes * T_ * B * G);  // [lanes, T, B, G]
@@ -478,6 +490,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
     // The weight gradients add into one dLayerInput: on the main stream, one direction after the
     // other (after the reverse loops when the directions overlap or share a persistent launch).
     auto weightGradientsOf = [&](const LayerPass<T>& p, int64_t dir) {
+      phases.enter("weight gradients");
       weightGradients(p, a.weightGrads[layer * D + dir], dLayerInput, gemm<T>, sumColumnsOnDevice<T>);
     };
     // Lane `lane`'s dh, dhPrev and dc [B, H], dh and dc set to direction dir's final-state gradients.
@@ -495,6 +508,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
       if (s.hasCellState()) copyOnDevice(a.dc0 + slot * B * H, dc, sizeof(T) * B * H);
     };
     const T* dAbove = haveLayerOutputGrad ? dLayerOutput : nullptr;
+    phases.enter("recurrence");
     if (together) {
       const LayerPass<T> passes[2] = {passFor(0, 0), passFor(1, 1)};
       T* const dh[2] = {stateGrads(0, 0), stateGrads(1, 1)};
@@ -507,6 +521,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
     } else {
       ForkJoin directions(overlap);
       for (int64_t dir = 0; dir < D; ++dir) {
+        phases.enter("recurrence");
         const Lane lane(overlap, dir);
         const LayerPass<T> p = passFor(dir, lane.index);
         T* dh = stateGrads(dir, lane.index);
@@ -523,6 +538,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
     if (overlap || together) {
       for (int64_t dir = 0; dir < D; ++dir) weightGradientsOf(passFor(dir, dir), dir);
     }
+    phases.enter("outputs and copies");
     if (layer > 0) {
       const int64_t count = T_ * B * s.layerInputSize(layer);
       if (f.dropout.active()) {

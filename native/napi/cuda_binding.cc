@@ -17,7 +17,9 @@
 //   cudaHostWaits() -> the host's waits for the GPU so far (downloads, synchronize, index checks)
 //   cudaPersistentPlan(spec, dtype = 'float32', pass = 'forward') -> how the persistent kernels
 //     would run such a layer's forward or backward pass on this GPU: { launchesPerLayer (0: they
-//     do not take it), blocks, directionsPerLaunch, unitsPerBlock, chunk, sharedBytes }
+//     do not take it), blocks, directionsPerLaunch, unitsPerBlock, chunk, sharedBytes, wavefront }
+//   cudaPhaseTiming(on)   cudaTakePhaseTimes() -> { phase: ms } since the last take (see
+//     setPhaseTiming in cuda/cuda_api.h)
 #include <napi.h>
 
 #include <string>
@@ -246,6 +248,20 @@ Napi::Value hostWaits(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::hostWaitCount()));
 }
 
+Napi::Value setPhaseTiming(const Napi::CallbackInfo& info) {
+  if (!info[0].IsBoolean()) throwTypeError(info.Env(), "expected on to be a boolean");
+  cuda::setPhaseTiming(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+// { phase: ms } so far; then cleared.
+Napi::Value takePhaseTimes(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  for (const auto& [phase, ms] : cuda::phaseTimes()) out.Set(phase, Napi::Number::New(info.Env(), ms));
+  cuda::clearPhaseTimes();
+  return out;
+}
+
 Napi::Value sideStreamForks(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::sideStreamForkCount()));
 }
@@ -306,6 +322,8 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
   set("cudaSideStreamForks", guarded<sideStreamForks>);
   set("cudaPersistentPlan", guarded<persistentPlan>);
   set("cudaHostWaits", guarded<hostWaits>);
+  set("cudaPhaseTiming", guarded<setPhaseTiming>);
+  set("cudaTakePhaseTimes", guarded<takePhaseTimes>);
 }
 
 }  // namespace gated::napi
