@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 
 #include "hd.h"
 #include "reduced_float.h"
@@ -19,19 +20,20 @@ constexpr int kPersistentThreads = 256;
 constexpr int kProductTile = 4;      // a thread's products: up to 4 sequences x 4 rows
 constexpr int kMinSliceLength = 16;  // a chunk's K axis is split no finer than this
 
-// A block's shared memory for one product, from element `base` on, and the split of the product
-// (the same for every block of a pass):
-//   matrix   [rows, matrixStride]  row r holds M[r, 0:depth]
-//   chunk    [batch, chunkStride]  operand[:, c*chunk : (c+1)*chunk]
-//   partials [slices, batch, rows]
+// A block's shared memory for one product and the split of the product (the same for every block
+// of a pass):
+//   matrix   [rows, matrixStride]  from element `base`: row r holds M[r, 0:depth]
+//   chunk    [batch, chunkStride]  from element `scratch`: operand[:, c*chunk : (c+1)*chunk]
+//   partials [slices, batch, rows] after it
 // Odd strides put the rows that neighbouring threads read at one k in different banks.
 struct ProductLayout {
   int rows = 0, depth = 0, chunk = 0, batch = 0;
   int matrixStride = 0, chunkStride = 0;
   int rowTiles = 0, batchTiles = 0, slices = 0, sliceLength = 0;
-  size_t base = 0;
+  size_t base = 0, scratch = 0;
 
   ProductLayout() = default;
+  // From element 0: the matrix, then the chunk and the partials.
   GATED_HD ProductLayout(int rowCount, int depthK, int chunkK, int batchSize, int threads)
       : rows(rowCount), depth(depthK), chunk(chunkK), batch(batchSize), matrixStride(depthK | 1), chunkStride(chunkK | 1) {
     rowTiles = (rows + kProductTile - 1) / kProductTile;
@@ -39,42 +41,64 @@ struct ProductLayout {
     const int wanted = threads / tiles(), most = (chunk + kMinSliceLength - 1) / kMinSliceLength;
     slices = wanted < 1 ? 1 : (wanted < most ? wanted : most);
     sliceLength = (chunk + slices - 1) / slices;
+    scratch = static_cast<size_t>(rows) * matrixStride;
   }
   GATED_HD int tiles() const { return rowTiles * batchTiles; }
   GATED_HD size_t matrixOffset() const { return base; }
-  GATED_HD size_t chunkOffset() const { return base + static_cast<size_t>(rows) * matrixStride; }
+  GATED_HD size_t chunkOffset() const { return scratch; }
   GATED_HD size_t partialOffset() const { return chunkOffset() + static_cast<size_t>(batch) * chunkStride; }
-  // The end of the layout's part of shared memory: the elements a block needs for it and all before.
+  // The end of the layout's chunk and partials.
   GATED_HD size_t elements() const { return partialOffset() + static_cast<size_t>(slices) * batch * rows; }
-  // This layout moved to start where `before` ends.
-  ProductLayout after(const ProductLayout& before) const {
+  // This layout moved to start at element `at`.
+  ProductLayout placedAt(size_t at) const {
     ProductLayout moved = *this;
-    moved.base = before.elements();
+    moved.base = at;
+    moved.scratch = at + static_cast<size_t>(rows) * matrixStride;
     return moved;
+  }
+  // Rows [first, first + count) of this matrix as a product of their own, in this chunk and
+  // partials area (its partials may reach further: elements()).
+  ProductLayout window(int first, int count, int threads) const {
+    ProductLayout rowsOf(count, depth, chunk, batch, threads);
+    rowsOf.base = base + static_cast<size_t>(first) * matrixStride;
+    rowsOf.scratch = scratch;
+    return rowsOf;
   }
 };
 
-// The layouts of a block's products (persistent_recurrence.h): its rows of W_hh, and for a wavefront
-// layer above the first also its rows of W_ih, which follow them in shared memory (inputRows 0:
-// none).
+// The layouts of a block's products (persistent_recurrence.h): its rows of W_hh; for the reset-
+// before GRU's forward pass the windows of them that its two stages multiply (r and z, then n),
+// in the same chunk and partials area; and for a wavefront layer above the first its rows of W_ih,
+// after all of those. A layout of 0 rows is absent.
 struct BlockLayouts {
-  ProductLayout hidden, input;
-  size_t elements() const { return input.rows > 0 ? input.elements() : hidden.elements(); }
+  ProductLayout hidden, stage[2], input;
+  size_t elements() const {
+    size_t end = 0;
+    for (const ProductLayout* l : {&hidden, &stage[0], &stage[1], &input}) {
+      if (l->rows > 0 && l->elements() > end) end = l->elements();
+    }
+    return end;
+  }
 };
 
-// The layouts for `rows` rows of depth K (and inputRows of depth inputDepth after them) at `batch`
-// with the widest chunk that fits in sharedPerBlock bytes: all of K, else the largest power of two
-// below it, halved down to 64. A tile per thread must do (the sums stay in one thread's registers
-// across the chunks). False when nothing fits.
-inline bool fittingLayouts(int rows, int depth, int inputRows, int inputDepth, int batch, size_t sharedPerBlock,
+// The layouts for `rows` rows of depth K (with stage windows [0, stageSplit) and [stageSplit,
+// rows) unless stageSplit is 0, and inputRows of depth inputDepth after them) at `batch` with the
+// widest chunk that fits in sharedPerBlock bytes: all of K, else the largest power of two below
+// it, halved down to 64. A tile per thread must do (the sums stay in one thread's registers across
+// the chunks). False when nothing fits.
+inline bool fittingLayouts(int rows, int depth, int stageSplit, int inputRows, int inputDepth, int batch, size_t sharedPerBlock,
                            size_t elementBytes, BlockLayouts* out) {
   const int deepest = depth > inputDepth ? depth : inputDepth;
   const auto fits = [&](int chunk) {
     BlockLayouts layouts;
     layouts.hidden = ProductLayout(rows, depth, chunk < depth ? chunk : depth, batch, kPersistentThreads);
+    if (stageSplit > 0) {
+      layouts.stage[0] = layouts.hidden.window(0, stageSplit, kPersistentThreads);
+      layouts.stage[1] = layouts.hidden.window(stageSplit, rows - stageSplit, kPersistentThreads);
+    }
     if (inputRows > 0) {
       layouts.input = ProductLayout(inputRows, inputDepth, chunk < inputDepth ? chunk : inputDepth, batch, kPersistentThreads)
-                          .after(layouts.hidden);
+                          .placedAt(layouts.elements());
     }
     const bool tiled = layouts.hidden.tiles() <= kPersistentThreads && layouts.input.tiles() <= kPersistentThreads;
     if (!tiled || layouts.elements() * elementBytes > sharedPerBlock) return false;

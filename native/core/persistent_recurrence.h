@@ -142,7 +142,10 @@ inline bool fitPass(const PersistentShape& s, bool backward, int units, bool wit
                     size_t elementBytes, PassPlan* out) {
   const int H = static_cast<int>(s.hidden), gates = static_cast<int>(gateCountOf(s.cell)), B = static_cast<int>(s.batch);
   const int rows = backward ? units : gates * units;
-  if (!fittingLayouts(rows, backward ? gates * H : H, withInput ? rows : 0, H, B, sharedPerBlock, elementBytes, &out->layouts)) {
+  // The reset-before GRU's forward stages multiply only the rows they use: r and z, then n.
+  const int stageSplit = !backward && s.cell == Cell::GruResetBefore ? 2 * units : 0;
+  if (!fittingLayouts(rows, backward ? gates * H : H, stageSplit, withInput ? rows : 0, H, B, sharedPerBlock, elementBytes,
+                      &out->layouts)) {
     return false;
   }
   out->unitsPerBlock = units;
@@ -345,10 +348,11 @@ GATED_HD void updateUnits(const PersistentArgs<T>& a, const ProductLayout& l, in
   });
 }
 
-// The reset-before GRU's forward stages, after their products. Stage 0: r and z from h_{t-1}
-// times the block's r and z rows (its n rows' products go unused), and r * h_{t-1} (in extra) for
-// stage 1, which multiplies that with the n rows: n, then h_t = (1 - z) n + z h_{t-1}. A sequence
-// past its length gets zero activations and r * h, and carries its state.
+// The reset-before GRU's forward stages, after their products over their windows of the block's
+// rows (BlockLayouts::stage). Stage 0: r and z from h_{t-1} times the r and z rows, and
+// r * h_{t-1} (in extra) for stage 1, which multiplies that with the n rows: n, then
+// h_t = (1 - z) n + z h_{t-1}. A sequence past its length gets zero activations and r * h, and
+// carries its state.
 template <typename T>
 GATED_HD void resetBeforeUnits(const PersistentArgs<T>& a, const ProductLayout& l, int step, int stage, int block, int thread,
                                int threads, const T* shared) {
@@ -366,7 +370,7 @@ GATED_HD void resetBeforeUnits(const PersistentArgs<T>& a, const ProductLayout& 
       a.extra[static_cast<int64_t>(t) * B * H + at] = act[j] * hPrev;
       return;
     }
-    act[2 * H + j] = live ? tanhOf(x[2 * H + j] + productOf(l, b, 2 * U + u, shared)) : T(0);
+    act[2 * H + j] = live ? tanhOf(x[2 * H + j] + productOf(l, b, u, shared)) : T(0);
     const T h = live ? gruBlend(loadCoherent(act + H + j), act[2 * H + j], hPrev) : hPrev;
     a.states[a.rowAfter(t) + at] = h;
     writeNextInput(a, t, b, j, live, h);
@@ -410,7 +414,7 @@ GATED_HD void forwardStep(const PersistentArgs<T>& a, int launchStep, int stage,
   if (step < 0 || step >= a.steps) return;  // every block of the pass alike
   const int t = a.timeAt(step);
   if (stage == 0 && a.inputWeight) projectStepInputs(a, t, index, block);
-  const ProductLayout& l = a.layouts.hidden;
+  const ProductLayout& l = a.cell == Cell::GruResetBefore ? a.layouts.stage[stage] : a.layouts.hidden;
   const T* operand = stage == 0 ? a.states + a.rowBefore(t) : a.extra + static_cast<int64_t>(t) * a.batch * a.hidden;
   multiplyOperand(l, Operand<T>{operand, a.hidden, 0, a.hidden, a.precision}, block);
   block.each([&](int thread, TileSums<T>&) {
