@@ -21,10 +21,11 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  *         share fits in shared memory; other calls take the GEMM path). 'auto' takes the GEMM
  *         path until the persistent kernels have passed the GPU check
  * - cudaWavefront: 'auto' | 'off' | 'on': whether the persistent kernels run the forward pass of
- *         stacked unidirectional layers as one launch, each layer a step behind the one below, so L layers take T + L - 1 grid barriers instead of L * T. 'on'
- *         wherever the layers fit on the GPU together (up to 4 per launch), 'off' a launch per
- *         layer; 'auto' where one layer's step is too small to keep the GPU busy (batch x gates x
- *         hidden^2 up to 2^17 per multiprocessor; an estimate until the GPU check has timed both)
+ *         stacked unidirectional layers as one launch, each layer a step behind the one below, so
+ *         L layers take T + L - 1 grid barriers instead of L * T. 'on' wherever the layers fit on
+ *         the GPU together (up to 4 per launch), 'off' a launch per layer; 'auto' where one
+ *         layer's step is too small to keep the GPU busy (batch x gates x hidden^2 up to 2^17 per
+ *         multiprocessor; an estimate until the GPU check has timed both)
  * - cudaStreams: 'auto' | 'one' | 'two': whether the two directions of a bidirectional layer run
  *         one after the other on CUDA, or at the same time on two streams (the GEMM path, forward
  *         and backward). 'auto' is 'one' until 'two' has passed the GPU check and won its benchmark

@@ -64,7 +64,7 @@ export interface PersistentPlanInfo {
   /** The operand's K-axis chunk staged in shared memory. */
   chunk: number;
   sharedBytes: number;
-  /** The forward pass's wavefront from the first layer on (cudaWavefront as set, no dropout): its layers (1: a launch per layer) and grid. */
+  /** The forward pass's wavefront from the first layer on (cudaWavefront as set): its layers (1: a launch per layer) and grid. */
   wavefront: { layers: number; blocks: number; sharedBytes: number };
 }
 
@@ -192,7 +192,7 @@ export interface NativeAddon {
   cudaHostWaits(): number;
   /** While on, each recurrent call on CUDA times its phases with events and waits for them (slower). */
   cudaPhaseTiming(on: boolean): void;
-  /** ms per phase (input projections, recurrence, weight gradients, outputs and copies) since the last take. */
+  /** ms per phase (input projections, recurrence, weight and input gradients, outputs and copies) since the last take. */
   cudaTakePhaseTimes(): Record<string, number>;
   cudaPersistentPlan(spec: RnnSpec, dtype?: 'float32' | 'float64', pass?: 'forward' | 'backward'): PersistentPlanInfo;
 

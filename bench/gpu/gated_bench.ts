@@ -124,7 +124,8 @@ function phaseShares(step: () => void): Record<string, number> | undefined {
   }
   const times = native.cudaTakePhaseTimes();
   const total = Object.values(times).reduce((sum, ms) => sum + ms, 0);
-  return Object.fromEntries(Object.entries(times).map(([phase, ms]) => [phase, total > 0 ? ms / total : 0]));
+  if (total === 0) return undefined;  // nothing timed (directions on two streams are not)
+  return Object.fromEntries(Object.entries(times).map(([phase, ms]) => [phase, ms / total]));
 }
 
 function describePhases(phases: Record<string, number> | undefined): string {
@@ -134,7 +135,8 @@ function describePhases(phases: Record<string, number> | undefined): string {
     .join(', ')}]`;
 }
 
-function timeCase(c: Case, repeats: number, budgetMs: number): Timing {
+/** The median of up to `repeats` calls within budgetMs (at least 5), and with `phases` their breakdown. */
+function timeCase(c: Case, repeats: number, budgetMs: number, phases = true): Timing {
   const options = { inputSize: c.input, hiddenSize: c.hidden, numLayers: c.layers, bidirectional: c.bidirectional, batchFirst: true, dtype: c.dtype ?? ('float32' as const) };
   const module = (c.cell === 'lstm' ? new g.nn.LSTM(options) : new g.nn.GRU(options)).to(device);
   const x = g.randn([c.batch, c.seq, c.input], { device });
@@ -163,11 +165,11 @@ function timeCase(c: Case, repeats: number, budgetMs: number): Timing {
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     spent += times[times.length - 1];
   }
-  const phases = phaseShares(step);
+  const shares = phases ? phaseShares(step) : undefined;
   x.dispose();
   grad.dispose();
   module.parameters().forEach((p: Tensor) => p.dispose());
-  return { ms: median(times), runs: times.length, phases };
+  return { ms: median(times), runs: times.length, phases: shares };
 }
 
 function main(): void {
@@ -242,7 +244,7 @@ function main(): void {
       attempt(c, 'persistent, a launch per layer', () => {
         g.backend.setKernel('cudaRecurrence', 'persistent');
         g.backend.setKernel('cudaWavefront', 'off');
-        layerByLayer[c.id] = timeCase(c, 30, 3000);
+        layerByLayer[c.id] = timeCase(c, 30, 3000, false);
         const auto = persistent[c.id]?.ms;
         const versus = auto === undefined ? '' : ` (auto: ${auto.toFixed(3)} ms, ${(layerByLayer[c.id].ms / auto).toFixed(2)}× faster)`;
         console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${layerByLayer[c.id].ms.toFixed(3).padStart(9)} ms persistent, a launch per layer${versus}`);
@@ -251,7 +253,7 @@ function main(): void {
     if (c.bidirectional) {
       attempt(c, 'two streams', () => {
         g.backend.setKernel('cudaStreams', 'two');
-        twoStreams[c.id] = timeCase(c, 30, 3000);
+        twoStreams[c.id] = timeCase(c, 30, 3000, false);
         console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${twoStreams[c.id].ms.toFixed(3).padStart(9)} ms two streams`);
       });
     }

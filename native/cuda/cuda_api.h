@@ -84,13 +84,14 @@ UploadPath uploadPath();
 // WavefrontMode).
 void setLayerWavefront(WavefrontMode mode);
 WavefrontMode layerWavefront();
-// Timing the phases of the recurrent layers' calls (input projections, recurrence, weight
-// gradients, outputs and copies), for the GPU benchmark's breakdown: while on, each call records
-// CUDA events as it queues its work and waits for them at its end (so it runs slower), adding
-// each phase's time to totals that phaseTimes() reads (ms per phase, in first-seen order).
+// Timing the phases of the recurrent layers' calls (input projections, recurrence, weight and
+// input gradients, outputs and copies), for the GPU benchmark's breakdown: while on, each call
+// records CUDA events as it queues its work on the main stream and waits for them at its end (so
+// it runs slower, from an idle GPU each time), adding each phase's time to totals that
+// takePhaseTimes() hands over and clears (ms per phase, in first-seen order). A call whose
+// directions overlap on two streams is not timed.
 void setPhaseTiming(bool on);
-std::vector<std::pair<std::string, double>> phaseTimes();
-void clearPhaseTimes();
+std::vector<std::pair<std::string, double>> takePhaseTimes();
 void notePersistentLaunch();
 uint64_t persistentLaunchCount();  // launches so far (tests check the kernel they forced ran)
 void noteSideStreamFork();
@@ -100,7 +101,7 @@ uint64_t sideStreamForkCount();    // forks of the side stream so far (tests che
 // elementBytes bytes, on this GPU (none, blocks 0, without CUDA or where they do not take it).
 PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers = 1);
 // The forward plan of the wavefront that the persistent kernels would run from the first layer of
-// this shape on, without dropout, with the switch as set (none, blocks 0, where they would not).
+// this shape on, with the switch as set (none, blocks 0, where they would not).
 PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes);
 
 // The recurrent network on device buffers: every pointer in the arguments is a device pointer,

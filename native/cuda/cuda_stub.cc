@@ -32,8 +32,7 @@ template <typename T> void addArrays(const T*, const T*, T*, int64_t) { unavaila
 PersistentPlan persistentPlan(const RnnShape&, bool, size_t, int64_t) { return {}; }
 PersistentPlan persistentWavefront(const RnnShape&, size_t) { return {}; }
 void setPhaseTiming(bool) {}
-std::vector<std::pair<std::string, double>> phaseTimes() { return {}; }
-void clearPhaseTimes() {}
+std::vector<std::pair<std::string, double>> takePhaseTimes() { return {}; }
 template <typename T> void applyDropoutMask(const DropoutSpec&, uint32_t, T*, int64_t) { unavailable(); }
 
 #include "rnn_instances.h"

@@ -29,40 +29,46 @@ void addTime(const char* phase, double ms) {
 
 void setPhaseTiming(bool on) { timing.store(on); }
 
-std::vector<std::pair<std::string, double>> phaseTimes() {
+std::vector<std::pair<std::string, double>> takePhaseTimes() {
   std::lock_guard<std::mutex> lock(totalsMutex);
-  return totals;
-}
-
-void clearPhaseTimes() {
-  std::lock_guard<std::mutex> lock(totalsMutex);
-  totals.clear();
+  std::vector<std::pair<std::string, double>> taken;
+  taken.swap(totals);
+  return taken;
 }
 
 PhaseTimer::PhaseTimer(bool timeable) : on_(timeable && timing.load()) {}
 
 void PhaseTimer::enter(const char* phase) {
   if (!on_ || (!marks_.empty() && std::strcmp(marks_.back().first, phase) == 0)) return;
+  marks_.reserve(marks_.size() + 1);  // so that a recorded event always finds its place
   cudaEvent_t event = nullptr;
   checkCuda(cudaEventCreate(&event), "cudaEventCreate");
+  const cudaError_t recorded = cudaEventRecord(event, stream());
+  if (recorded != cudaSuccess) cudaEventDestroy(event);
+  checkCuda(recorded, "cudaEventRecord");
   marks_.emplace_back(phase, event);
-  checkCuda(cudaEventRecord(event, stream()), "cudaEventRecord");
 }
 
-// A failure here (the call's own error is on its way, or the device failed) drops the timings:
-// a destructor must not throw.
+// Never throws: a failure here (the call's own error is on its way, or the device failed) drops
+// the timings, and clears the error it left so that the next launch does not report it.
 PhaseTimer::~PhaseTimer() {
   if (marks_.empty()) return;
   cudaEvent_t end = nullptr;
-  const bool recorded = cudaEventCreate(&end) == cudaSuccess && cudaEventRecord(end, stream()) == cudaSuccess &&
-                        cudaEventSynchronize(end) == cudaSuccess;
-  for (size_t i = 0; i < marks_.size(); ++i) {
-    float ms = 0;
-    const cudaEvent_t next = i + 1 < marks_.size() ? marks_[i + 1].second : end;
-    if (recorded && cudaEventElapsedTime(&ms, marks_[i].second, next) == cudaSuccess) addTime(marks_[i].first, ms);
+  bool ok = cudaEventCreate(&end) == cudaSuccess && cudaEventRecord(end, stream()) == cudaSuccess &&
+            cudaEventSynchronize(end) == cudaSuccess;
+  if (ok) noteHostWait();
+  try {
+    for (size_t i = 0; ok && i < marks_.size(); ++i) {
+      float ms = 0;
+      const cudaEvent_t next = i + 1 < marks_.size() ? marks_[i + 1].second : end;
+      ok = cudaEventElapsedTime(&ms, marks_[i].second, next) == cudaSuccess;
+      if (ok) addTime(marks_[i].first, ms);
+    }
+  } catch (...) {
   }
   for (const auto& mark : marks_) cudaEventDestroy(mark.second);
   if (end) cudaEventDestroy(end);
+  if (!ok) cudaGetLastError();
 }
 
 }  // namespace gated::cuda

@@ -343,7 +343,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
   const int64_t outputCount = T_ * B * s.layerOutputSize();
   const bool overlap = directionsOverlap(s, plan.blocks > 0);
   PhaseTimer phases(!overlap);
-  phases.enter("input projections");
+  phases.enter("outputs and copies");  // the lengths' upload and a batch-first input's transpose
   const bool together = plan.takesBothDirections();
   const int64_t lanes = overlap || together ? 2 : 1;
   DeviceScratch<T> layerOutput(outputCount);          // [T, B, D*H]
@@ -437,7 +437,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     if (wavefront.blocks > 0 && runWavefront(layer, wavefront)) {
       layer += wavefront.layers;
     } else {
-      refused = wavefront.blocks > 0;
+      refused = refused || wavefront.blocks > 0;
       runLayer(layer++);
     }
   }
@@ -490,7 +490,7 @@ void rnnBackwardCuda(const RnnBackwardArgs<T>& a) {
     // The weight gradients add into one dLayerInput: on the main stream, one direction after the
     // other (after the reverse loops when the directions overlap or share a persistent launch).
     auto weightGradientsOf = [&](const LayerPass<T>& p, int64_t dir) {
-      phases.enter("weight gradients");
+      phases.enter("weight and input gradients");
       weightGradients(p, a.weightGrads[layer * D + dir], dLayerInput, gemm<T>, sumColumnsOnDevice<T>);
     };
     // Lane `lane`'s dh, dhPrev and dc [B, H], dh and dc set to direction dir's final-state gradients.

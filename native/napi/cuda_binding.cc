@@ -257,8 +257,7 @@ Napi::Value setPhaseTiming(const Napi::CallbackInfo& info) {
 // { phase: ms } so far; then cleared.
 Napi::Value takePhaseTimes(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
-  for (const auto& [phase, ms] : cuda::phaseTimes()) out.Set(phase, Napi::Number::New(info.Env(), ms));
-  cuda::clearPhaseTimes();
+  for (const auto& [phase, ms] : cuda::takePhaseTimes()) out.Set(phase, Napi::Number::New(info.Env(), ms));
   return out;
 }
 
@@ -281,8 +280,8 @@ Napi::Value persistentPlan(const Napi::CallbackInfo& info) {
   out.Set("unitsPerBlock", Napi::Number::New(env, plan.pass[0].unitsPerBlock));
   out.Set("chunk", Napi::Number::New(env, plan.pass[0].layouts.hidden.chunk));
   out.Set("sharedBytes", Napi::Number::New(env, static_cast<double>(plan.sharedBytes)));
-  // The forward pass's wavefront from the first layer on, as the switch cudaWavefront chooses it
-  // (without dropout): its layers (1: a launch per layer) and grid.
+  // The forward pass's wavefront from the first layer on, as the switch cudaWavefront chooses it:
+  // its layers (1: a launch per layer) and grid.
   const PersistentPlan wavefront = pass == "forward" ? cuda::persistentWavefront(shape, elementBytes(type)) : PersistentPlan{};
   Napi::Object front = Napi::Object::New(env);
   front.Set("layers", Napi::Number::New(env, wavefront.blocks > 0 ? wavefront.layers : 1));

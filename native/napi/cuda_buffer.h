@@ -94,7 +94,8 @@ using Binding = Napi::Value (*)(const Napi::CallbackInfo&);
 
 // Fn, with a CUDA failure turned into a JavaScript Error (code ERR_GATED_CUDA_OUT_OF_MEMORY when
 // device memory ran out), and so is host memory running out (code ERR_GATED_OUT_OF_MEMORY): a call
-// too large for the machine throws instead of ending the process.
+// too large for the machine throws instead of ending the process. Any other C++ exception (an
+// internal check that failed) becomes an Error too, rather than ending the process.
 template <Binding Fn>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
   try {
@@ -107,6 +108,10 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
     Napi::Error jsError = Napi::Error::New(info.Env(), "gated: out of host memory: the call needs more working memory than the machine can give");
     jsError.Set("code", Napi::String::New(info.Env(), "ERR_GATED_OUT_OF_MEMORY"));
     throw jsError;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(info.Env(), std::string("gated: internal error: ") + error.what());
   }
 }
 
