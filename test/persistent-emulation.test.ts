@@ -18,6 +18,8 @@ type Shape = Pick<CaseConfig, 'cell' | 'hiddenSize' | 'batch'> & {
   dropout?: number;
 };
 type Wavefront = 'auto' | 'off' | 'on';
+/** false: the CPU engine; true: the emulated kernels; 'reversed': blocks and threads the other way round. */
+type Emulation = boolean | 'reversed';
 
 const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
 const SEQ_LEN = 3;
@@ -30,7 +32,7 @@ interface Run {
 }
 
 /** Outputs and gradients of one forward and backward pass, named, in a fixed order. */
-function run(shape: Shape, dtype: FloatDType, emulate: boolean, wavefront: Wavefront = 'auto'): Run {
+function run(shape: Shape, dtype: FloatDType, emulate: Emulation, wavefront: Wavefront = 'auto'): Run {
   g.manualSeed(20261203);
   const config = {
     cell: shape.cell,
@@ -48,7 +50,7 @@ function run(shape: Shape, dtype: FloatDType, emulate: boolean, wavefront: Wavef
   const lengths = Array.from({ length: B }, (_, b) => 1 + ((b * 7) % SEQ_LEN));
   const state = shape.cell === 'lstm' ? { lengths, h0, c0: g.randn([states, B, H], { dtype }) } : { lengths, h0 };
   const before = native.emulatedPersistentLaunches();
-  g.backend.setKernel('cudaEmulation', emulate ? 'persistent' : 'off');
+  g.backend.setKernel('cudaEmulation', emulate === 'reversed' ? 'persistent-reversed' : emulate ? 'persistent' : 'off');
   g.backend.setKernel('cudaWavefront', wavefront);
   let result: { output: Tensor; h: Tensor; c?: Tensor };
   let forwardLaunches: number;
@@ -71,6 +73,12 @@ function run(shape: Shape, dtype: FloatDType, emulate: boolean, wavefront: Wavef
   if (result.c) values.set('c', floats(result.c));
   for (const [name, p] of module.namedParameters()) values.set(`${name}.grad`, floats(p.grad));
   return { values, launches, forwardLaunches };
+}
+
+/** The first index where two arrays differ (Object.is: NaN equals NaN, 0 not -0), -1 where none does. */
+function firstDifference(actual: Float64Array | undefined, expected: Float64Array): number {
+  if (!actual || actual.length !== expected.length) return 0;
+  return actual.findIndex((x, i) => !Object.is(x, expected[i]));
 }
 
 function expectAgreement(values: Map<string, Float64Array>, expected: Map<string, Float64Array>, dtype: FloatDType): void {
@@ -225,8 +233,30 @@ describe('the shapes the emulated H100 does not take run as usual', () => {
   });
 });
 
-it('cudaEmulation is a kernel switch with settings off and persistent', () => {
-  expect(g.backend.kernelVariants('cudaEmulation')).toEqual(['off', 'persistent']);
+// The GPU runs a stage's blocks in no fixed order, and between two block barriers each thread's
+// phases in no fixed order against the other threads'. Where the kernels have no race (a block
+// reading what another writes in the same stage, a thread what another of its block writes before
+// a barrier separates them), the order cannot change a bit: run everything the other way round,
+// each thread's phases up to a barrier at once (see HostBlock).
+describe.each(['float64', 'float32'] as const)('another schedule of blocks and threads gives the same bits (%s)', (dtype) => {
+  const shapes: Shape[] = [
+    ...taken,
+    ...(dtype === 'float32' ? [{ cell: 'lstm', hiddenSize: 1024, batch: 16 } as Shape] : []),  // operands in chunks
+    { cell: 'gru', hiddenSize: 90, batch: 3, numLayers: 3 },  // a wavefront
+    { cell: 'gru_reset_before', hiddenSize: 64, batch: 5, numLayers: 2, dropout: 0.4 },
+    { cell: 'lstm', hiddenSize: 33, batch: 64, numLayers: 5, dropout: 0.2 },
+  ];
+  it.each(shapes.map((s) => [`${describeShape(s)}, ${s.numLayers ?? 1} layer(s)`, s] as const))('%s', (_, shape) => {
+    const inOrder = run(shape, dtype, true, 'on');
+    const reversed = run(shape, dtype, 'reversed', 'on');
+    expect(reversed.launches).toBe(inOrder.launches);
+    expect(inOrder.launches).toBeGreaterThan(0);
+    for (const [key, values] of inOrder.values) expect(firstDifference(reversed.values.get(key), values), key).toBe(-1);
+  });
+});
+
+it('cudaEmulation is a kernel switch with settings off, persistent and persistent-reversed', () => {
+  expect(g.backend.kernelVariants('cudaEmulation')).toEqual(['off', 'persistent', 'persistent-reversed']);
   expect(g.backend.getKernel('cudaEmulation')).toBe('off');
   expect(() => g.backend.setKernel('cudaEmulation', 'on')).toThrow(RangeError);
 });

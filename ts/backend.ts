@@ -33,10 +33,12 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  *         straight from it (the driver may wait for the GPU to stage them), or through a pinned
  *         staging ring, which never waits unless the ring is full of copies not yet done. 'auto'
  *         is 'pageable' until the GPU check has timed both on a card
- * - cudaEmulation: 'off' | 'persistent': for testing without a GPU. 'persistent' runs the CPU
- *         forward and backward passes through the CUDA persistent kernels' own code, block by
- *         block and thread by thread as an H100 would run them (slow; layers they do not take
- *         run as usual)
+ * - cudaEmulation: 'off' | 'persistent' | 'persistent-reversed': for testing without a GPU.
+ *         'persistent' runs the CPU forward and backward passes through the CUDA persistent
+ *         kernels' own code, block by block and thread by thread as an H100 would run them (slow;
+ *         layers they do not take run as usual); 'persistent-reversed' runs the blocks of each
+ *         step and the threads of each phase in the opposite order, which changes the result only
+ *         where the kernels have a race on the GPU
  */
 export type KernelName =
   | 'gemm'

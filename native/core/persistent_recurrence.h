@@ -144,6 +144,7 @@ GATED_HD void loadRows(const PersistentArgs<T>& a, const ProductLayout& l, bool 
       block.shared()[l.matrixOffset() + row * l.matrixStride + k] = u < mine.count ? operandValue(a.precision, W[from]) : T(0);
     }
   });
+  block.sync();
 }
 
 // Once, before the first step: the block's rows (forward) or columns (backward) of W_hh, and a
@@ -152,7 +153,6 @@ template <typename T, typename Block>
 GATED_HD void loadBlockMatrix(const PersistentArgs<T>& a, bool backward, int index, Block& block) {
   loadRows(a, a.layouts.hidden, backward, a.weight, index, block);
   if (a.inputWeight) loadRows(a, a.layouts.input, false, a.inputWeight, index, block);
-  block.sync();
 }
 
 // A wavefront layer's output at (t, b, j) for the layer above, when it has one: the new state h, or
@@ -290,6 +290,7 @@ GATED_HD void forwardStep(const PersistentArgs<T>& a, int launchStep, int stage,
     if (a.cell == Cell::GruResetBefore) resetBeforeUnits(a, l, step, stage, index, thread, block.threads(), block.shared());
     else updateUnits(a, l, step, index, thread, block.threads(), block.shared());
   });
+  block.sync();  // (the grid barrier after it has one on the GPU too; the emulation needs it)
 }
 
 // Backward, after the product (the gradient reaching h_t through W_hh, zero at step 0): per unit
@@ -368,6 +369,7 @@ GATED_HD void backwardStep(const PersistentArgs<T>& a, int step, int stage, int 
     const int64_t now = static_cast<int64_t>(a.backwardTimeAt(step)) * a.batch * G;
     multiplyOperand(l, Operand<T>{a.dGates + now, G, static_cast<int>(2 * H), static_cast<int>(3 * H)}, block);
     block.each([&](int thread, TileSums<T>&) { resetBackward(a, l, step, index, thread, block.threads(), block.shared()); });
+    block.sync();
     return;
   }
   if (step == 0) {
@@ -381,6 +383,7 @@ GATED_HD void backwardStep(const PersistentArgs<T>& a, int step, int stage, int 
     multiplyOperand(l, Operand<T>{a.dHiddenGates + last, G, 0, static_cast<int>(resetBefore ? 2 * H : G)}, block);
   }
   block.each([&](int thread, TileSums<T>&) { backwardUnits(a, l, step, index, thread, block.threads(), block.shared()); });
+  block.sync();
 }
 
 // A pass's steps: forward a.steps; backward a.steps + 1 (the last finishes the initial state's

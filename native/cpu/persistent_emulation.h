@@ -3,6 +3,12 @@
 // launch, in an order that computes what the GPU computes. The CPU engine takes them when
 // setKernel('cudaEmulation', 'persistent') is set, so the CPU tests (golden files, gradients)
 // cover the kernels' indexing, tiling and cell arithmetic without a GPU.
+//
+// 'persistent-reversed' runs the blocks of each stage, and the threads of each phase, in the
+// opposite order. Where no block reads what another writes in the same stage, and no thread what
+// another of its block writes in the same phase (what the GPU's barriers need, and what the order
+// of its blocks and threads cannot change), both orders give the same bits: the tests compare
+// them, to find a race the GPU would have.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -14,9 +20,10 @@
 
 namespace gated {
 
-enum class CudaEmulation : int { Off = 0, Persistent = 1 };
+enum class CudaEmulation : int { Off = 0, Persistent = 1, PersistentReversed = 2 };
 void setCudaEmulation(CudaEmulation emulation);
 CudaEmulation cudaEmulation();
+inline bool emulatingPersistent() { return cudaEmulation() != CudaEmulation::Off; }
 uint64_t emulatedPersistentLaunches();  // launches emulated so far (tests check the emulation ran)
 
 // The device the emulation plans for: an H100 / H200 (132 multiprocessors, 227 KiB of shared
@@ -28,7 +35,7 @@ constexpr size_t kEmulatedSharedPerBlock = 227 * 1024;
 // do not take it), when the emulation is on; else none.
 template <typename T>
 PersistentPlan emulatedPlan(const PersistentShape& shape, bool backward) {
-  if (cudaEmulation() != CudaEmulation::Persistent) return {};
+  if (!emulatingPersistent()) return {};
   return persistentPlanFor(shape, backward, kEmulatedMultiprocessors, kEmulatedSharedPerBlock, sizeof(T));
 }
 
@@ -36,7 +43,7 @@ PersistentPlan emulatedPlan(const PersistentShape& shape, bool backward) {
 // chooses it (wavefrontLayers, with the switch cuda::layerWavefront()), or none (blocks 0).
 template <typename T>
 PersistentPlan emulatedWavefrontPlan(const RnnShape& s, int64_t first) {
-  if (cudaEmulation() != CudaEmulation::Persistent) return {};
+  if (!emulatingPersistent()) return {};
   const auto planOf = [&](int64_t layers) { return emulatedPlan<T>(PersistentShape::of(s, layers), false); };
   const int64_t layers = wavefrontLayers(s, first, cuda::layerWavefront(), kEmulatedMultiprocessors, planOf);
   return layers > 1 ? planOf(layers) : PersistentPlan{};

@@ -7,8 +7,8 @@
 //   setKernel('cudaWavefront', 'auto' | 'off' | 'on')             (stacked layers in one persistent launch)
 //   setKernel('cudaStreams', 'auto' | 'one' | 'two')              (a bidirectional layer's directions on CUDA)
 //   setKernel('cudaUploads', 'auto' | 'pageable' | 'pinned')       (uploads from host memory on CUDA)
-//   setKernel('cudaEmulation', 'off' | 'persistent')              (the CPU runs the CUDA persistent
-//                                                                  kernel's phases: for the tests)
+//   setKernel('cudaEmulation', 'off' | 'persistent' | 'persistent-reversed')  (the CPU runs the
+//       CUDA persistent kernel's phases, blocks and threads in order or reversed: for the tests)
 //   getKernel(name) -> the current setting ('isa' reports the one in use)
 //   kernelVariants(name) -> the settings this machine accepts
 //   setNumThreads(n), getNumThreads(): the size of the process-wide compute pool
@@ -49,7 +49,7 @@ const std::vector<std::pair<std::string, cuda::DirectionStreams>> kStreams = {
 const std::vector<std::pair<std::string, cuda::UploadPath>> kUploads = {
     {"auto", cuda::UploadPath::Auto}, {"pageable", cuda::UploadPath::Pageable}, {"pinned", cuda::UploadPath::Pinned}};
 const std::vector<std::pair<std::string, CudaEmulation>> kEmulations = {
-    {"off", CudaEmulation::Off}, {"persistent", CudaEmulation::Persistent}};
+    {"off", CudaEmulation::Off}, {"persistent", CudaEmulation::Persistent}, {"persistent-reversed", CudaEmulation::PersistentReversed}};
 const std::vector<std::pair<std::string, GemmIsa>> kIsas = {
     {"baseline", GemmIsa::Baseline}, {"avx2", GemmIsa::Avx2}, {"avx512", GemmIsa::Avx512}};
 
