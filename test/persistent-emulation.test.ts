@@ -93,8 +93,8 @@ function describeShape(s: Shape): string {
 
 // Units per block on 132 multiprocessors in brackets.
 const taken: Shape[] = [
-  { cell: 'lstm', hiddenSize: 133, batch: 17, bidirectional: true }, // 2, the last block 1; partial tiles
-  { cell: 'gru', hiddenSize: 200, batch: 5, numLayers: 2 },          // a wavefront: 4 and 2
+  { cell: 'lstm', hiddenSize: 133, batch: 17, bidirectional: true }, // 3 on 66 each, the last block 1; partial tiles
+  { cell: 'gru', hiddenSize: 200, batch: 5, numLayers: 2 },          // a wavefront: 6, then 3
   { cell: 'gru', hiddenSize: 70, batch: 9, bias: false },            // 1, no b_hh
   { cell: 'gru_reset_before', hiddenSize: 150, batch: 6, bidirectional: true, numLayers: 2 }, // 3, two stages a step
   { cell: 'rnn_relu', hiddenSize: 300, batch: 64 },                  // 3, the largest batch
@@ -188,7 +188,7 @@ describe('where a wavefront does not run', () => {
   });
 
   // At H 1024 in float32, a layer above the first would need 12 units' rows of W_ih and W_hh per
-  // block (393 KiB) to share the 132 multiprocessors with the first: over 227 KiB.
+  // block (over 384 KiB) to share the 132 multiprocessors with the first: over 227 KiB.
   it('layers too wide to share the multiprocessors: a launch per layer', () => {
     const shape: Shape = { cell: 'lstm', hiddenSize: 1024, batch: 2, numLayers: 2 };
     const emulated = run(shape, 'float32', true, 'on');
@@ -227,9 +227,7 @@ describe('the shapes the emulated H100 does not take run as usual', () => {
     const expected = run(shape, 'float32', false).values;
     const { values, launches } = run(shape, 'float32', true);
     expect(launches).toBe(launchCount);
-    for (const [key, want] of expected) {
-      expect(relativeError(values.get(key) ?? new Float64Array(), want), key).toBeLessThanOrEqual(TOLERANCE.float32);
-    }
+    expectAgreement(values, expected, 'float32');
   });
 });
 

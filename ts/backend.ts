@@ -37,8 +37,8 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  *         'persistent' runs the CPU forward and backward passes through the CUDA persistent
  *         kernels' own code, block by block and thread by thread as an H100 would run them (slow;
  *         layers they do not take run as usual); 'persistent-reversed' runs the blocks of each
- *         step and the threads of each phase in the opposite order, which changes the result only
- *         where the kernels have a race on the GPU
+ *         stage in the opposite order, and each thread's phases between two barriers at once,
+ *         threads last to first: the result changes only where the kernels have a race on the GPU
  */
 export type KernelName =
   | 'gemm'

@@ -246,7 +246,7 @@ function main(): void {
         g.backend.setKernel('cudaWavefront', 'off');
         layerByLayer[c.id] = timeCase(c, 30, 3000, false);
         const auto = persistent[c.id]?.ms;
-        const versus = auto === undefined ? '' : ` (auto: ${auto.toFixed(3)} ms, ${(layerByLayer[c.id].ms / auto).toFixed(2)}× faster)`;
+        const versus = auto === undefined ? '' : ` ('auto' took ${auto.toFixed(3)} ms: ${(layerByLayer[c.id].ms / auto).toFixed(2)}× as fast)`;
         console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${layerByLayer[c.id].ms.toFixed(3).padStart(9)} ms persistent, a launch per layer${versus}`);
       });
     }

@@ -3,6 +3,7 @@
 // of a bidirectional layer, or the layers of a wavefront), how many hidden units each block owns,
 // and how its products lie in shared memory; or that the kernels do not take the shape.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <tuple>
@@ -141,6 +142,20 @@ enum class WavefrontMode : int { Auto = 0, Off = 1, On = 2 };
 constexpr int64_t kWavefrontWorkPerMultiprocessor = int64_t(1) << 17;
 inline bool wavefrontPays(const PersistentShape& s, int multiprocessors) {
   return s.batch * gateCountOf(s.cell) * s.hidden * s.hidden <= kWavefrontWorkPerMultiprocessor * multiprocessors;
+}
+
+// How many layers from `first` on run as one wavefront launch on a device of `multiprocessors`:
+// 1 (a launch per layer) unless the layers are unidirectional, the mode allows it (Auto:
+// wavefrontPays), and planOf(n), the plan of n layers, fits; then as many as a launch takes, fewer
+// where their plan does not fit.
+template <typename PlanOf>
+int64_t wavefrontLayers(const RnnShape& s, int64_t first, WavefrontMode mode, int multiprocessors, const PlanOf& planOf) {
+  if (mode == WavefrontMode::Off || s.directions() != 1) return 1;
+  if (mode == WavefrontMode::Auto && !wavefrontPays(PersistentShape::of(s), multiprocessors)) return 1;
+  for (int64_t n = std::min<int64_t>(s.numLayers - first, kMaxLaunchPasses); n > 1; --n) {
+    if (planOf(n).blocks > 0) return n;
+  }
+  return 1;
 }
 
 }  // namespace gated

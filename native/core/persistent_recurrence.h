@@ -1,5 +1,5 @@
-// The persistent recurrence: every step of one layer and direction in one cooperative launch,
-// forward or backward. Block k owns hidden units [k*U, (k+1)*U) and keeps their part of W_hh in
+// The persistent recurrence: every step of a layer's direction, of both its directions, or of a
+// wavefront of up to 4 stacked layers, in one cooperative launch, forward or backward. Block k owns hidden units [k*U, (k+1)*U) and keeps their part of W_hh in
 // shared memory for the whole sequence:
 //   forward:  the rows gate*H + j of W_hh (R = gates * U rows of depth H); a step multiplies
 //             h_{t-1} [B, H] with them and applies the cell to its units;
@@ -47,8 +47,9 @@ struct PersistentArgs {
   // b_hh [G] or null: the reset-after GRU adds it in the step; the other cells fold it into the
   // input gates (only a wavefront layer above the first reads it for that).
   const T* hiddenBias = nullptr;
-  // Forward in reduced precision: W_hh and each state rounded to 16 bits as they are staged (as
-  // the GEMM path's cublasGemmEx and the CPU multiply them); float32 sums.
+  // Forward in reduced precision: W_hh (and a wavefront layer's W_ih), each state (and the layer
+  // below's output) rounded to 16 bits as they are staged (as the GEMM path's cublasGemmEx and the
+  // CPU multiply them); float32 sums.
   OperandPrecision precision = OperandPrecision::Float32;
   T* states = nullptr;               // [T+1, B, H] (rows as in LayerPass)
   T* cells = nullptr;                // [T+1, B, H] LSTM
@@ -84,6 +85,7 @@ struct PersistentArgs {
   GATED_HD int64_t rowBefore(int t) const { return rowBeforeTime(reverse, t) * batch * hidden; }
   GATED_HD int64_t rowAfter(int t) const { return rowAfterTime(reverse, t) * batch * hidden; }
   GATED_HD bool active(int b, int t) const { return lengths == nullptr || t < lengths[b]; }
+  // Time t's input gates of sequence b: [G].
   GATED_HD T* inputGatesAt(int t, int b) const {
     return inputGates + t * inputStepStride + static_cast<int64_t>(b) * gates * hidden;
   }
@@ -290,7 +292,7 @@ GATED_HD void forwardStep(const PersistentArgs<T>& a, int launchStep, int stage,
     if (a.cell == Cell::GruResetBefore) resetBeforeUnits(a, l, step, stage, index, thread, block.threads(), block.shared());
     else updateUnits(a, l, step, index, thread, block.threads(), block.shared());
   });
-  block.sync();  // (the grid barrier after it has one on the GPU too; the emulation needs it)
+  block.sync();  // redundant before grid.sync() on the GPU; the reversed emulation runs its pending phases here
 }
 
 // Backward, after the product (the gradient reaching h_t through W_hh, zero at step 0): per unit
@@ -393,11 +395,12 @@ GATED_HD int passSteps(const PersistentArgs<T>& a, bool backward) {
   return backward ? a.steps + 1 : a.steps;
 }
 
-// Stage `stage` of launch step `step` of a forward or backward launch, on the pass's block `index`.
+// Stage `stage` of launch step `launchStep` of a forward or backward launch, on the pass's block
+// `index`.
 template <typename T, typename Block>
-GATED_HD void runStage(const PersistentArgs<T>& a, bool backward, int step, int stage, int index, Block& block) {
-  if (backward) backwardStep(a, step, stage, index, block);
-  else forwardStep(a, step, stage, index, block);
+GATED_HD void runStage(const PersistentArgs<T>& a, bool backward, int launchStep, int stage, int index, Block& block) {
+  if (backward) backwardStep(a, launchStep, stage, index, block);
+  else forwardStep(a, launchStep, stage, index, block);
 }
 
 }  // namespace gated

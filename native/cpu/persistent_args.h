@@ -1,27 +1,13 @@
-// The persistent recurrence kernels' arguments for one layer and direction's pass, for the CUDA
-// launches (cuda/persistent_rnn.cu) and the CPU emulation (persistent_emulation.cc) alike.
+// The persistent recurrence kernels' launch arguments: each pass's (a layer's direction, or a
+// wavefront's layer) and the buffers a wavefront's layers hand each other (WavefrontBuffers), for
+// the CUDA launches (cuda/persistent_rnn.cu) and the CPU emulation (persistent_emulation.cc) alike.
 #pragma once
-#include <algorithm>
 #include <stdexcept>
 
 #include "../core/persistent_recurrence.h"
 #include "layer_pass.h"
 
 namespace gated {
-
-// How many layers from `first` on run as one wavefront launch on a device of `multiprocessors`:
-// 1 (a launch per layer) unless the layers are unidirectional, the mode allows it (Auto:
-// wavefrontPays), and planOf(n), the plan of n layers, fits; then as many as a launch takes, fewer
-// where their plan does not fit.
-template <typename PlanOf>
-int64_t wavefrontLayers(const RnnShape& s, int64_t first, WavefrontMode mode, int multiprocessors, const PlanOf& planOf) {
-  if (mode == WavefrontMode::Off || s.directions() != 1) return 1;
-  if (mode == WavefrontMode::Auto && !wavefrontPays(PersistentShape::of(s), multiprocessors)) return 1;
-  for (int64_t n = std::min<int64_t>(s.numLayers - first, kMaxLaunchPasses); n > 1; --n) {
-    if (planOf(n).blocks > 0) return n;
-  }
-  return 1;
-}
 
 // The forward pass's, as the plan's pass `pass`: lengths [B] (device or host memory, as the
 // kernel reads it) or null; keepActivations: store the gate activations (and the GRU's W_hn h +
@@ -58,8 +44,8 @@ PersistentArgs<T> persistentForwardArgs(const PassPlan& pass, const LayerPass<T>
 // i above the first multiplies that with its W_ih each step, into stepInputGates[i] [B, G].
 template <typename T>
 struct WavefrontBuffers {
-  T* nextInput[kMaxLaunchPasses] = {};
-  T* stepInputGates[kMaxLaunchPasses] = {};
+  T* nextInput[kMaxLaunchPasses] = {};       // [T, B, H] each; null for the last layer
+  T* stepInputGates[kMaxLaunchPasses] = {};  // [B, G] each; the first layer's unused
   DropoutSpec dropout;   // between the layers, in training
   int64_t firstLayer = 0;  // the network's index of the wavefront's first layer (the dropout's stream)
 };
@@ -127,7 +113,7 @@ PersistentLaunch<T> launchOf(const PersistentPlan& plan, const LayerPass<T>* pas
   PersistentLaunch<T> launch;
   launch.passes = plan.passes;
   for (int i = 0; i < plan.passes; ++i) {
-    // Every block meets every grid barrier only if the launch has as many steps for each.
+    // The passes must share T: backwardStep, unlike forwardStep, has no idle steps.
     if (passes[i].steps != passes[0].steps) throw std::logic_error("persistent launch: passes of different lengths");
     launch.pass[i] = argsOf(plan.pass[i], passes[i], i);
     launch.firstBlock[i + 1] = plan.pass[i].firstBlock + plan.pass[i].blocks;

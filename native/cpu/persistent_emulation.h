@@ -4,18 +4,16 @@
 // setKernel('cudaEmulation', 'persistent') is set, so the CPU tests (golden files, gradients)
 // cover the kernels' indexing, tiling and cell arithmetic without a GPU.
 //
-// 'persistent-reversed' runs the blocks of each stage, and the threads of each phase, in the
-// opposite order. Where no block reads what another writes in the same stage, and no thread what
-// another of its block writes in the same phase (what the GPU's barriers need, and what the order
-// of its blocks and threads cannot change), both orders give the same bits: the tests compare
+// 'persistent-reversed' runs the blocks of each stage in the opposite order and, within a block,
+// each thread's phases up to the next barrier at once, from the last thread to the first. Where no
+// block reads what another writes in the same stage, and no thread what another of its block
+// writes before a barrier separates them, both schedules give the same bits: the tests compare
 // them, to find a race the GPU would have.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
-#include "../core/persistent_recurrence.h"
 #include "../cuda/cuda_api.h"
-#include "layer_pass.h"
 #include "persistent_args.h"
 
 namespace gated {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "../core/persistent_recurrence.h"
+#include "../core/persistent_plan.h"
 #include "../cpu/rnn_cpu.h"
 
 namespace gated::cuda {

@@ -4,7 +4,6 @@
 #include <mutex>
 #include <tuple>
 
-#include "../cpu/persistent_args.h"
 #include "persistent_rnn.cuh"
 #include "runtime.h"
 

@@ -3,7 +3,6 @@
 #pragma once
 #include <cstddef>
 
-#include "../core/persistent_recurrence.h"
 #include "../cpu/persistent_args.h"
 
 namespace gated::cuda {

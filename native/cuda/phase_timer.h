@@ -15,7 +15,8 @@ class PhaseTimer {
   explicit PhaseTimer(bool timeable);
   // The work queued on the main stream from now on belongs to `phase` (a string literal).
   void enter(const char* phase);
-  // Records the end, waits for it, and adds each phase's time to the totals (phaseTimes()).
+  // Records the end, waits for it, and adds each phase's time to the totals (takePhaseTimes() in
+  // cuda_api.h).
   ~PhaseTimer();
   PhaseTimer(const PhaseTimer&) = delete;
   PhaseTimer& operator=(const PhaseTimer&) = delete;

@@ -376,7 +376,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     copyOnDevice(a.hN + slot * B * H, p.states + p.finalRow() * B * H, sizeof(T) * B * H);
     if (s.hasCellState()) copyOnDevice(a.cN + slot * B * H, p.cells + p.finalRow() * B * H, sizeof(T) * B * H);
   };
-  // And its columns of the layer output.
+  // After its recurrence: its columns of the layer output, then its final states.
   auto finishDirection = [&](int64_t layer, const LayerPass<T>& p, int64_t dir) {
     phases.enter("outputs and copies");
     launch("writeLayerOutput", T_ * B * H, writeLayerOutput<T>, T_, B, H, p.reverse, lengths.get(),
