@@ -16,6 +16,7 @@ type Shape = Pick<CaseConfig, 'cell' | 'hiddenSize' | 'batch'> & {
   bias?: boolean;
   numLayers?: number;
   dropout?: number;
+  lengths?: number[];  // (else 1 + (7b mod T) for sequence b)
 };
 type Wavefront = 'auto' | 'off' | 'on';
 /** false: the CPU engine; true: the emulated kernels; 'reversed': blocks and threads the other way round. */
@@ -47,7 +48,7 @@ function run(shape: Shape, dtype: FloatDType, emulate: Emulation, wavefront: Wav
   const B = shape.batch, H = shape.hiddenSize, states = config.numLayers * (config.bidirectional ? 2 : 1);
   const input = g.randn([SEQ_LEN, B, INPUT_SIZE], { dtype, requiresGrad: true });
   const h0 = g.randn([states, B, H], { dtype, requiresGrad: true });
-  const lengths = Array.from({ length: B }, (_, b) => 1 + ((b * 7) % SEQ_LEN));
+  const lengths = shape.lengths ?? Array.from({ length: B }, (_, b) => 1 + ((b * 7) % SEQ_LEN));
   const state = shape.cell === 'lstm' ? { lengths, h0, c0: g.randn([states, B, H], { dtype }) } : { lengths, h0 };
   const before = native.emulatedPersistentLaunches();
   g.backend.setKernel('cudaEmulation', emulate === 'reversed' ? 'persistent-reversed' : emulate ? 'persistent' : 'off');
@@ -173,6 +174,7 @@ describe.each(['float64', 'float32'] as const)('a wavefront with dropout between
     { cell: 'lstm', hiddenSize: 40, batch: 4, numLayers: 3, dropout: 0.3 },
     { cell: 'gru_reset_before', hiddenSize: 24, batch: 6, numLayers: 2, dropout: 0.5 },
     { cell: 'rnn_relu', hiddenSize: 31, batch: 3, numLayers: 6, dropout: 0.2 },  // 4 layers, then 2
+    { cell: 'gru', hiddenSize: 20, batch: 4, numLayers: 3, dropout: 0.3, lengths: [0, 3, 1, 0] },  // empty sequences
   ] as Shape[])('$cell, $numLayers layers, p $dropout', (shape) => {
     const expected = run(shape, dtype, false).values;
     const emulated = run(shape, dtype, true, 'on');
