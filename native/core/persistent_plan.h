@@ -144,18 +144,19 @@ inline bool wavefrontPays(const PersistentShape& s, int multiprocessors) {
   return s.batch * gateCountOf(s.cell) * s.hidden * s.hidden <= kWavefrontWorkPerMultiprocessor * multiprocessors;
 }
 
-// How many layers from `first` on run as one wavefront launch on a device of `multiprocessors`:
-// 1 (a launch per layer) unless the layers are unidirectional, the mode allows it (Auto:
-// wavefrontPays), and planOf(n), the plan of n layers, fits; then as many as a launch takes, fewer
-// where their plan does not fit.
+// The plan of the wavefront that runs layers from `first` on, on a device of `multiprocessors`:
+// none (blocks 0: a launch per layer) unless the layers are unidirectional, the mode allows it
+// (Auto: wavefrontPays), and planOf(n), the plan of n layers, fits; then that of as many layers as
+// a launch takes, fewer where their plan does not fit.
 template <typename PlanOf>
-int64_t wavefrontLayers(const RnnShape& s, int64_t first, WavefrontMode mode, int multiprocessors, const PlanOf& planOf) {
-  if (mode == WavefrontMode::Off || s.directions() != 1) return 1;
-  if (mode == WavefrontMode::Auto && !wavefrontPays(PersistentShape::of(s), multiprocessors)) return 1;
+PersistentPlan wavefrontPlan(const RnnShape& s, int64_t first, WavefrontMode mode, int multiprocessors, const PlanOf& planOf) {
+  if (mode == WavefrontMode::Off || s.directions() != 1) return {};
+  if (mode == WavefrontMode::Auto && !wavefrontPays(PersistentShape::of(s), multiprocessors)) return {};
   for (int64_t n = std::min<int64_t>(s.numLayers - first, kMaxLaunchPasses); n > 1; --n) {
-    if (planOf(n).blocks > 0) return n;
+    const PersistentPlan plan = planOf(n);
+    if (plan.blocks > 0) return plan;
   }
-  return 1;
+  return {};
 }
 
 }  // namespace gated

@@ -12,6 +12,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "../cuda/cuda_api.h"
 #include "persistent_args.h"
@@ -37,14 +38,20 @@ PersistentPlan emulatedPlan(const PersistentShape& shape, bool backward) {
   return persistentPlanFor(shape, backward, kEmulatedMultiprocessors, kEmulatedSharedPerBlock, sizeof(T));
 }
 
+// The plan for a layer's passes (one per direction), forward or backward.
+template <typename T>
+PersistentPlan emulatedLayerPlan(const std::vector<LayerPass<T>>& passes, bool backward) {
+  const LayerPass<T>& p = passes[0];
+  return emulatedPlan<T>(PersistentShape{p.cell, p.batch, p.hidden, static_cast<int64_t>(passes.size())}, backward);
+}
+
 // The plan of the wavefront that the emulated device runs from layer `first` on, as the CUDA path
-// chooses it (wavefrontLayers, with the switch cuda::layerWavefront()), or none (blocks 0).
+// chooses it (wavefrontPlan, with the switch cuda::layerWavefront()), or none (blocks 0).
 template <typename T>
 PersistentPlan emulatedWavefrontPlan(const RnnShape& s, int64_t first) {
   if (!emulatingPersistent()) return {};
   const auto planOf = [&](int64_t layers) { return emulatedPlan<T>(PersistentShape::of(s, layers), false); };
-  const int64_t layers = wavefrontLayers(s, first, cuda::layerWavefront(), kEmulatedMultiprocessors, planOf);
-  return layers > 1 ? planOf(layers) : PersistentPlan{};
+  return wavefrontPlan(s, first, cuda::layerWavefront(), kEmulatedMultiprocessors, planOf);
 }
 
 // The kernels' launches, emulated; the arguments are those of runPersistentForward and

@@ -248,7 +248,7 @@ template <typename T>
 bool emulatedForward(const std::vector<LayerPass<T>>& passes, const LayerRows<T>& out) {
   const LayerPass<T>& first = passes[0];
   const int64_t directions = static_cast<int64_t>(passes.size());
-  const PersistentPlan plan = emulatedPlan<T>(PersistentShape{first.cell, first.batch, first.hidden, directions}, false);
+  const PersistentPlan plan = emulatedLayerPlan(passes, false);
   if (plan.blocks == 0) return false;
   for (int64_t dir = 0; dir < directions; dir += plan.directions) {
     emulatePersistentForward(plan, passes.data() + dir, first.keepActivations);
@@ -264,7 +264,7 @@ bool emulatedBackward(const std::vector<LayerPass<T>>& passes, const LayerRows<c
                       const DcAt& dcAt) {
   const LayerPass<T>& first = passes[0];
   const int64_t directions = static_cast<int64_t>(passes.size());
-  const PersistentPlan plan = emulatedPlan<T>(PersistentShape{first.cell, first.batch, first.hidden, directions}, true);
+  const PersistentPlan plan = emulatedLayerPlan(passes, true);
   if (plan.blocks == 0) return false;
   std::vector<T> timeMajor;  // [T, B, D*H], when outputGrad is batch-first
   if (outputGrad.data && outputGrad.batchFirst) {

@@ -103,8 +103,7 @@ PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes) {
 PersistentPlan planWavefront(const RnnShape& s, int64_t first, size_t elementBytes) {
   if (!limits().cooperative) return {};
   const auto planOf = [&](int64_t layers) { return planPersistent(s, false, elementBytes, layers); };
-  const int64_t layers = wavefrontLayers(s, first, layerWavefront(), limits().multiprocessors, planOf);
-  return layers > 1 ? planOf(layers) : PersistentPlan{};
+  return wavefrontPlan(s, first, layerWavefront(), limits().multiprocessors, planOf);
 }
 
 template <typename T>

@@ -12,7 +12,7 @@ namespace gated::cuda {
 // layers as a wavefront. Cached per shape, layers, direction of work and element size.
 PersistentPlan planPersistent(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers = 1);
 
-// The forward plan of the wavefront that runs layers from `first` on (wavefrontLayers, with the
+// The forward plan of the wavefront that runs layers from `first` on (wavefrontPlan, with the
 // switch layerWavefront()), or none (blocks 0).
 PersistentPlan planWavefront(const RnnShape& s, int64_t first, size_t elementBytes);
 
