@@ -53,7 +53,6 @@ export interface NativeCudaStatus {
   devices: NativeCudaDevice[];
 }
 
-/** A block of CUDA memory owned by the addon (an opaque, tagged external value). */
 /** How the CUDA persistent kernels would run a layer's forward or backward pass (native/core/persistent_recurrence.h). */
 export interface PersistentPlanInfo {
   /** Launches per layer: 0 where they do not take the shape, 1, or 2 (a bidirectional layer's directions one after the other). */
@@ -68,6 +67,7 @@ export interface PersistentPlanInfo {
   wavefront: { layers: number; blocks: number; sharedBytes: number };
 }
 
+/** A block of CUDA memory owned by the addon (an opaque, tagged external value). */
 export interface CudaBuffer {
   readonly __cudaBuffer: unique symbol;
 }

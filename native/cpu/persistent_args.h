@@ -20,7 +20,7 @@ PersistentArgs<T> persistentForwardArgs(const PassPlan& pass, const LayerPass<T>
   a.steps = static_cast<int>(p.steps);
   a.batch = static_cast<int>(p.batch);
   a.hidden = static_cast<int>(p.hidden);
-  a.gates = static_cast<int>(p.width / p.hidden);
+  a.gates = static_cast<int>(gateCountOf(p.cell));
   a.unitsPerBlock = pass.unitsPerBlock;
   a.layouts = pass.layouts;
   a.reverse = p.reverse;

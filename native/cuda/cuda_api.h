@@ -98,11 +98,13 @@ void noteSideStreamFork();
 uint64_t sideStreamForkCount();    // forks of the side stream so far (tests check that 'two' used it)
 // The persistent kernels' plan for the forward or backward pass of a layer of this shape (layers
 // over 1: the forward pass of that many of its layers as a wavefront), with elements of
-// elementBytes bytes, on this GPU (none, blocks 0, without CUDA or where they do not take it).
+// elementBytes bytes, on this GPU (persistentPlanFor with its limits, every block resident; cached
+// per shape, layers, direction of work and element size), or none (blocks 0) without CUDA or
+// where they do not take it.
 PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers = 1);
-// The forward plan of the wavefront that the persistent kernels would run from the first layer of
-// this shape on, with the switch as set (none, blocks 0, where they would not).
-PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes);
+// The forward plan of the wavefront that the persistent kernels would run from layer `first` of
+// this shape on (wavefrontPlan, with the switch layerWavefront()), or none (blocks 0).
+PersistentPlan persistentWavefront(const RnnShape& shape, int64_t first, size_t elementBytes);
 
 // The recurrent network on device buffers: every pointer in the arguments is a device pointer,
 // except lengths, which is read on the host ([B]) and copied over. keepsReserve: the caller keeps

@@ -30,7 +30,7 @@ template <typename T> void rnnForwardCuda(const RnnForwardArgs<T>&, bool) { unav
 template <typename T> void rnnBackwardCuda(const RnnBackwardArgs<T>&) { unavailable(); }
 template <typename T> void addArrays(const T*, const T*, T*, int64_t) { unavailable(); }
 PersistentPlan persistentPlan(const RnnShape&, bool, size_t, int64_t) { return {}; }
-PersistentPlan persistentWavefront(const RnnShape&, size_t) { return {}; }
+PersistentPlan persistentWavefront(const RnnShape&, int64_t, size_t) { return {}; }
 void setPhaseTiming(bool) {}
 std::vector<std::pair<std::string, double>> takePhaseTimes() { return {}; }
 template <typename T> void applyDropoutMask(const DropoutSpec&, uint32_t, T*, int64_t) { unavailable(); }

@@ -72,14 +72,10 @@ bool launchCooperative(const void* kernel, const PersistentPlan& plan, Persisten
 
 }  // namespace
 
-// The queries (cuda_api.h): none where CUDA is unusable (no driver, no device), as in a build
-// without CUDA.
-PersistentPlan persistentPlan(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers) {
+// The plan queries (cuda_api.h) give none where CUDA is unusable (no driver, no device), as in a
+// build without CUDA.
+PersistentPlan persistentPlan(const RnnShape& s, bool backward, size_t elementBytes, int64_t layers) {
   if (!unusableReason().empty()) return {};
-  return planPersistent(shape, backward, elementBytes, layers);
-}
-
-PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBytes, int64_t layers) {
   if (elementBytes != sizeof(float) && elementBytes != sizeof(double)) return {};
   static std::mutex mutex;
   using Key = std::tuple<PersistentShape, bool, size_t>;
@@ -95,14 +91,9 @@ PersistentPlan planPersistent(const RnnShape& s, bool backward, size_t elementBy
   return found->second;
 }
 
-PersistentPlan persistentWavefront(const RnnShape& shape, size_t elementBytes) {
-  if (!unusableReason().empty()) return {};
-  return planWavefront(shape, 0, elementBytes);
-}
-
-PersistentPlan planWavefront(const RnnShape& s, int64_t first, size_t elementBytes) {
-  if (!limits().cooperative) return {};
-  const auto planOf = [&](int64_t layers) { return planPersistent(s, false, elementBytes, layers); };
+PersistentPlan persistentWavefront(const RnnShape& s, int64_t first, size_t elementBytes) {
+  if (!unusableReason().empty() || !limits().cooperative) return {};
+  const auto planOf = [&](int64_t layers) { return persistentPlan(s, false, elementBytes, layers); };
   return wavefrontPlan(s, first, layerWavefront(), limits().multiprocessors, planOf);
 }
 

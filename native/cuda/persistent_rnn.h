@@ -7,14 +7,7 @@
 
 namespace gated::cuda {
 
-// The plan for a shape's forward or backward pass on this GPU (persistentPlanFor with its limits,
-// every block resident), or none (blocks 0); layers over 1: the forward plan of that many of its
-// layers as a wavefront. Cached per shape, layers, direction of work and element size.
-PersistentPlan planPersistent(const RnnShape& shape, bool backward, size_t elementBytes, int64_t layers = 1);
-
-// The forward plan of the wavefront that runs layers from `first` on (wavefrontPlan, with the
-// switch layerWavefront()), or none (blocks 0).
-PersistentPlan planWavefront(const RnnShape& s, int64_t first, size_t elementBytes);
+// The plans: persistentPlan and persistentWavefront (cuda_api.h).
 
 // Runs every forward step of passes[0 .. plan.passes) in one launch: a layer's directions, or the
 // layers of a wavefront with the buffers they hand each other (see persistentForwardLaunch: initial

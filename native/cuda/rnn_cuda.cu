@@ -63,7 +63,7 @@ struct ReducedLayer {
   OperandPrecision precision = OperandPrecision::Float32;
   const uint16_t* input = nullptr;         // [T*B, I_l] the layer input
   const uint16_t* inputWeight = nullptr;   // [G, I_l]
-  const uint16_t* hiddenWeight = nullptr;  // [G, H]
+  uint16_t* hiddenWeight = nullptr;        // [G, H], converted by gemmForward (the persistent kernel rounds its own)
   uint16_t* state = nullptr;               // [B, H] h_{t-1}, written by the step before (and for h0)
   uint16_t* resetState = nullptr;          // [B, H] r * h_{t-1} (reset-before GRU)
   bool active() const { return precision != OperandPrecision::Float32; }
@@ -89,7 +89,8 @@ class ReducedOperands {
     if (active()) convertOperand(precision_, layerInput, input_.get(), count);
   }
 
-  // Converts one direction's W_ih [G, I_l] and W_hh [G, H] into its lane's buffers.
+  // Converts one direction's W_ih [G, I_l] into its lane's buffers, and places its W_hh [G, H] and
+  // states there (converted only if the GEMM path runs: gemmForward).
   template <typename T>
   ReducedLayer layer(const LayerWeights<T>& w, int64_t inputSize, int64_t G, int64_t H, int64_t lane) {
     if (!active()) return {};
@@ -99,7 +100,6 @@ class ReducedOperands {
     uint16_t* inputWeight = weights_.get() + lane * weightsPerLane_;
     uint16_t* hiddenWeight = inputWeight + G * inputSize;
     convertOperand(precision_, w.inputWeight, inputWeight, G * inputSize);
-    convertOperand(precision_, w.hiddenWeight, hiddenWeight, G * H);
     r.inputWeight = inputWeight;
     r.hiddenWeight = hiddenWeight;
     r.state = states_.get() + lane * statesPerLane_;
@@ -270,19 +270,22 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, cons
   }
 }
 
-// Before a direction's recurrence: its initial state rows (and, in reduced precision, the first
-// state operand of the GEMM path).
+// Before a direction's recurrence: its initial state rows.
 template <typename T>
-void writeInitialState(const LayerPass<T>& p, const ReducedLayer& r, const T* h0, const T* c0) {
+void writeInitialState(const LayerPass<T>& p, const T* h0, const T* c0) {
   const int64_t BH = p.batch * p.hidden;
   copyOrZero(h0, p.states + p.initialRow() * BH, BH);
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
-  if (r.active()) convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * BH), r.state, BH);
 }
 
-// A direction's recurrence on the GEMM path.
+// A direction's recurrence on the GEMM path; in reduced precision, first the 16-bit W_hh and
+// initial state its products multiply.
 template <typename T>
 void gemmForward(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths) {
+  if (r.active()) {
+    convertOperand(r.precision, p.weights.hiddenWeight, r.hiddenWeight, p.width * p.hidden);
+    convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * p.batch * p.hidden), r.state, p.batch * p.hidden);
+  }
   for (int64_t step = 0; step < p.steps; ++step) stepForward(p, r, p.timeAt(step), lengths);
 }
 
@@ -303,14 +306,14 @@ T* gemmBackward(const LayerPass<T>& p, const int32_t* lengths, T* dh, T* dc, T* 
 template <typename T>
 PersistentPlan choosePlan(const RnnShape& s, bool backward) {
   if (recurrenceKernel() != RecurrenceKernel::Persistent) return {};
-  return planPersistent(s, backward, sizeof(T));
+  return persistentPlan(s, backward, sizeof(T));
 }
 
 // The persistent kernel's plan for a wavefront of layers from `first` on, or none (blocks 0).
 template <typename T>
 PersistentPlan chooseWavefront(const RnnShape& s, int64_t first) {
   if (recurrenceKernel() != RecurrenceKernel::Persistent) return {};
-  return planWavefront(s, first, sizeof(T));
+  return persistentWavefront(s, first, sizeof(T));
 }
 
 // out [G] = column sums of m [rows, G] (fixed order: deterministic).
@@ -365,7 +368,7 @@ void rnnForwardCuda(const RnnForwardArgs<T>& a, bool keepsReserve) {
     phases.enter("input projections");
     const ReducedLayer r = project ? reduced.layer(a.weights[slot], s.layerInputSize(layer), G, H, lane) : ReducedLayer{};
     if (project) projectInputs(p, r);
-    writeInitialState(p, r, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
+    writeInitialState(p, a.h0 ? a.h0 + slot * B * H : nullptr, a.c0 ? a.c0 + slot * B * H : nullptr);
     phases.enter("recurrence");
     return std::make_pair(p, r);
   };

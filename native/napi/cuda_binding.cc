@@ -282,7 +282,7 @@ Napi::Value persistentPlan(const Napi::CallbackInfo& info) {
   out.Set("sharedBytes", Napi::Number::New(env, static_cast<double>(plan.sharedBytes)));
   // The forward pass's wavefront from the first layer on, as the switch cudaWavefront chooses it:
   // its layers (1: a launch per layer) and grid.
-  const PersistentPlan wavefront = pass == "forward" ? cuda::persistentWavefront(shape, elementBytes(type)) : PersistentPlan{};
+  const PersistentPlan wavefront = pass == "forward" ? cuda::persistentWavefront(shape, 0, elementBytes(type)) : PersistentPlan{};
   Napi::Object front = Napi::Object::New(env);
   front.Set("layers", Napi::Number::New(env, wavefront.blocks > 0 ? wavefront.layers : 1));
   front.Set("blocks", Napi::Number::New(env, wavefront.blocks));
