@@ -21,6 +21,7 @@ class UploadRing {
     if (bytes > kCapacity / 4) return false;
     std::lock_guard<std::mutex> lock(mutex_);
     if (pinned_ == nullptr) checkCuda(cudaHostAlloc(reinterpret_cast<void**>(&pinned_), kCapacity, cudaHostAllocDefault), "cudaHostAlloc");
+    retireFinished();
     const size_t begin = head_ + bytes <= kCapacity ? head_ : 0;
     for (auto span = inFlight_.begin(); span != inFlight_.end();) {
       if (span->begin < begin + bytes && begin < span->end) {
@@ -51,6 +52,21 @@ class UploadRing {
     size_t begin, end;
     cudaEvent_t done;  // recorded after the copy out of [begin, end)
   };
+
+  // Drops the oldest spans whose copies have passed (they finish in stream order), so the overlap
+  // check above only sees the few copies still queued.
+  void retireFinished() {
+    while (!inFlight_.empty()) {
+      const cudaError_t state = cudaEventQuery(inFlight_.front().done);
+      if (state == cudaErrorNotReady) {
+        cudaGetLastError();  // "not ready" is recorded as the last error: clear it
+        return;
+      }
+      checkCuda(state, "cudaEventQuery");
+      spare_.push_back(inFlight_.front().done);
+      inFlight_.pop_front();
+    }
+  }
 
   // Waits (a counted host wait) until the span's copy has read the ring, unless it already has.
   void awaitSpan(const Span& span) {
