@@ -30,7 +30,6 @@ function vectorNorm(values: ArrayLike<number>, p: number): number {
 export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, normType = 2): number {
   const grads = gradientsOf(params, maxNorm, normType);
   if (grads.length === 0) return 0;
-  if (grads.every((grad) => grad.device === 'cuda')) return tidy(() => clipOnDevice(grads, maxNorm, normType).item() as number);
   const onCpu = grads.filter((grad) => grad.device === 'cpu');
   const onCuda = grads.filter((grad) => grad.device === 'cuda');
   const norms = onCpu.map((grad) => vectorNorm(grad.contiguousData('grad') as FloatArray, normType));
@@ -75,7 +74,11 @@ function clipOnDevice(grads: Tensor[], maxNorm: number, p: number): Tensor {
     const coef = div(maxNorm, add(total, 1e-6));
     // min(1, coef), keeping NaN (as in PyTorch, a NaN or infinite total also scales).
     const factor = maskedFill(coef, ge(coef, 1), 1);
-    for (const grad of grads) scaleInPlace(grad, factor);
+    const factorIn = new Map<string, Tensor>();  // cast once per gradient dtype
+    for (const grad of grads) {
+      if (!factorIn.has(grad.dtype)) factorIn.set(grad.dtype, factor.to(grad.dtype));
+      scaleInPlace(grad, factorIn.get(grad.dtype) as Tensor);
+    }
     return total;
   }));
 }
