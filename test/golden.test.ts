@@ -7,7 +7,7 @@ import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
 import { native } from '../ts/native';
 import { Tensor } from '../ts/tensor';
-import { cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters, withKernels } from './helpers';
+import { cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters, withKernel, withKernels } from './helpers';
 
 const TOLERANCE: Record<FloatDType, number> = { float64: 1e-10, float32: 1e-5 };
 const worst: Record<string, { error: number; where: string }> = {};
@@ -89,13 +89,8 @@ describe.each(['float64', 'float32'] as const)('the CUDA persistent kernel, emul
   it.each(names)('%s', (name) => {
     const before = native.emulatedPersistentLaunches();
     // float32 on the other schedule of blocks and threads (see persistent-emulation.test.ts).
-    g.backend.setKernel('cudaEmulation', dtype === 'float32' ? 'persistent-reversed' : 'persistent');
-    let errors: Map<string, number>;
-    try {
-      errors = runCase(name, dtype);
-    } finally {
-      g.backend.setKernel('cudaEmulation', 'off');
-    }
+    const emulation = dtype === 'float32' ? 'persistent-reversed' : 'persistent';
+    const errors = withKernel('cudaEmulation', emulation, () => runCase(name, dtype));
     const { config } = loadGolden(name);
     const launches = native.emulatedPersistentLaunches() - before;
     // Backward a launch per layer; forward too for bidirectional layers (both directions in one),

@@ -94,6 +94,17 @@ export function withKernels<R>(v: KernelVariant, body: () => R): R {
   }
 }
 
+/** body() with one kernel switch set to `variant`, and back to its previous setting after. */
+export function withKernel<R>(name: g.backend.KernelName, variant: string, body: () => R): R {
+  const previous = g.backend.getKernel(name);
+  g.backend.setKernel(name, variant);
+  try {
+    return body();
+  } finally {
+    g.backend.setKernel(name, previous);
+  }
+}
+
 /** A copy of `t` in `dtype`. */
 export function cast(t: Tensor, dtype: FloatDType, requiresGrad = false): Tensor {
   return g.tensor(Array.from(t.dataSync() as Float64Array), [...t.shape], { dtype, requiresGrad });

@@ -9,7 +9,7 @@ import * as g from '../ts/index';
 import { FloatDType } from '../ts/dtype';
 import { native } from '../ts/native';
 import { Tensor } from '../ts/tensor';
-import { CaseConfig, floats, makeModule, relativeError } from './helpers';
+import { CaseConfig, floats, makeModule, relativeError, withKernel } from './helpers';
 
 type Shape = Pick<CaseConfig, 'cell' | 'hiddenSize' | 'batch'> & {
   bidirectional?: boolean;
@@ -51,19 +51,17 @@ function run(shape: Shape, dtype: FloatDType, emulate: Emulation, wavefront: Wav
   const lengths = shape.lengths ?? Array.from({ length: B }, (_, b) => 1 + ((b * 7) % SEQ_LEN));
   const state = shape.cell === 'lstm' ? { lengths, h0, c0: g.randn([states, B, H], { dtype }) } : { lengths, h0 };
   const before = native.emulatedPersistentLaunches();
-  g.backend.setKernel('cudaEmulation', emulate === 'reversed' ? 'persistent-reversed' : emulate ? 'persistent' : 'off');
-  g.backend.setKernel('cudaWavefront', wavefront);
-  let result: { output: Tensor; h: Tensor; c?: Tensor };
-  let forwardLaunches: number;
-  try {
-    result = module.forward(input, state) as typeof result;
-    forwardLaunches = native.emulatedPersistentLaunches() - before;
-    const outputs = [result.output, result.h];
-    g.autograd.backward(outputs, outputs.map((t) => g.randn(t.shape, { dtype })));
-  } finally {
-    g.backend.setKernel('cudaEmulation', 'off');
-    g.backend.setKernel('cudaWavefront', 'auto');
-  }
+  const emulation = emulate === 'reversed' ? 'persistent-reversed' : emulate ? 'persistent' : 'off';
+  let forwardLaunches = 0;
+  const result = withKernel('cudaEmulation', emulation, () =>
+    withKernel('cudaWavefront', wavefront, () => {
+      const out = module.forward(input, state) as { output: Tensor; h: Tensor; c?: Tensor };
+      forwardLaunches = native.emulatedPersistentLaunches() - before;
+      const outputs = [out.output, out.h];
+      g.autograd.backward(outputs, outputs.map((t) => g.randn(t.shape, { dtype })));
+      return out;
+    }),
+  );
   const launches = native.emulatedPersistentLaunches() - before;
   const values = new Map<string, Float64Array>([
     ['output', floats(result.output)],
@@ -150,15 +148,12 @@ describe.each(['bfloat16', 'float16'] as const)('a wavefront in %s (inference)',
     const lengths = [6, 1, 3, 5];
     const outputOf = (emulate: boolean) => {
       const before = native.emulatedPersistentLaunches();
-      g.backend.setKernel('cudaEmulation', emulate ? 'persistent' : 'off');
-      g.backend.setKernel('cudaWavefront', 'on');
-      try {
-        const { output, h } = g.noGrad(() => module.forward(input, { lengths }) as { output: Tensor; h: Tensor });
-        return { output: floats(output), h: floats(h), launches: native.emulatedPersistentLaunches() - before };
-      } finally {
-        g.backend.setKernel('cudaEmulation', 'off');
-        g.backend.setKernel('cudaWavefront', 'auto');
-      }
+      return withKernel('cudaEmulation', emulate ? 'persistent' : 'off', () =>
+        withKernel('cudaWavefront', 'on', () => {
+          const { output, h } = g.noGrad(() => module.forward(input, { lengths }) as { output: Tensor; h: Tensor });
+          return { output: floats(output), h: floats(h), launches: native.emulatedPersistentLaunches() - before };
+        }),
+      );
     };
     const expected = outputOf(false), emulated = outputOf(true);
     expect(emulated.launches).toBe(1);

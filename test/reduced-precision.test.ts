@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as g from '../ts/index';
 import { native } from '../ts/native';
-import { floats, relativeError, withKernels } from './helpers';
+import { floats, relativeError, withKernel, withKernels } from './helpers';
 import { PRECISIONS, checkReducedErrors, loadReduced, reducedCaseFiles, runReducedCase } from './reduced-replay';
 
 const caseFiles = reducedCaseFiles();
@@ -80,13 +80,7 @@ describe.each(variants)('forward against PyTorch (gemm %s, isa %s, %s activation
 describe.each(PRECISIONS)('forward against PyTorch through the CUDA persistent kernel, emulated (%s)', (precision) => {
   it.each(caseFiles)('%s', (file) => {
     const before = native.emulatedPersistentLaunches();
-    g.backend.setKernel('cudaEmulation', 'persistent');
-    let errors: ReturnType<typeof runReducedCase>;
-    try {
-      errors = runReducedCase(file, precision, 'cpu');
-    } finally {
-      g.backend.setKernel('cudaEmulation', 'off');
-    }
+    const errors = withKernel('cudaEmulation', 'persistent', () => runReducedCase(file, precision, 'cpu'));
     const launches = native.emulatedPersistentLaunches() - before;
     expect(launches).toBeGreaterThan(0);
     for (const [key, { reference, againstFloat32 }] of errors) {

@@ -15,7 +15,7 @@ import { CudaArray } from '../../ts/cuda_array';
 import { FloatDType } from '../../ts/dtype';
 import { native } from '../../ts/native';
 import { Tensor } from '../../ts/tensor';
-import { CaseConfig, cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters } from '../helpers';
+import { CaseConfig, cast, floats, goldenNames, loadGolden, makeModule, relativeError, setParameters, withKernel } from '../helpers';
 import { JsonTensor, golden as nnGolden, replayLoss, replayModule } from '../nn-replay';
 import { OpCase, asNumbers, cases as opCases, makeInputs, run as runOp } from '../ops-replay';
 import * as optimReplay from '../optim-replay';
@@ -370,16 +370,6 @@ function reducedAgainstCpu(rc: RandomCase, device: Device, precision: Precision,
   const detail = compareOutputs(expected, actual, 20 * AGAINST_REFERENCE[precision]);
   if (float32Gap > 1e-5) assert(deviceError <= float32Gap / 4, `output ${deviceError.toExponential(2)} from the CPU's ${precision}, but float32 is only ${float32Gap.toExponential(2)} from it: does the device round?`);
   return `${detail}; float32 is ${float32Gap.toExponential(2)} away`;
-}
-
-/** body() with a kernel switch set to `variant`, and back to 'auto' after. */
-function withKernel<R>(name: g.backend.KernelName, variant: string, body: () => R): R {
-  g.backend.setKernel(name, variant);
-  try {
-    return body();
-  } finally {
-    g.backend.setKernel(name, 'auto');
-  }
 }
 
 /** body() with the reverse directions on the side stream; on CUDA, asserts that the side stream ran. */
