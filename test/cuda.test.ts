@@ -55,6 +55,7 @@ describe('the CUDA kernel switches', () => {
   it.each([
     ['cudaRecurrence', ['auto', 'gemm', 'persistent'], 'persistent'],
     ['cudaWavefront', ['auto', 'off', 'on'], 'on'],
+    ['cudaGraphs', ['auto', 'off', 'on'], 'on'],
     ['cudaStreams', ['auto', 'one', 'two'], 'two'],
     ['cudaUploads', ['auto', 'pageable', 'pinned'], 'pinned'],
   ] as const)('%s offers %j, keeps the setting, and rejects others', (name, variants, forced) => {

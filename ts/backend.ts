@@ -26,6 +26,12 @@ import { checkInteger, checkNumberInRange, checkOneOf } from './validate';
  *         the GPU together (up to 4 per launch), 'off' a launch per layer; 'auto' where one
  *         layer's step is too small to keep the GPU busy (batch x gates x hidden^2 up to 2^17 per
  *         multiprocessor; an estimate until the GPU check has timed both)
+ * - cudaGraphs: 'auto' | 'off' | 'on': whether the GEMM path queues each layer's loop over the
+ *         time steps (forward and backward) launch by launch, or as one CUDA graph. 'on': the
+ *         second time a loop comes with the same launches (the same shapes and buffers: a training
+ *         or inference loop over the same model), it is captured into a graph, which then runs in
+ *         its place (up to 64 graphs kept). 'auto' is 'off' until the graphs have passed the GPU
+ *         check and won its benchmark
  * - cudaStreams: 'auto' | 'one' | 'two': whether the two directions of a bidirectional layer run
  *         one after the other on CUDA, or at the same time on two streams (the GEMM path, forward
  *         and backward). 'auto' is 'one' until 'two' has passed the GPU check and won its benchmark
@@ -47,6 +53,7 @@ export type KernelName =
   | 'recurrence'
   | 'cudaRecurrence'
   | 'cudaWavefront'
+  | 'cudaGraphs'
   | 'cudaStreams'
   | 'cudaUploads'
   | 'cudaEmulation';
@@ -57,6 +64,7 @@ const KERNEL_NAMES: readonly KernelName[] = [
   'recurrence',
   'cudaRecurrence',
   'cudaWavefront',
+  'cudaGraphs',
   'cudaStreams',
   'cudaUploads',
   'cudaEmulation',

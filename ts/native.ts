@@ -188,6 +188,10 @@ export interface NativeAddon {
   cudaReadiness(): { reason: string; cublasPath: string };
   cudaPersistentLaunches(): number;
   cudaSideStreamForks(): number;
+  /** Step loops captured into CUDA graphs so far (cudaGraphs 'on'). */
+  cudaGraphCaptures(): number;
+  /** Launches of those graphs so far. */
+  cudaGraphLaunches(): number;
   /** The host's waits for the GPU so far: downloads, synchronize() and index checks. */
   cudaHostWaits(): number;
   /** While on, each recurrent call on CUDA times its phases with events and waits for them (slower). */

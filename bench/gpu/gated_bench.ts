@@ -183,6 +183,7 @@ function main(): void {
   const results: Record<string, Timing> = {};
   const persistent: Record<string, Timing> = {};
   const twoStreams: Record<string, Timing> = {};
+  const graphs: Record<string, Timing> = {};  // the GEMM path, cudaGraphs 'on' 
   const layerByLayer: Record<string, Timing> = {};  // persistent, cudaWavefront 'off'
   // The GEMM path first, then the paths that have not yet run on a GPU, so that a fault in them (a
   // sticky CUDA error) cannot cost the GEMM path's column.
@@ -202,6 +203,7 @@ function main(): void {
       g.backend.setKernel('cudaRecurrence', 'auto');
       g.backend.setKernel('cudaWavefront', 'auto');
       g.backend.setKernel('cudaStreams', 'auto');
+      g.backend.setKernel('cudaGraphs', 'auto');
     }
   };
   // The table as far as it goes, and the JSON: printed after the GEMM path's column too, so that
@@ -209,24 +211,34 @@ function main(): void {
   const report = (title: string) => {
     console.log(`\n## ${title}\nCeilings measured on this card: device-to-device copy ${ceiling.copyGBs.toFixed(0)} GB/s (read + written), float32 SGEMM 8192^3 ${ceiling.sgemmTflops.toFixed(1)} TFLOP/s (TF32 off)`);
     console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
-    console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent | gated ms (two streams) | cuDNN / two streams |');
-    console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent | gated ms (two streams) | cuDNN / two streams | gated ms (GEMM path, graphs) | cuDNN / graphs |');
+    console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     const ratio = (theirs: number | undefined, ours: number | undefined) => (theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
     for (const c of cases) {
       const ours = results[c.id].ms;
       const fused = persistent[c.id]?.ms;
       const overlapped = twoStreams[c.id]?.ms;
+      const graphed = graphs[c.id]?.ms;
       const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
       const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
       const tflops = flopsOf(c) / (ours / 1e3) / 1e12;
       const share = ceiling.sgemmTflops > 0 ? `${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%` : 'no ceiling';
       const rate = `${tflops.toFixed(2)} (${c.dtype ?? share})`;
-      console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} | ${overlapped === undefined ? '—' : overlapped.toFixed(3)} | ${ratio(theirs, overlapped)} |`);
+      console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} | ${overlapped === undefined ? '—' : overlapped.toFixed(3)} | ${ratio(theirs, overlapped)} | ${graphed === undefined ? '—' : graphed.toFixed(3)} | ${ratio(theirs, graphed)} |`);
     }
-    if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, cudnn }, null, 1));
+    if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, graphs, cudnn }, null, 1));
   };
-  report('The GEMM path (the persistent and two-stream columns follow)');
+  report('The GEMM path (the persistent, two-stream and graph columns follow)');
   for (const c of cases) {
+    // The GEMM path with each layer's step loops replayed from CUDA graphs (captured in the warm-up).
+    attempt(c, 'graphs', () => {
+      g.backend.setKernel('cudaRecurrence', 'gemm');
+      g.backend.setKernel('cudaGraphs', 'on');
+      const launches = DRY_RUN ? 0 : native.cudaGraphLaunches();
+      graphs[c.id] = timeCase(c, 30, 2000, false);
+      const replayed = DRY_RUN ? 'dry run: no graphs' : `${native.cudaGraphLaunches() - launches} graph launches`;
+      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${graphs[c.id].ms.toFixed(3).padStart(9)} ms GEMM path, graphs (${replayed}; launch by launch ${results[c.id].ms.toFixed(3)} ms)`);
+    });
     // The persistent kernels run up to batch 64, forward and backward, in every dtype.
     if (c.batch <= 64) {
       attempt(c, 'persistent', () => {

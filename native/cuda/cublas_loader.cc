@@ -93,6 +93,7 @@ Loaded load() {
   bind(library, "cublasDestroy_v2", &out.api.destroy, &missing);
   bind(library, "cublasSetStream_v2", &out.api.setStream, &missing);
   bind(library, "cublasSetMathMode", &out.api.setMathMode, &missing);
+  bind(library, "cublasSetWorkspace_v2", &out.api.setWorkspace, &missing);
   bind(library, "cublasSgemm_v2", &out.api.sgemm, &missing);
   bind(library, "cublasDgemm_v2", &out.api.dgemm, &missing);
   bind(library, "cublasGemmEx", &out.api.gemmEx, &missing);

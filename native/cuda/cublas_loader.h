@@ -13,6 +13,7 @@ struct CublasApi {
   decltype(&cublasDestroy_v2) destroy = nullptr;
   decltype(&cublasSetStream_v2) setStream = nullptr;
   decltype(&cublasSetMathMode) setMathMode = nullptr;
+  decltype(&cublasSetWorkspace_v2) setWorkspace = nullptr;
   decltype(&cublasSgemm_v2) sgemm = nullptr;
   decltype(&cublasDgemm_v2) dgemm = nullptr;
   // cublasGemmEx with a cublasComputeType_t (C++ also sees a deprecated cudaDataType overload):

@@ -80,6 +80,18 @@ DirectionStreams directionStreams();
 enum class UploadPath : int { Auto = 0, Pageable = 1, Pinned = 2 };
 void setUploadPath(UploadPath path);
 UploadPath uploadPath();
+// Whether the GEMM path queues each layer's step loop (forward and backward) as one CUDA graph.
+// On: the second time a loop comes with the same launches (the same shapes, buffers, stream and
+// math mode: a training or inference loop over the same model), its launches are captured into a
+// graph, which runs in their place from then on (step_graphs.h). Off: launch by launch. Auto: Off,
+// until the graphs have passed the GPU check and won its benchmark on a card.
+enum class StepGraphs : int { Auto = 0, Off = 1, On = 2 };
+void setStepGraphs(StepGraphs graphs);
+StepGraphs stepGraphs();
+void noteGraphCapture();
+uint64_t graphCaptureCount();  // step loops captured into graphs so far
+void noteGraphLaunch();
+uint64_t graphLaunchCount();   // launches of those graphs so far (tests check that the graphs ran)
 // Whether the persistent kernels run stacked unidirectional layers as one wavefront launch (see
 // WavefrontMode).
 void setLayerWavefront(WavefrontMode mode);

@@ -11,21 +11,14 @@
 
 #include "../cpu/layer_pass.h"
 #include "device_buffer.h"
-#include "gemm_cuda.h"
+#include "launch_sinks.cuh"
 #include "persistent_rnn.h"
 #include "phase_timer.h"
 #include "rnn_kernels.cuh"
-#include "runtime.h"
+#include "step_graphs.h"
 
 namespace gated::cuda {
 namespace {
-
-template <typename... KernelArgs, typename... Args>
-void launch(const char* name, int64_t threads, void (*kernel)(KernelArgs...), Args... args) {
-  if (threads == 0) return;
-  kernel<<<blocksFor(threads), kThreads, 0, stream()>>>(args...);
-  checkLaunch(name);
-}
 
 // A time-major copy of a batch-first [B, T, F] buffer, or the buffer itself when already time-major.
 template <typename T>
@@ -51,10 +44,10 @@ void copyOrZero(const T* from, T* to, int64_t count) {
   else fillZero(to, sizeof(T) * count);
 }
 
-// out [count] = the 16-bit words of values [count] in `precision`.
-template <typename T>
-void convertOperand(OperandPrecision precision, const T* values, uint16_t* out, int64_t count) {
-  launch("toReducedBits", count, toReducedBits<T>, precision, values, out, count);
+// out [count] = the 16-bit words of values [count] in `precision`, through `sink` (launch_sinks.cuh).
+template <typename Sink, typename T>
+void convertOperand(Sink&& sink, OperandPrecision precision, const T* values, uint16_t* out, int64_t count) {
+  sink.kernel("toReducedBits", count, toReducedBits<T>, precision, values, out, count);
 }
 
 // One layer and direction's 16-bit operands in a reduced-precision call (core/reduced_float.h);
@@ -86,7 +79,7 @@ class ReducedOperands {
   // Converts the layer input [T*B, I_l] ahead of the layer's directions.
   template <typename T>
   void convertLayerInput(const T* layerInput, int64_t count) {
-    if (active()) convertOperand(precision_, layerInput, input_.get(), count);
+    if (active()) convertOperand(Enqueue{}, precision_, layerInput, input_.get(), count);
   }
 
   // Converts one direction's W_ih [G, I_l] into its lane's buffers, and places its W_hh [G, H] and
@@ -99,7 +92,7 @@ class ReducedOperands {
     r.input = input_.get();
     uint16_t* inputWeight = weights_.get() + lane * weightsPerLane_;
     uint16_t* hiddenWeight = inputWeight + G * inputSize;
-    convertOperand(precision_, w.inputWeight, inputWeight, G * inputSize);
+    convertOperand(Enqueue{}, precision_, w.inputWeight, inputWeight, G * inputSize);
     r.inputWeight = inputWeight;
     r.hiddenWeight = hiddenWeight;
     r.state = states_.get() + lane * statesPerLane_;
@@ -171,16 +164,16 @@ void projectInputs(const LayerPass<T>& p, const ReducedLayer& r) {
 
 // out [B, N] (rows ldc apart) = operand [B, H] W_hh[firstRow : firstRow + N, :]^T, in the call's
 // precision: a reduced-precision call multiplies operandBits, the operand's 16-bit copy.
-template <typename T>
-void multiplyRecurrent(const LayerPass<T>& p, const ReducedLayer& r, const T* operand, const uint16_t* operandBits,
+template <typename Sink, typename T>
+void multiplyRecurrent(Sink& q, const LayerPass<T>& p, const ReducedLayer& r, const T* operand, const uint16_t* operandBits,
                        int64_t N, int64_t firstRow, T* out, int64_t ldc) {
   const int64_t B = p.batch, H = p.hidden;
   if constexpr (std::is_same_v<T, float>) {
     if (r.active()) {
-      return gemmReduced(r.precision, false, true, B, N, H, 1.f, operandBits, H, r.hiddenWeight + firstRow * H, H, 0.f, out, ldc);
+      return q.gemmReduced(r.precision, false, true, B, N, H, 1.f, operandBits, H, r.hiddenWeight + firstRow * H, H, 0.f, out, ldc);
     }
   }
-  gemm<T>(false, true, B, N, H, T(1), operand, H, p.weights.hiddenWeight + firstRow * H, H, T(0), out, ldc);
+  q.gemm(false, true, B, N, H, T(1), operand, H, p.weights.hiddenWeight + firstRow * H, H, T(0), out, ldc);
 }
 
 // The arguments of step t's element-wise kernels; a reduced-precision call's also write the 16-bit
@@ -210,34 +203,36 @@ StepArgs<T> stepArgs(const LayerPass<T>& p, int64_t t, const int32_t* lengths, c
   return s;
 }
 
-template <typename T>
-void stepForward(const LayerPass<T>& p, const ReducedLayer& r, int64_t t, const int32_t* lengths) {
+// Step t of a direction's recurrence on the GEMM path, through `q` (launch_sinks.cuh).
+template <typename Sink, typename T>
+void stepForward(Sink& q, const LayerPass<T>& p, const ReducedLayer& r, int64_t t, const int32_t* lengths) {
   const int64_t B = p.batch, H = p.hidden, G = p.width, units = B * H;
   // In reduced precision, each product reads r.state before the step's kernel rewrites it (one
   // stream: in order).
   const StepArgs<T> s = stepArgs(p, t, lengths, r);
   switch (p.cell) {
     case Cell::Lstm:
-      multiplyRecurrent(p, r, s.hPrev, r.state, G, 0, p.hiddenGates, G);
-      return launch("lstmForwardStep", units, lstmForwardStep<T>, s);
+      multiplyRecurrent(q, p, r, s.hPrev, r.state, G, 0, p.hiddenGates, G);
+      return q.kernel("lstmForwardStep", units, lstmForwardStep<T>, s);
     case Cell::Gru:
-      multiplyRecurrent(p, r, s.hPrev, r.state, G, 0, p.hiddenGates, G);
-      return launch("gruForwardStep", units, gruForwardStep<T>, s);
+      multiplyRecurrent(q, p, r, s.hPrev, r.state, G, 0, p.hiddenGates, G);
+      return q.kernel("gruForwardStep", units, gruForwardStep<T>, s);
     case Cell::GruResetBefore:
-      multiplyRecurrent(p, r, s.hPrev, r.state, 2 * H, 0, p.hiddenGates, G);
-      launch("gruResetBeforeGatesStep", units, gruResetBeforeGatesStep<T>, s);
-      multiplyRecurrent(p, r, static_cast<const T*>(s.extra), r.resetState, H, 2 * H, p.hiddenGates + 2 * H, G);
-      return launch("gruResetBeforeOutputStep", units, gruResetBeforeOutputStep<T>, s);
+      multiplyRecurrent(q, p, r, s.hPrev, r.state, 2 * H, 0, p.hiddenGates, G);
+      q.kernel("gruResetBeforeGatesStep", units, gruResetBeforeGatesStep<T>, s);
+      multiplyRecurrent(q, p, r, static_cast<const T*>(s.extra), r.resetState, H, 2 * H, p.hiddenGates + 2 * H, G);
+      return q.kernel("gruResetBeforeOutputStep", units, gruResetBeforeOutputStep<T>, s);
     default:
-      multiplyRecurrent(p, r, s.hPrev, r.state, H, 0, p.hiddenGates, H);
-      return launch("rnnForwardStep", units, rnnForwardStep<T>, s, p.cell == Cell::RnnRelu);
+      multiplyRecurrent(q, p, r, s.hPrev, r.state, H, 0, p.hiddenGates, H);
+      return q.kernel("rnnForwardStep", units, rnnForwardStep<T>, s, p.cell == Cell::RnnRelu);
   }
 }
 
 // dhPrev [B, H] = the gradient reaching the state before t, given dh (after t) and, for an LSTM,
-// dc (replaced by the one before t); dLayerOutput [T, B, D*H] or null adds to active rows.
-template <typename T>
-void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, const T* dh, T* dc, T* dhPrev,
+// dc (replaced by the one before t); dLayerOutput [T, B, D*H] or null adds to active rows. Through
+// `q` (launch_sinks.cuh).
+template <typename Sink, typename T>
+void stepBackward(Sink& q, const LayerPass<T>& p, int64_t t, const int32_t* lengths, const T* dh, T* dc, T* dhPrev,
                   const T* dLayerOutput, int64_t directions, int64_t direction) {
   const int64_t B = p.batch, H = p.hidden, G = p.width, units = B * H;
   StepGradArgs<T> a;
@@ -254,19 +249,19 @@ void stepBackward(const LayerPass<T>& p, int64_t t, const int32_t* lengths, cons
   const T* W = p.weights.hiddenWeight;  // [G, H]
   switch (p.cell) {
     case Cell::Lstm:
-      launch("lstmBackwardStep", units, lstmBackwardStep<T>, a);
-      return gemm<T>(false, false, B, H, G, T(1), a.dGates, G, W, H, T(1), dhPrev, H);
+      q.kernel("lstmBackwardStep", units, lstmBackwardStep<T>, a);
+      return q.gemm(false, false, B, H, G, T(1), a.dGates, G, W, H, T(1), dhPrev, H);
     case Cell::Gru:
-      launch("gruBackwardStep", units, gruBackwardStep<T>, a);
-      return gemm<T>(false, false, B, H, G, T(1), a.dHiddenGates, G, W, H, T(1), dhPrev, H);
+      q.kernel("gruBackwardStep", units, gruBackwardStep<T>, a);
+      return q.gemm(false, false, B, H, G, T(1), a.dHiddenGates, G, W, H, T(1), dhPrev, H);
     case Cell::GruResetBefore:
-      launch("gruResetBeforeBackwardZNStep", units, gruResetBeforeBackwardZNStep<T>, a);
-      gemm<T>(false, false, B, H, H, T(1), a.dGates + 2 * H, G, W + 2 * H * H, H, T(0), p.dResetHidden, H);
-      launch("gruResetBeforeBackwardRStep", units, gruResetBeforeBackwardRStep<T>, a);
-      return gemm<T>(false, false, B, H, 2 * H, T(1), a.dGates, G, W, H, T(1), dhPrev, H);
+      q.kernel("gruResetBeforeBackwardZNStep", units, gruResetBeforeBackwardZNStep<T>, a);
+      q.gemm(false, false, B, H, H, T(1), a.dGates + 2 * H, G, W + 2 * H * H, H, T(0), p.dResetHidden, H);
+      q.kernel("gruResetBeforeBackwardRStep", units, gruResetBeforeBackwardRStep<T>, a);
+      return q.gemm(false, false, B, H, 2 * H, T(1), a.dGates, G, W, H, T(1), dhPrev, H);
     default:
-      launch("rnnBackwardStep", units, rnnBackwardStep<T>, a, p.cell == Cell::RnnRelu);
-      return gemm<T>(false, false, B, H, H, T(1), a.dGates, H, W, H, T(1), dhPrev, H);
+      q.kernel("rnnBackwardStep", units, rnnBackwardStep<T>, a, p.cell == Cell::RnnRelu);
+      return q.gemm(false, false, B, H, H, T(1), a.dGates, H, W, H, T(1), dhPrev, H);
   }
 }
 
@@ -278,15 +273,28 @@ void writeInitialState(const LayerPass<T>& p, const T* h0, const T* c0) {
   if (p.cell == Cell::Lstm) copyOrZero(c0, p.cells + p.initialRow() * BH, BH);
 }
 
+// Runs loop(sink) on the stream: launch by launch, or with cudaGraphs on through queueLoop, which
+// may run a graph of the loop instead (step_graphs.h).
+template <typename Loop>
+void runLoop(const Loop& loop) {
+  Enqueue direct;
+  if (stepGraphs() != StepGraphs::On) return loop(direct);
+  LaunchRecord record;
+  loop(record);
+  queueLoop(record, [&] { loop(direct); });
+}
+
 // A direction's recurrence on the GEMM path; in reduced precision, first the 16-bit W_hh and
 // initial state its products multiply.
 template <typename T>
 void gemmForward(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* lengths) {
-  if (r.active()) {
-    convertOperand(r.precision, p.weights.hiddenWeight, r.hiddenWeight, p.width * p.hidden);
-    convertOperand(r.precision, static_cast<const T*>(p.states + p.initialRow() * p.batch * p.hidden), r.state, p.batch * p.hidden);
-  }
-  for (int64_t step = 0; step < p.steps; ++step) stepForward(p, r, p.timeAt(step), lengths);
+  runLoop([&](auto& q) {
+    if (r.active()) {
+      convertOperand(q, r.precision, p.weights.hiddenWeight, r.hiddenWeight, p.width * p.hidden);
+      convertOperand(q, r.precision, static_cast<const T*>(p.states + p.initialRow() * p.batch * p.hidden), r.state, p.batch * p.hidden);
+    }
+    for (int64_t step = 0; step < p.steps; ++step) stepForward(q, p, r, p.timeAt(step), lengths);
+  });
 }
 
 // A direction's reverse loop on the GEMM path: dh and dhPrev [B, H] swap roles each step; returns
@@ -294,11 +302,17 @@ void gemmForward(const LayerPass<T>& p, const ReducedLayer& r, const int32_t* le
 template <typename T>
 T* gemmBackward(const LayerPass<T>& p, const int32_t* lengths, T* dh, T* dc, T* dhPrev, const T* dLayerOutput,
                 int64_t directions, int64_t direction) {
-  for (int64_t step = p.steps - 1; step >= 0; --step) {
-    stepBackward(p, p.timeAt(step), lengths, dh, dc, dhPrev, dLayerOutput, directions, direction);
-    std::swap(dh, dhPrev);
-  }
-  return dh;
+  T* initial = nullptr;
+  runLoop([&](auto& q) {
+    T* after = dh;
+    T* before = dhPrev;
+    for (int64_t step = p.steps - 1; step >= 0; --step) {
+      stepBackward(q, p, p.timeAt(step), lengths, after, dc, before, dLayerOutput, directions, direction);
+      std::swap(after, before);
+    }
+    initial = after;
+  });
+  return initial;
 }
 
 // The persistent kernel's plan for this call's forward or backward pass, or none (blocks 0) for

@@ -29,6 +29,7 @@ struct StepArgs {
   // A reduced-precision call: hNext (and the reset-before GRU's r * h) also as 16-bit words of
   // `precision`, the next recurrent product's operand; null otherwise.
   OperandPrecision precision = OperandPrecision::Float32;
+  int32_t unused = 0;                // fills what would be padding: LaunchRecord notes these bytes
   uint16_t* hNextBits = nullptr;     // [B, H]
   uint16_t* extraBits = nullptr;     // [B, H]
 };

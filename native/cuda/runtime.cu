@@ -31,10 +31,18 @@ void applyMathMode(Runtime& r) {
   checkCublas(r.api->setMathMode(r.sideHandle, mode), "cublasSetMathMode");
 }
 
+// cuBLAS's workspace per handle: its default size on Hopper. Set by us, so that a GEMM captured
+// into a graph (step_graphs.h) uses memory that lives as long as the process, not workspace that
+// cuBLAS would allocate in each capture.
+constexpr size_t kCublasWorkspaceBytes = size_t(32) << 20;
+
 void createStream(Runtime& r, cudaStream_t* stream, cublasHandle_t* handle) {
   checkCuda(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
   checkCublas(r.api->create(handle), "cublasCreate");
   checkCublas(r.api->setStream(*handle, *stream), "cublasSetStream");
+  void* workspace = nullptr;
+  checkCuda(cudaMalloc(&workspace, kCublasWorkspaceBytes), "cudaMalloc (cuBLAS workspace)");
+  checkCublas(r.api->setWorkspace(*handle, workspace, kCublasWorkspaceBytes), "cublasSetWorkspace");
 }
 
 // Starts CUDA and cuBLAS once; on failure, `reason` says why.

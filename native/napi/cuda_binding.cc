@@ -14,6 +14,8 @@
 //   cudaReadiness() -> { reason, cublasPath }: reason is "" when CUDA and cuBLAS are usable
 //   cudaPersistentLaunches() -> launches of the persistent recurrence so far
 //   cudaSideStreamForks() -> forks of the side stream so far (cudaStreams 'two')
+//   cudaGraphCaptures(), cudaGraphLaunches() -> step loops captured into CUDA graphs, and launches
+//     of those graphs, so far (cudaGraphs 'on')
 //   cudaHostWaits() -> the host's waits for the GPU so far (downloads, synchronize, index checks)
 //   cudaPersistentPlan(spec, dtype = 'float32', pass = 'forward') -> how the persistent kernels
 //     would run such a layer's forward or backward pass on this GPU: { launchesPerLayer (0: they
@@ -265,6 +267,14 @@ Napi::Value sideStreamForks(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(cuda::sideStreamForkCount()));
 }
 
+Napi::Value graphCaptures(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cuda::graphCaptureCount()));
+}
+
+Napi::Value graphLaunches(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cuda::graphLaunchCount()));
+}
+
 Napi::Value persistentPlan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const RnnShape shape = parseShape(objectArgument(info[0], "spec"));
@@ -319,6 +329,8 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
   set("cudaReadiness", guarded<readiness>);
   set("cudaPersistentLaunches", guarded<persistentLaunches>);
   set("cudaSideStreamForks", guarded<sideStreamForks>);
+  set("cudaGraphCaptures", guarded<graphCaptures>);
+  set("cudaGraphLaunches", guarded<graphLaunches>);
   set("cudaPersistentPlan", guarded<persistentPlan>);
   set("cudaHostWaits", guarded<hostWaits>);
   set("cudaPhaseTiming", guarded<setPhaseTiming>);

@@ -5,6 +5,7 @@
 //   setKernel('recurrence', 'auto' | 'sequences' | 'units' | 'serial')  (how a layer's steps split over the CPU threads)
 //   setKernel('cudaRecurrence', 'auto' | 'gemm' | 'persistent')   (how a layer's steps run on CUDA)
 //   setKernel('cudaWavefront', 'auto' | 'off' | 'on')             (stacked layers in one persistent launch)
+//   setKernel('cudaGraphs', 'auto' | 'off' | 'on')                (a GEMM-path step loop as one CUDA graph)
 //   setKernel('cudaStreams', 'auto' | 'one' | 'two')              (a bidirectional layer's directions on CUDA)
 //   setKernel('cudaUploads', 'auto' | 'pageable' | 'pinned')       (uploads from host memory on CUDA)
 //   setKernel('cudaEmulation', 'off' | 'persistent' | 'persistent-reversed')  (the CPU runs the
@@ -44,6 +45,8 @@ const std::vector<std::pair<std::string, cuda::RecurrenceKernel>> kRecurrences =
     {"auto", cuda::RecurrenceKernel::Auto}, {"gemm", cuda::RecurrenceKernel::Gemm}, {"persistent", cuda::RecurrenceKernel::Persistent}};
 const std::vector<std::pair<std::string, WavefrontMode>> kWavefronts = {
     {"auto", WavefrontMode::Auto}, {"off", WavefrontMode::Off}, {"on", WavefrontMode::On}};
+const std::vector<std::pair<std::string, cuda::StepGraphs>> kGraphs = {
+    {"auto", cuda::StepGraphs::Auto}, {"off", cuda::StepGraphs::Off}, {"on", cuda::StepGraphs::On}};
 const std::vector<std::pair<std::string, cuda::DirectionStreams>> kStreams = {
     {"auto", cuda::DirectionStreams::Auto}, {"one", cuda::DirectionStreams::One}, {"two", cuda::DirectionStreams::Two}};
 const std::vector<std::pair<std::string, cuda::UploadPath>> kUploads = {
@@ -89,12 +92,13 @@ std::vector<std::string> variants(Napi::Env env, const std::string& kernel) {
   if (kernel == "recurrence") return namesOf(kSplits);
   if (kernel == "cudaRecurrence") return namesOf(kRecurrences);
   if (kernel == "cudaWavefront") return namesOf(kWavefronts);
+  if (kernel == "cudaGraphs") return namesOf(kGraphs);
   if (kernel == "cudaStreams") return namesOf(kStreams);
   if (kernel == "cudaUploads") return namesOf(kUploads);
   if (kernel == "cudaEmulation") return namesOf(kEmulations);
   if (kernel != "isa") {
     throwRangeError(env, "expected kernel name 'gemm', 'isa', 'activations', 'recurrence', 'cudaRecurrence', 'cudaWavefront', "
-                         "'cudaStreams', 'cudaUploads' or 'cudaEmulation' but received '" + kernel + "'");
+                         "'cudaGraphs', 'cudaStreams', 'cudaUploads' or 'cudaEmulation' but received '" + kernel + "'");
   }
   std::vector<std::string> out{"auto"};
   for (GemmIsa isa : supportedGemmIsas()) out.push_back(nameOf(kIsas, isa));
@@ -128,6 +132,8 @@ Napi::Value setKernel(const Napi::CallbackInfo& info) {
     setNamed(kRecurrences, variant, cuda::setRecurrenceKernel);
   } else if (kernel == "cudaWavefront") {
     setNamed(kWavefronts, variant, cuda::setLayerWavefront);
+  } else if (kernel == "cudaGraphs") {
+    setNamed(kGraphs, variant, cuda::setStepGraphs);
   } else if (kernel == "cudaStreams") {
     setNamed(kStreams, variant, cuda::setDirectionStreams);
   } else if (kernel == "cudaUploads") {
@@ -151,6 +157,7 @@ Napi::Value getKernel(const Napi::CallbackInfo& info) {
   if (kernel == "recurrence") return Napi::String::New(env, nameOf(kSplits, recurrenceSplit()));
   if (kernel == "cudaRecurrence") return Napi::String::New(env, nameOf(kRecurrences, cuda::recurrenceKernel()));
   if (kernel == "cudaWavefront") return Napi::String::New(env, nameOf(kWavefronts, cuda::layerWavefront()));
+  if (kernel == "cudaGraphs") return Napi::String::New(env, nameOf(kGraphs, cuda::stepGraphs()));
   if (kernel == "cudaStreams") return Napi::String::New(env, nameOf(kStreams, cuda::directionStreams()));
   if (kernel == "cudaUploads") return Napi::String::New(env, nameOf(kUploads, cuda::uploadPath()));
   if (kernel == "cudaEmulation") return Napi::String::New(env, nameOf(kEmulations, cudaEmulation()));

@@ -239,11 +239,12 @@ function describeCase({ config: c, dropout }: RandomCase): string {
   return `${c.cell} I${c.inputSize} H${c.hiddenSize} L${c.numLayers}${c.bidirectional ? ' bi' : ''}${c.batchFirst ? ' bf' : ''}${c.bias ? '' : ' nobias'} T${c.seqLen} B${c.batch}${c.hasLengths ? ' lengths' : ''}${c.hasH0 ? ' h0' : ''}${dropout ? ` dropout${dropout}` : ''}`;
 }
 
-/** One random configuration on the CPU and on `device`, from the same weights, inputs and dropout seed. */
-function againstCpu(rc: RandomCase, dtype: FloatDType, device: Device, seed: number): Map<string, number> {
+/**
+ * Random data for one configuration, on the host: the input, initial states, lengths and the
+ * gradients of output, h and c; leaves() makes fresh leaves of the input and states.
+ */
+function caseData(rc: RandomCase, dtype: FloatDType) {
   const { config } = rc;
-  g.manualSeed(seed);
-  const reference = makeModule(config, dtype, rc.dropout) as RnnModule;
   const T = config.seqLen, B = config.batch, D = config.bidirectional ? 2 : 1;
   const inputShape = config.batchFirst ? [B, T, config.inputSize] : [T, B, config.inputSize];
   const stateShape = [config.numLayers * D, B, config.hiddenSize];
@@ -255,6 +256,15 @@ function againstCpu(rc: RandomCase, dtype: FloatDType, device: Device, seed: num
   const grads = [g.randn(outputShape, { dtype }), g.randn(stateShape, { dtype }), g.randn(stateShape, { dtype })];
   const leaf = (t: Tensor) => g.tensor(t.dataSync(), [...t.shape], { dtype, requiresGrad: true });
   const leaves = () => ({ input: leaf(input), h0: h0 && leaf(h0), c0: c0 && leaf(c0) });
+  return { input, h0, c0, lengths, grads, leaves };
+}
+
+/** One random configuration on the CPU and on `device`, from the same weights, inputs and dropout seed. */
+function againstCpu(rc: RandomCase, dtype: FloatDType, device: Device, seed: number): Map<string, number> {
+  const { config } = rc;
+  g.manualSeed(seed);
+  const reference = makeModule(config, dtype, rc.dropout) as RnnModule;
+  const { leaves, lengths, grads } = caseData(rc, dtype);
   const run = (module: RnnModule, on: Device) => {
     g.manualSeed(seed + 1); // the same dropout masks on both devices
     return forwardBackward(module, on, leaves(), lengths, (out) => grads.slice(0, out.c ? 3 : 2));
@@ -378,6 +388,68 @@ function onTwoStreams<R>(device: Device, body: () => R): R {
   const result = withKernel('cudaStreams', 'two', body);
   if (device === 'cuda') assert(native.cudaSideStreamForks() > before, 'the reverse directions ran on the side stream');
   return result;
+}
+
+type GraphsSetting = 'on' | 'off';
+
+/**
+ * `runs` calls of one configuration on `device` over the same module and data, each in a tidy
+ * scope, the GEMM path forced and cudaGraphs set to `graphs`: training steps (forward and
+ * backward, gradients cleared after each), or with `precision` bfloat16 / float16 inference. Each
+ * call's outputs and gradients. From the second call on, the allocator hands out the same buffers
+ * again, so with graphs 'on' the step loops are captured in the second call and replayed after.
+ */
+function repeatedCalls(rc: RandomCase, device: Device, graphs: GraphsSetting, runs: number, precision?: Precision): Map<string, Float64Array>[] {
+  g.manualSeed(5);
+  const module = makeModule(rc.config, precision ?? 'float32', rc.dropout) as RnnModule;
+  module.to(device);
+  const data = caseData(rc, 'float32');
+  const infer = () => {
+    const onDevice = (t: Tensor | undefined) => (t ? t.to(device) : undefined);
+    const out = g.noGrad(() => module.forward(data.input.to(device), { lengths: data.lengths, h0: onDevice(data.h0), ...(data.c0 ? { c0: onDevice(data.c0) } : {}) }) as Outputs);
+    return new Map([['output', floats(out.output)], ['h', floats(out.h)]]);
+  };
+  const train = () => {
+    g.manualSeed(6); // the same dropout masks each call
+    const values = forwardBackward(module, device, data.leaves(), data.lengths, (out) => data.grads.slice(0, out.c ? 3 : 2));
+    module.parameters().forEach((p) => {
+      p.grad?.dispose();
+      p.grad = null;
+    });
+    return values;
+  };
+  if (precision) module.eval();
+  const calls = withKernel('cudaRecurrence', 'gemm', () => withKernel('cudaGraphs', graphs, () => Array.from({ length: runs }, () => g.tidy(precision ? infer : train))));
+  module.parameters().forEach((p) => p.dispose());
+  return calls;
+}
+
+/**
+ * The step loops as CUDA graphs against launch by launch: 4 calls with graphs 'on', each bitwise
+ * equal to one with graphs 'off'. On CUDA, the graphs must have been captured and replayed.
+ */
+function graphsAgainstLaunches(rc: RandomCase, device: Device, precision?: Precision): string {
+  const [expected] = repeatedCalls(rc, device, 'off', 1, precision);
+  const counts = () => (device === 'cuda' ? [native.cudaGraphCaptures(), native.cudaGraphLaunches()] : [0, 0]);
+  const before = counts();
+  const calls = repeatedCalls(rc, device, 'on', 4, precision);
+  const [captured, launched] = counts().map((count, i) => count - before[i]);
+  calls.forEach((values, call) => {
+    for (const [key, want] of expected) {
+      const got = values.get(key) as Float64Array;
+      const differing = want.filter((v, k) => !Object.is(v, got[k])).length;
+      assert(differing === 0, `call ${call + 1}: ${differing} of ${want.length} values of ${key} differ from launch by launch`);
+    }
+  });
+  if (device !== 'cuda') return 'every call identical (the CPU has no graphs)';
+  assert(captured > 0 && launched > captured, `${captured} loops captured, ${launched} graph launches: expected captures in the second call and replays after`);
+  return `${captured} loops captured, ${launched} graph launches in 4 calls; every value identical to launch by launch`;
+}
+
+/** Device memory over `runs` training calls replayed from graphs: the live bytes and cudaMalloc calls after. */
+function memoryAfterGraphCalls(rc: RandomCase, runs: number): g.cuda.CudaMemory {
+  repeatedCalls(rc, 'cuda', 'on', runs);
+  return g.cuda.memory();
 }
 
 function bitwiseRepeatable(rc: RandomCase, device: Device): string {
@@ -634,6 +706,20 @@ function newPathChecks(device: Device, cases: RandomCase[], some: <T>(items: rea
     check('two streams bfloat16 inference against the CPU', describeCase(rc), () => reducedAgainstCpu(rc, device, 'bfloat16', (forward) => onTwoStreams(device, forward)));
   }
   check('two streams determinism', describeCase(bidirectional[0]), () => onTwoStreams(device, () => bitwiseRepeatable(bidirectional[0], device)));
+  // The GEMM path's step loops as CUDA graphs: training in both dtypes' worth of cells and shapes,
+  // 16-bit inference, the reverse directions captured on the side stream, and device memory.
+  for (const rc of some(cases.slice(0, 8))) check('cuda graphs against launch by launch', describeCase(rc), () => graphsAgainstLaunches(rc, device));
+  for (const precision of PRECISIONS) check(`cuda graphs ${precision} inference`, describeCase(cases[1]), () => graphsAgainstLaunches(cases[1], device, precision));
+  check('cuda graphs on two streams', describeCase(bidirectional[0]), () => onTwoStreams(device, () => graphsAgainstLaunches(bidirectional[0], device)));
+  if (device === 'cuda') {
+    check('cuda graphs memory', 'no device memory growth over 200 calls replayed from graphs', () => {
+      const settled = memoryAfterGraphCalls(cases[0], 20);
+      const after = memoryAfterGraphCalls(cases[0], 200);
+      assert(after.allocatedBytes === settled.allocatedBytes, `live bytes ${settled.allocatedBytes} -> ${after.allocatedBytes}`);
+      assert(after.deviceAllocations === settled.deviceAllocations, `cudaMalloc calls ${settled.deviceAllocations} -> ${after.deviceAllocations}`);
+      return `steady at ${after.allocatedBytes} live bytes, ${after.deviceAllocations} cudaMalloc calls in all`;
+    });
+  }
   // The persistent kernel: the random configurations (those it does not take must run the GEMM
   // path) and wide layers at the batch sizes it targets, inference and training, both dtypes.
   const wide = (hiddenSize: number, batches: number[]): RandomCase[] =>
