@@ -172,6 +172,44 @@ function timeCase(c: Case, repeats: number, budgetMs: number, phases = true): Ti
   return { ms: median(times), runs: times.length, phases: shares };
 }
 
+/** "theirs / ours" as a ratio, or a dash where either is missing. */
+function ratio(theirs: number | undefined, ours: number | undefined): string {
+  return theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`;
+}
+
+/** The issue's speed targets: float32 training at batch 64, hidden 256 to 1024, 1.3× cuDNN; float32 inference at batch 1 to 8, 3×. */
+function targetOf(c: Case): number | undefined {
+  if (c.dtype) return undefined;
+  if (c.kind === 'train' && c.batch === 64 && c.hidden >= 256 && c.hidden <= 1024) return 1.3;
+  if (c.kind === 'infer' && c.batch <= 8) return 3;
+  return undefined;
+}
+
+/**
+ * Two verdicts from the timings: each target case's fastest gated path against cuDNN, and each
+ * forced path against the GEMM path (the first column): in how many cases it was faster, and
+ * its median speed-up, which is what the 'auto' of its switch should follow.
+ */
+function printVerdicts(cases: Case[], paths: [string, Record<string, Timing>][], cudnnMs: (c: Case) => number | undefined): void {
+  console.log('\n## The targets: each case\'s fastest gated path\n\n| case | kind | target | fastest path | gated ms | cuDNN / gated | met |\n| --- | --- | ---: | --- | ---: | ---: | --- |');
+  for (const c of cases) {
+    const target = targetOf(c);
+    if (target === undefined) continue;
+    const timed = paths.filter(([, column]) => column[c.id]).map(([name, column]) => ({ name, ms: column[c.id].ms }));
+    const best = timed.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const theirs = cudnnMs(c);
+    const met = theirs === undefined ? 'no cuDNN time' : theirs / best.ms >= target ? 'yes' : 'no';
+    console.log(`| ${c.id} | ${c.kind} | ${target}× | ${best.name} | ${best.ms.toFixed(3)} | ${ratio(theirs, best.ms)} | ${met} |`);
+  }
+  const [, gemm] = paths[0];
+  console.log('\n## Each path against the GEMM path\n\n| path | cases timed | faster in | median speed-up |\n| --- | ---: | ---: | ---: |');
+  for (const [name, column] of paths.slice(1)) {
+    const speedUps = cases.filter((c) => column[c.id]).map((c) => gemm[c.id].ms / column[c.id].ms);
+    if (speedUps.length === 0) continue;
+    console.log(`| ${name} | ${speedUps.length} | ${speedUps.filter((x) => x > 1).length} | ${median(speedUps).toFixed(2)}× |`);
+  }
+}
+
 function main(): void {
   const [cudnnPath, outPath] = process.argv.slice(2);
   const casesPath = path.join(__dirname, '..', '..', '..', '..', 'bench', 'gpu', 'cases.json');
@@ -206,26 +244,30 @@ function main(): void {
       g.backend.setKernel('cudaGraphs', 'auto');
     }
   };
+  // The paths timed, as the table's columns: the GEMM path (every case), then those forced.
+  const paths: [string, Record<string, Timing>][] = [
+    ['GEMM path', results],
+    ['persistent', persistent],
+    ['two streams', twoStreams],
+    ['GEMM path, graphs', graphs],
+  ];
+  const cudnnMs = (c: Case): number | undefined => cudnn?.cases?.[c.id]?.ms;
   // The table as far as it goes, and the JSON: printed after the GEMM path's column too, so that
   // a new path that never returns (the stage is killed at its time cap) cannot cost it.
   const report = (title: string) => {
     console.log(`\n## ${title}\nCeilings measured on this card: device-to-device copy ${ceiling.copyGBs.toFixed(0)} GB/s (read + written), float32 SGEMM 8192^3 ${ceiling.sgemmTflops.toFixed(1)} TFLOP/s (TF32 off)`);
     console.log(`\nGPU: ${info.devices[0]?.name}; gated float32, cuBLAS without TF32 (CUBLAS_DEFAULT_MATH)${cudnn ? `; PyTorch ${cudnn.torch}, cuDNN ${cudnn.cudnn}, ${cudnn.mathMode}` : '; no cuDNN results'}`);
-    console.log('\n| case | kind | cell | batch | seq | input | hidden | layers | dirs | cuDNN ms | gated ms (GEMM path) | cuDNN / gated | gated TFLOP/s (% of SGEMM) | gated ms (persistent) | cuDNN / persistent | gated ms (two streams) | cuDNN / two streams | gated ms (GEMM path, graphs) | cuDNN / graphs |');
-    console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const ratio = (theirs: number | undefined, ours: number | undefined) => (theirs === undefined || ours === undefined ? '—' : `${(theirs / ours).toFixed(2)}×`);
+    const header = ['case', 'kind', 'cell', 'batch', 'seq', 'input', 'hidden', 'layers', 'dirs', 'cuDNN ms', 'gated TFLOP/s on the GEMM path (% of SGEMM)', ...paths.flatMap(([name]) => [`gated ms (${name})`, `cuDNN / ${name}`])];
+    console.log(`\n| ${header.join(' | ')} |\n| --- | --- | --- | ${header.slice(3).map(() => '---:').join(' | ')} |`);
     for (const c of cases) {
-      const ours = results[c.id].ms;
-      const fused = persistent[c.id]?.ms;
-      const overlapped = twoStreams[c.id]?.ms;
-      const graphed = graphs[c.id]?.ms;
-      const theirs: number | undefined = cudnn?.cases?.[c.id]?.ms;
+      const theirs = cudnnMs(c);
       const cells = [c.id, c.kind, c.cell, c.batch, c.seq, c.input, c.hidden, c.layers, c.bidirectional ? 2 : 1];
-      const tflops = flopsOf(c) / (ours / 1e3) / 1e12;
+      const tflops = flopsOf(c) / (results[c.id].ms / 1e3) / 1e12;
       const share = ceiling.sgemmTflops > 0 ? `${((100 * tflops) / ceiling.sgemmTflops).toFixed(0)}%` : 'no ceiling';
-      const rate = `${tflops.toFixed(2)} (${c.dtype ?? share})`;
-      console.log(`| ${cells.join(' | ')} | ${theirs === undefined ? '—' : theirs.toFixed(3)} | ${ours.toFixed(3)} | ${ratio(theirs, ours)} | ${rate} | ${fused === undefined ? '—' : fused.toFixed(3)} | ${ratio(theirs, fused)} | ${overlapped === undefined ? '—' : overlapped.toFixed(3)} | ${ratio(theirs, overlapped)} | ${graphed === undefined ? '—' : graphed.toFixed(3)} | ${ratio(theirs, graphed)} |`);
+      const timed = paths.flatMap(([, column]) => [column[c.id] ? column[c.id].ms.toFixed(3) : '—', ratio(theirs, column[c.id]?.ms)]);
+      console.log(`| ${[...cells, theirs === undefined ? '—' : theirs.toFixed(3), `${tflops.toFixed(2)} (${c.dtype ?? share})`, ...timed].join(' | ')} |`);
     }
+    printVerdicts(cases, [...paths, ['persistent, a launch per layer', layerByLayer]], cudnnMs);
     if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, graphs, cudnn }, null, 1));
   };
   report('The GEMM path (the persistent, two-stream and graph columns follow)');
