@@ -754,6 +754,23 @@ function newPathChecks(device: Device, cases: RandomCase[], some: <T>(items: rea
   for (const precision of PRECISIONS) check(`cuda graphs ${precision} inference`, describeCase(cases[1]), () => graphsAgainstLaunches(cases[1], device, precision));
   check('cuda graphs on two streams', describeCase(bidirectional[0]), () => onTwoStreams(device, () => graphsAgainstLaunches(bidirectional[0], device)));
   if (device === 'cuda') {
+    check('cuda graphs host waits', 'a training step from host data replayed from graphs never waits for the GPU', () =>
+      withKernel('cudaRecurrence', 'gemm', () =>
+        withKernel('cudaGraphs', 'on', () => {
+          const { step, params } = trainingStepOnCuda();
+          const tokens = Array.from({ length: 24 }, (_, i) => (i * 7) % 50);
+          const launched = native.cudaGraphLaunches();
+          for (let i = 0; i < 3; i++) step(tokens).dispose(); // the loops run, are captured, then replayed
+          const before = native.cudaHostWaits();
+          const loss = step(tokens);
+          const waits = native.cudaHostWaits() - before;
+          assert(waits === 0, `${waits} waits for the GPU in one training step`);
+          const graphLaunches = native.cudaGraphLaunches() - launched;
+          params.forEach((p) => p.dispose());
+          return `0 waits; ${graphLaunches} graph launches in 4 steps; loss ${(loss.item() as number).toFixed(4)} (read after the count)`;
+        }),
+      ),
+    );
     check('cuda graphs memory', 'no device memory growth over 200 calls replayed from graphs', () => {
       const settled = memoryAfterGraphCalls(cases[0], 20);
       const after = memoryAfterGraphCalls(cases[0], 200);
