@@ -221,7 +221,8 @@ function main(): void {
   const results: Record<string, Timing> = {};
   const persistent: Record<string, Timing> = {};
   const twoStreams: Record<string, Timing> = {};
-  const graphs: Record<string, Timing> = {};  // the GEMM path, cudaGraphs 'on' 
+  const graphs: Record<string, Timing> = {};  // the GEMM path, cudaGraphs 'on'
+  const graphsTwoStreams: Record<string, Timing> = {};  // and cudaStreams 'two' (bidirectional cases)
   const layerByLayer: Record<string, Timing> = {};  // persistent, cudaWavefront 'off'
   // The GEMM path first, then the paths that have not yet run on a GPU, so that a fault in them (a
   // sticky CUDA error) cannot cost the GEMM path's column.
@@ -250,6 +251,7 @@ function main(): void {
     ['persistent', persistent],
     ['two streams', twoStreams],
     ['GEMM path, graphs', graphs],
+    ['graphs, two streams', graphsTwoStreams],
   ];
   const cudnnMs = (c: Case): number | undefined => cudnn?.cases?.[c.id]?.ms;
   // The table as far as it goes, and the JSON: printed after the GEMM path's column too, so that
@@ -268,7 +270,7 @@ function main(): void {
       console.log(`| ${[...cells, theirs === undefined ? '—' : theirs.toFixed(3), `${tflops.toFixed(2)} (${c.dtype ?? share})`, ...timed].join(' | ')} |`);
     }
     printVerdicts(cases, [...paths, ['persistent, a launch per layer', layerByLayer]], cudnnMs);
-    if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, graphs, cudnn }, null, 1));
+    if (outPath) fs.writeFileSync(outPath, JSON.stringify({ device: info.devices[0]?.name, ceiling, gated: results, persistent, layerByLayer, twoStreams, graphs, graphsTwoStreams, cudnn }, null, 1));
   };
   report('The GEMM path (the persistent, two-stream and graph columns follow)');
   for (const c of cases) {
@@ -305,18 +307,23 @@ function main(): void {
   }
   // Last (the smallest expected gain): the GEMM path with each layer's step loops replayed from
   // CUDA graphs, captured in the warm-up.
-  for (const c of cases) {
-    attempt(c, 'graphs', () => {
+  // A bidirectional case also with its directions' graphs on two streams.
+  const timeGraphs = (c: Case, streams: 'auto' | 'two', column: Record<string, Timing>) =>
+    attempt(c, `graphs, cudaStreams ${streams}`, () => {
       g.backend.setKernel('cudaRecurrence', 'gemm');
       g.backend.setKernel('cudaGraphs', 'on');
+      g.backend.setKernel('cudaStreams', streams);
       const launches = DRY_RUN ? 0 : native.cudaGraphLaunches();
       const timed = timeCase(c, 30, 2000, false);
       const replays = DRY_RUN ? 0 : native.cudaGraphLaunches() - launches;
       // Only a run that launched graphs goes in the column (a dry run has none to launch).
-      if (replays > 0 || DRY_RUN) graphs[c.id] = timed;
+      if (replays > 0 || DRY_RUN) column[c.id] = timed;
       const how = DRY_RUN ? 'dry run: no graphs' : replays > 0 ? `${replays} graph launches` : 'graphs on, but none launched';
-      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms GEMM path, graphs (${how}; launch by launch ${results[c.id].ms.toFixed(3)} ms)`);
+      console.log(`gated ${c.id.padEnd(10)} ${c.kind.padEnd(5)} ${timed.ms.toFixed(3).padStart(9)} ms GEMM path, graphs, cudaStreams ${streams} (${how}; launch by launch ${results[c.id].ms.toFixed(3)} ms)`);
     });
+  for (const c of cases) {
+    timeGraphs(c, 'auto', graphs);
+    if (c.bidirectional) timeGraphs(c, 'two', graphsTwoStreams);
   }
   report('All paths');
 }
