@@ -49,6 +49,7 @@ class PanelMatrix {
   // C [M, N] (ldc) = A [M, K] (lda) op(B), or C += A op(B) when accumulate.
   void multiply(int64_t M, const T* A, int64_t lda, T* C, int64_t ldc, bool accumulate) const;
   int64_t columns() const { return N_; }
+  int64_t depth() const { return K_; }
 
  private:
   bool transB_;

@@ -15,7 +15,7 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
   T* resetHidden = p.extra + t * B * H;  // [B, H]
-  multiplyGates(p, 0, 2, hPrev, false);  // r and z
+  multiplyGates(p, t, 0, 2, hPrev, false);  // r and z
   for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     const bool live = p.active(b, t);
@@ -34,7 +34,7 @@ void gruResetBeforeStepForward(const LayerPass<T>& p, int64_t t) {
     for (int64_t j = u.begin; j < u.end; ++j) resetHidden[b * H + j] = act[j] * hPrev[b * H + j];
   }
   p.waitForTeam();
-  multiplyGates(p, 2, 3, resetHidden, false);  // n
+  multiplyGates(p, t, 2, 3, resetHidden, false);  // n
   for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
@@ -72,7 +72,7 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
                                &dRow[2 * H + j], &dhPrev[b * H + j]);
     }
   }
-  backPropagateState(p, 1, dg + 2 * H, p.dResetHidden, false);  // d(r * h) = dPreN W_hn
+  backPropagateState(p, t, 1, dg + 2 * H, p.dResetHidden, false);  // d(r * h) = dPreN W_hn
   for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     if (!p.active(b, t)) continue;
     const T* act = p.gates + (t * B + b) * G;
@@ -80,7 +80,7 @@ void gruResetBeforeStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T
       gruResetBeforeBackwardR(act[j], hPrev[b * H + j], p.dResetHidden[b * H + j], &dg[b * G + j], &dhPrev[b * H + j]);
     }
   }
-  backPropagateState(p, 0, dg, dhPrev, true);  // dhPrev += [dPreR, dPreZ] W_h{r,z}
+  backPropagateState(p, t, 0, dg, dhPrev, true);  // dhPrev += [dPreR, dPreZ] W_h{r,z}
 }
 
 template void gruResetBeforeStepForward<float>(const LayerPass<float>&, int64_t);

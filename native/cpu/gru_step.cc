@@ -23,7 +23,7 @@ void gruStepForward(const LayerPass<T>& p, int64_t t) {
       }
     }
   }
-  multiplyGates(p, 0, 3, hPrev, true);
+  multiplyGates(p, t, 0, 3, hPrev, true);
   for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     T* hiddenN = p.extra + (t * B + b) * H;
@@ -83,7 +83,7 @@ void gruStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
     gruGateGradients(u.count(), H, p.gates + (t * B + b) * G + u.begin, p.extra + t * B * H + at, hPrev + at, dh + at,
                      dx + u.begin, dhg + u.begin, dhPrev + at);
   }
-  backPropagateState(p, 0, dHidden, dhPrev, true);
+  backPropagateState(p, t, 0, dHidden, dhPrev, true);
 }
 
 template void gruStepForward<float>(const LayerPass<float>&, int64_t);

@@ -1,5 +1,6 @@
 // One layer and direction of a recurrent network: its buffers and how time and lengths index them.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 
@@ -151,26 +152,69 @@ inline const T* recurrentOperand(const LayerPass<T>& p, const T* state) {
   return rounded;
 }
 
-// hiddenGates[sequences, g*H + units] (=|+=) state [B, H] W_g for the member's forward blocks g in [first, last).
+// The member's sequences that are active at time t (length over t), as offsets from
+// sequences.begin: the run [first, first + count) when they are one (every sequence, or lengths
+// sorted either way), else the `count` offsets in `listed`.
+struct ActiveRows {
+  int64_t first = 0, count = 0;
+  const int64_t* listed = nullptr;
+};
+
 template <typename T>
-inline void multiplyGates(const LayerPass<T>& p, int first, int last, const T* state, bool accumulate) {
-  const int64_t b0 = p.sequences.begin;
-  const T* rows = recurrentOperand(p, state);  // [sequences, H]
-  for (int g = first; g < last; ++g) {
-    p.recurrent[g].multiply(p.sequences.count(), rows, p.hidden,
-                            p.hiddenGates + b0 * p.width + g * p.hidden + p.units.begin, p.width, accumulate);
+ActiveRows activeRows(const LayerPass<T>& p, int64_t t) {
+  const int64_t n = p.sequences.count();
+  if (!p.lengths) return {0, n, nullptr};
+  int64_t* offsets = scratch<int64_t>(Scratch::ActiveRows, static_cast<size_t>(n));
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (p.active(p.sequences.begin + i, t)) offsets[count++] = i;
+  }
+  if (count == 0 || offsets[count - 1] - offsets[0] == count - 1) return {count > 0 ? offsets[0] : 0, count, nullptr};
+  return {0, count, offsets};
+}
+
+// out rows (ldOut apart) (=|+=) in rows [*, depth] (ldIn apart) W for the member's active rows at
+// time t (both row sets indexed from the member's first sequence); the other rows are left as they
+// were, since no step reads them. Padding costs no product: one run is multiplied in place, and
+// scattered rows are gathered, multiplied and put back.
+template <typename T>
+void multiplyActiveRows(const LayerPass<T>& p, int64_t t, const PanelMatrix<T>& W, const T* in, int64_t ldIn, T* out,
+                        int64_t ldOut, bool accumulate) {
+  const ActiveRows active = activeRows(p, t);
+  if (!active.listed) {
+    if (active.count > 0) W.multiply(active.count, in + active.first * ldIn, ldIn, out + active.first * ldOut, ldOut, accumulate);
+    return;
+  }
+  const int64_t K = W.depth(), N = W.columns(), n = active.count;
+  T* gathered = scratch<T>(Scratch::ActiveOperand, static_cast<size_t>(n * K));  // [n, K]
+  T* sums = scratch<T>(Scratch::ActiveProduct, static_cast<size_t>(n * N));      // [n, N]
+  for (int64_t i = 0; i < n; ++i) std::copy(in + active.listed[i] * ldIn, in + active.listed[i] * ldIn + K, gathered + i * K);
+  W.multiply(n, gathered, K, sums, N, false);
+  for (int64_t i = 0; i < n; ++i) {
+    T* row = out + active.listed[i] * ldOut;
+    const T* sum = sums + i * N;
+    for (int64_t j = 0; j < N; ++j) row[j] = accumulate ? row[j] + sum[j] : sum[j];
   }
 }
 
-// out[sequences, units] (=|+=) gateGrads [B, K] (rows G apart) W_block, once the members sharing
-// these sequences have written their gate gradients (K = G, or 2H and H for the reset-before GRU's
-// blocks); out is [B, H].
+// hiddenGates[active sequences, g*H + units] (=|+=) state [B, H] W_g for the member's forward
+// blocks g in [first, last) at time t.
 template <typename T>
-inline void backPropagateState(const LayerPass<T>& p, int block, const T* gateGrads, T* out, bool accumulate) {
+inline void multiplyGates(const LayerPass<T>& p, int64_t t, int first, int last, const T* state, bool accumulate) {
+  const T* rows = recurrentOperand(p, state);  // [sequences, H]
+  T* out = p.hiddenGates + p.sequences.begin * p.width + p.units.begin;
+  for (int g = first; g < last; ++g) multiplyActiveRows(p, t, p.recurrent[g], rows, p.hidden, out + g * p.hidden, p.width, accumulate);
+}
+
+// out[active sequences, units] (=|+=) gateGrads [B, K] (rows G apart) W_block at time t, once the
+// members sharing these sequences have written their gate gradients (K = G, or 2H and H for the
+// reset-before GRU's blocks); out is [B, H]. (A row past its length has zero gate gradients.)
+template <typename T>
+inline void backPropagateState(const LayerPass<T>& p, int64_t t, int block, const T* gateGrads, T* out, bool accumulate) {
   p.waitForTeam();
   const int64_t b0 = p.sequences.begin;
-  p.recurrent[block].multiply(p.sequences.count(), gateGrads + b0 * p.width, p.width, out + b0 * p.hidden + p.units.begin,
-                              p.hidden, accumulate);
+  multiplyActiveRows(p, t, p.recurrent[block], gateGrads + b0 * p.width, p.width, out + b0 * p.hidden + p.units.begin, p.hidden,
+                     accumulate);
 }
 
 // A row of a sequence past its length keeps its state: to[units] = from[units] of rows [H].

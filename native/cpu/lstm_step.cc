@@ -17,7 +17,7 @@ void lstmStepForward(const LayerPass<T>& p, int64_t t) {
   const T* cPrev = p.cellBefore(t);
   T* hNext = p.stateAfter(t);
   T* cNext = p.cellAfter(t);
-  multiplyGates(p, 0, 4, hPrev, false);
+  multiplyGates(p, t, 0, 4, hPrev, false);
   for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     T* act = p.gates + (t * B + b) * G;
     if (!p.active(b, t)) {
@@ -75,7 +75,7 @@ void lstmStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dc, T* d
     lstmGateGradients(u.count(), H, p.gates + (t * B + b) * G + u.begin, tc, cPrev + at, dh + at, dc + at, dRow + u.begin);
     std::fill_n(tc, u.count(), T(0));
   }
-  backPropagateState(p, 0, dg, dhPrev, true);
+  backPropagateState(p, t, 0, dg, dhPrev, true);
 }
 
 template void lstmStepForward<float>(const LayerPass<float>&, int64_t);

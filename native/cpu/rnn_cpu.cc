@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "../core/dropout_mask.h"
 #include "gemm.h"
@@ -165,8 +166,33 @@ MemberGrid memberGrid(int members, int64_t B, int64_t H) {
   return grid;
 }
 
+// The first sequence of each of `parts` parts of a pass's B sequences, and B after them (bounds
+// [parts + 1]): equal counts, or with lengths equal shares of the tokens, since a row past its
+// sequence's end costs next to nothing (multiplyActiveRows), each part holding a sequence at least
+// while there are enough.
+template <typename T>
+std::vector<int64_t> sequenceBounds(const LayerPass<T>& p, int parts) {
+  const int64_t B = p.batch;
+  std::vector<int64_t> bounds(parts + 1, B);
+  for (int k = 0; k < parts; ++k) {
+    int64_t begin = 0, end = 0;
+    partRange(B, k, parts, 1, &begin, &end);
+    bounds[k] = begin;
+  }
+  if (!p.lengths) return bounds;
+  int64_t total = 0;
+  for (int64_t b = 0; b < B; ++b) total += p.lengths[b] + 1;  // + 1: an empty sequence still costs a little
+  int64_t seen = 0, b = 0;
+  for (int k = 1; k < parts; ++k) {
+    for (; b < B && seen * parts < total * k; ++b) seen += p.lengths[b] + 1;
+    bounds[k] = std::clamp<int64_t>(b, std::min<int64_t>(bounds[k - 1] + 1, B), std::max<int64_t>(B - (parts - k), 0));
+  }
+  return bounds;
+}
+
 // Runs one layer's recurrence on a team from the compute pool: each direction gets an equal share
-// of the members, laid out as memberGrid says; members sharing sequences get a barrier of their own.
+// of the members, laid out as memberGrid says (the sequences split by sequenceBounds); members
+// sharing sequences get a barrier of their own.
 // With fewer members than directions, a member runs directions one after the other.
 // body(pass) gets the direction's pass with its sequences, units and barrier set.
 template <typename T, typename Body>
@@ -192,7 +218,8 @@ void forEachMember(const std::vector<LayerPass<T>>& passes, const Body& body) {
     if (dir >= directions || index >= grid.sequenceParts * grid.unitParts) return;
     LayerPass<T> p = passes[dir];
     const int sequencePart = index / grid.unitParts, unitPart = index % grid.unitParts;
-    partRange(B, sequencePart, grid.sequenceParts, 1, &p.sequences.begin, &p.sequences.end);
+    const std::vector<int64_t> bounds = sequenceBounds(p, grid.sequenceParts);
+    p.sequences = IndexRange{bounds[sequencePart], bounds[sequencePart + 1]};
     partRange(H, unitPart, grid.unitParts, grid.unitGrain, &p.units.begin, &p.units.end);
     p.team = &barriers[dir * wanted.sequenceParts + sequencePart];
     p.teamMembers = grid.unitParts;

@@ -13,7 +13,7 @@ void rnnStepForward(const LayerPass<T>& p, int64_t t) {
   const bool relu = p.cell == Cell::RnnRelu;
   const T* hPrev = p.stateBefore(t);
   T* hNext = p.stateAfter(t);
-  multiplyGates(p, 0, 1, hPrev, false);
+  multiplyGates(p, t, 0, 1, hPrev, false);
   for (int64_t b = p.sequences.begin; b < p.sequences.end; ++b) {
     if (!p.active(b, t)) {
       carryInactiveRow(u, hPrev + b * H, hNext + b * H);
@@ -48,7 +48,7 @@ void rnnStepBackward(const LayerPass<T>& p, int64_t t, const T* dh, T* dhPrev) {
       dhPrev[b * H + j] = T(0);
     }
   }
-  backPropagateState(p, 0, dg, dhPrev, true);
+  backPropagateState(p, t, 0, dg, dhPrev, true);
 }
 
 template void rnnStepForward<float>(const LayerPass<float>&, int64_t);

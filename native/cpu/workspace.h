@@ -7,7 +7,10 @@
 
 namespace gated {
 
-enum class Scratch : int { Reserve = 0, InputGates, HiddenGates, TimeMajorInput, Gates, HiddenGateGrads, Panels, RoundedState, Count };
+enum class Scratch : int {
+  Reserve = 0, InputGates, HiddenGates, TimeMajorInput, Gates, HiddenGateGrads, Panels, RoundedState,
+  ActiveRows, ActiveOperand, ActiveProduct, Count
+};
 
 template <typename T>
 T* scratch(Scratch slot, size_t count) {
