@@ -1,6 +1,8 @@
 // Padded batches: a batch whose sequences end at different lengths (`lengths`) against the same
-// batch run to its full length, side by side in one process, alternating. The recurrent products
-// skip the rows past their sequence's end, so their cost follows the tokens, not the padding.
+// batch run to its full length, side by side in one process, alternating. The products skip the
+// rows past each sequence's end (the recurrent ones step by step; the input projections and the
+// weight and input gradients gather the token rows), so their cost follows the tokens, not the
+// padding.
 //   node bench/padding.js [rounds]
 // Prints, per case, the median ms of each and their ratio, with the share of the batch that is
 // tokens (sum of lengths / (batch x seq)).
@@ -32,9 +34,9 @@ function lengthsOf(batch, seq, order) {
 
 const shape = { batch: 64, seq: 128, input: 64, hidden: 256 };
 const cases = [];
-for (const cell of ['LSTM', 'GRU']) {
+for (const cell of ['LSTM', 'GRU', 'BiLSTM, 2 layers']) {
   for (const kind of ['inference', 'training']) {
-    for (const order of ['unsorted', 'sorted']) cases.push({ cell, kind, order });
+    for (const order of cell.startsWith('Bi') ? ['unsorted'] : ['unsorted', 'sorted']) cases.push({ cell, kind, order });
   }
 }
 
@@ -43,11 +45,12 @@ console.log('\n| cell | pass | lengths | tokens / (B x T) | full ms | with lengt
 console.log('| --- | --- | --- | ---: | ---: | ---: | ---: |');
 g.manualSeed(0);
 for (const { cell, kind, order } of cases) {
-  const options = { inputSize: shape.input, hiddenSize: shape.hidden, batchFirst: true };
-  const model = cell === 'LSTM' ? new g.nn.LSTM(options) : new g.nn.GRU(options);
+  const stacked = cell.startsWith('Bi');
+  const options = { inputSize: shape.input, hiddenSize: shape.hidden, batchFirst: true, ...(stacked ? { numLayers: 2, bidirectional: true } : {}) };
+  const model = cell === 'GRU' ? new g.nn.GRU(options) : new g.nn.LSTM(options);
   const x = g.randn([shape.batch, shape.seq, shape.input]);
   const lengths = lengthsOf(shape.batch, shape.seq, order);
-  const grad = g.randn([shape.batch, shape.seq, shape.hidden]);
+  const grad = g.randn([shape.batch, shape.seq, (stacked ? 2 : 1) * shape.hidden]);
   const run = (withLengths) =>
     g.tidy(() => {
       const state = withLengths ? { lengths } : {};

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "persistent_emulation.h"
 #include "pool.h"
 #include "rounding.h"
+#include "token_rows.h"
 #include "workspace.h"
 
 namespace gated {
@@ -41,9 +43,9 @@ const T* timeMajor(const RnnShape& s, const T* data, int64_t features, Scratch s
 
 // inputGates [T*B, G] = input [T*B, I] W_ih^T + the folded biases, which the GEMM adds as it
 // stores each tile. The hidden bias is folded in too, except for the reset-after GRU, whose b_hn
-// must stay inside r * (...).
+// must stay inside r * (...). With `tokens`, only those rows (no step reads a padding row's).
 template <typename T>
-void projectInputs(const LayerPass<T>& p) {
+void projectInputs(const LayerPass<T>& p, const std::optional<std::vector<int64_t>>& tokens) {
   const int64_t rows = p.steps * p.batch, G = p.width;
   const bool foldHiddenBias = p.cell != Cell::Gru && p.weights.hiddenBias;
   std::vector<T> folded;  // [G]
@@ -52,8 +54,14 @@ void projectInputs(const LayerPass<T>& p) {
     if (p.weights.inputBias) for (int64_t k = 0; k < G; ++k) folded[k] += p.weights.inputBias[k];
   }
   const T* bias = foldHiddenBias ? folded.data() : p.weights.inputBias;
-  gemmBias<T>(false, true, rows, G, p.inputSize, T(1), p.input, p.inputSize, p.weights.inputWeight, p.inputSize, bias,
-              p.inputGates, G);
+  const int64_t I = p.inputSize;
+  if (!tokens) return gemmBias<T>(false, true, rows, G, I, T(1), p.input, I, p.weights.inputWeight, I, bias, p.inputGates, G);
+  const int64_t n = static_cast<int64_t>(tokens->size());
+  T* x = scratch<T>(Scratch::TokenRows, static_cast<size_t>(n * I));          // [n, I]
+  T* products = scratch<T>(Scratch::TokenProducts, static_cast<size_t>(n * G));  // [n, G]
+  gatherRows(p.input, I, *tokens, x);
+  gemmBias<T>(false, true, n, G, I, T(1), x, I, p.weights.inputWeight, I, bias, products, G);
+  scatterRows(products, G, *tokens, p.inputGates, false);
 }
 
 // A layer's output, or its gradient, as a row per (step, sequence): the forward members write each
@@ -409,6 +417,7 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   T* inputGates = scratch<T>(Scratch::InputGates, static_cast<size_t>(D * T_ * B * G));  // [D, T, B, G]
   T* hiddenGates = scratch<T>(Scratch::HiddenGates, static_cast<size_t>(D * B * G));     // [D, B, G]
   const T* input = timeMajor(s, a.input, s.inputSize, Scratch::TimeMajorInput);
+  const std::optional<std::vector<int64_t>> tokens = tokenRows(a.lengths, T_, B);
   RoundedOperands<T> rounded(a.precision);
   // The layer's passes with their initial states written and, when `project`, their input
   // projections (a wavefront layer above the first computes its own as it goes).
@@ -424,7 +433,7 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
       p.precision = a.precision;
       p.inputGates = inputGates + dir * T_ * B * G;
       p.hiddenGates = hiddenGates + dir * B * G;
-      if (project) projectInputs(p);
+      if (project) projectInputs(p, tokens);
       copyOrZero(a.h0 ? a.h0 + slot * B * H : nullptr, p.states + p.initialRow() * B * H, B * H);
       if (s.hasCellState()) copyOrZero(a.c0 ? a.c0 + slot * B * H : nullptr, p.cells + p.initialRow() * B * H, B * H);
       passes.push_back(p);
@@ -478,6 +487,38 @@ void rnnForwardCpu(const RnnForwardArgs<T>& a) {
   }
 }
 
+// weightGradients over the rows of `tokens` only, gathered into one buffer, when given: a padding
+// row's gate gradients are zero, so it adds nothing, and its rows of dLayerInput keep their values.
+template <typename T>
+void tokenWeightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grads, T* dLayerInput,
+                          const std::optional<std::vector<int64_t>>& tokens) {
+  if (!tokens) return weightGradients(p, grads, dLayerInput, gemm<T>, sumRows<T>);
+  const int64_t n = static_cast<int64_t>(tokens->size()), G = p.width, H = p.hidden, I = p.inputSize;
+  const bool ownHiddenGrads = p.dHiddenGates != p.dGates, resetBefore = p.cell == Cell::GruResetBefore;
+  const int64_t width = G * (ownHiddenGrads ? 2 : 1) + I + H * (resetBefore ? 2 : 1) + (dLayerInput ? I : 0);
+  T* next = scratch<T>(Scratch::TokenRows, static_cast<size_t>(n * width));
+  const auto gathered = [&](const T* from, int64_t columns) {
+    T* to = next;
+    gatherRows(from, columns, *tokens, to);
+    next += n * columns;
+    return to;
+  };
+  // The pass over the token rows as one step of n sequences, in time order.
+  LayerPass<T> q = p;
+  q.steps = 1;
+  q.batch = n;
+  q.reverse = false;
+  q.dGates = gathered(p.dGates, G);
+  q.dHiddenGates = ownHiddenGrads ? gathered(p.dHiddenGates, G) : q.dGates;
+  q.input = gathered(p.input, I);
+  q.states = gathered(p.statesBeforeInTimeOrder(), H);
+  if (resetBefore) q.extra = gathered(p.extra, H);
+  T* dTokenInput = dLayerInput ? next : nullptr;  // [n, I]
+  if (dTokenInput) std::fill_n(dTokenInput, n * I, T(0));
+  weightGradients(q, grads, dTokenInput, gemm<T>, sumRows<T>);
+  if (dTokenInput) scatterRows(dTokenInput, I, *tokens, dLayerInput, true);
+}
+
 template <typename T>
 void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
   const RnnForwardArgs<T>& f = a.forward;
@@ -485,6 +526,7 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
   const ReserveLayout layout(s);
   const int64_t T_ = s.seqLen, B = s.batch, H = s.hiddenSize, D = s.directions(), L = s.numLayers, G = s.gateWidth();
   const T* input = timeMajor(s, f.input, s.inputSize, Scratch::TimeMajorInput);
+  const std::optional<std::vector<int64_t>> tokens = tokenRows(f.lengths, T_, B);
   const size_t gateCount = static_cast<size_t>(D * T_ * B * G);
   T* dGates = scratch<T>(Scratch::Gates, gateCount);  // [D, T, B, G]
   T* dHiddenGates = s.cell == Cell::Gru ? scratch<T>(Scratch::HiddenGateGrads, gateCount) : dGates;  // [D, T, B, G]
@@ -529,8 +571,8 @@ void rnnBackwardCpu(const RnnBackwardArgs<T>& a) {
       if (s.hasCellState()) std::copy_n(directionRows(dir, 2), B * H, a.dc0 + slot * B * H);
     }
     for (int64_t dir = 0; dir < D; ++dir) {
-      weightGradients(passFor(dir), a.weightGrads[layer * D + dir], wantLayerInputGrad ? dLayerInput.data() : nullptr,
-                      gemm<T>, sumRows<T>);
+      tokenWeightGradients(passFor(dir), a.weightGrads[layer * D + dir], wantLayerInputGrad ? dLayerInput.data() : nullptr,
+                           tokens);
     }
     if (layer > 0) {
       if (f.dropout.active()) {

@@ -9,7 +9,7 @@ namespace gated {
 
 enum class Scratch : int {
   Reserve = 0, InputGates, HiddenGates, TimeMajorInput, Gates, HiddenGateGrads, Panels, RoundedState,
-  ActiveRows, ActiveOperand, ActiveProduct, Count
+  ActiveRows, ActiveOperand, ActiveProduct, TokenRows, TokenProducts, Count
 };
 
 template <typename T>
