@@ -8,13 +8,9 @@
 // tokens (sum of lengths / (batch x seq)).
 'use strict';
 const g = require('..');
+const { median } = require('./common');
 
 const ROUNDS = Number(process.argv[2] ?? 15);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function timeMs(fn) {
   const start = process.hrtime.bigint();
