@@ -1,6 +1,5 @@
 // One layer and direction of a recurrent network: its buffers and how time and lengths index them.
 #pragma once
-#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 
@@ -9,6 +8,7 @@
 #include "pool.h"
 #include "rnn_cpu.h"
 #include "rounding.h"
+#include "token_rows.h"
 #include "workspace.h"
 
 namespace gated {
@@ -173,37 +173,44 @@ ActiveRows activeRows(const LayerPass<T>& p, int64_t t) {
   return {0, count, offsets};
 }
 
-// out rows (ldOut apart) (=|+=) in rows [*, depth] (ldIn apart) W for the member's active rows at
-// time t (both row sets indexed from the member's first sequence); the other rows are left as they
-// were, since no step reads them. Padding costs no product: one run is multiplied in place, and
-// scattered rows are gathered, multiplied and put back.
+// The active rows of in [*, depth] (rows ldIn apart, indexed from the member's first sequence) as
+// a product's operand, with its row stride in *ld: the run in place, or the listed rows gathered
+// into the thread's scratch [count, depth].
 template <typename T>
-void multiplyActiveRows(const LayerPass<T>& p, int64_t t, const PanelMatrix<T>& W, const T* in, int64_t ldIn, T* out,
-                        int64_t ldOut, bool accumulate) {
-  const ActiveRows active = activeRows(p, t);
+const T* activeOperand(const ActiveRows& active, const T* in, int64_t ldIn, int64_t depth, int64_t* ld) {
   if (!active.listed) {
-    if (active.count > 0) W.multiply(active.count, in + active.first * ldIn, ldIn, out + active.first * ldOut, ldOut, accumulate);
-    return;
+    *ld = ldIn;
+    return in + active.first * ldIn;
   }
-  const int64_t K = W.depth(), N = W.columns(), n = active.count;
-  T* gathered = scratch<T>(Scratch::ActiveOperand, static_cast<size_t>(n * K));  // [n, K]
-  T* sums = scratch<T>(Scratch::ActiveProduct, static_cast<size_t>(n * N));      // [n, N]
-  for (int64_t i = 0; i < n; ++i) std::copy(in + active.listed[i] * ldIn, in + active.listed[i] * ldIn + K, gathered + i * K);
-  W.multiply(n, gathered, K, sums, N, false);
-  for (int64_t i = 0; i < n; ++i) {
-    T* row = out + active.listed[i] * ldOut;
-    const T* sum = sums + i * N;
-    for (int64_t j = 0; j < N; ++j) row[j] = accumulate ? row[j] + sum[j] : sum[j];
-  }
+  T* gathered = scratch<T>(Scratch::ActiveOperand, static_cast<size_t>(active.count * depth));
+  gatherRows(in, ldIn, depth, active.listed, active.count, gathered);
+  *ld = depth;
+  return gathered;
+}
+
+// out's active rows (ldOut apart, indexed as in activeOperand) (=|+=) operand (from activeOperand,
+// rows ld apart) W. The other rows are left as they were, since no step reads them: padding costs
+// no product. A run is written in place; listed rows through the thread's scratch.
+template <typename T>
+void multiplyIntoActiveRows(const ActiveRows& active, const PanelMatrix<T>& W, const T* operand, int64_t ld, T* out, int64_t ldOut,
+                            bool accumulate) {
+  if (active.count == 0) return;
+  if (!active.listed) return W.multiply(active.count, operand, ld, out + active.first * ldOut, ldOut, accumulate);
+  const int64_t N = W.columns();
+  T* sums = scratch<T>(Scratch::ActiveProduct, static_cast<size_t>(active.count * N));  // [count, N]
+  W.multiply(active.count, operand, ld, sums, N, false);
+  scatterRows(sums, N, active.listed, active.count, out, ldOut, accumulate);
 }
 
 // hiddenGates[active sequences, g*H + units] (=|+=) state [B, H] W_g for the member's forward
 // blocks g in [first, last) at time t.
 template <typename T>
 inline void multiplyGates(const LayerPass<T>& p, int64_t t, int first, int last, const T* state, bool accumulate) {
-  const T* rows = recurrentOperand(p, state);  // [sequences, H]
+  const ActiveRows active = activeRows(p, t);
+  int64_t ld = 0;
+  const T* operand = activeOperand(active, recurrentOperand(p, state), p.hidden, p.hidden, &ld);
   T* out = p.hiddenGates + p.sequences.begin * p.width + p.units.begin;
-  for (int g = first; g < last; ++g) multiplyActiveRows(p, t, p.recurrent[g], rows, p.hidden, out + g * p.hidden, p.width, accumulate);
+  for (int g = first; g < last; ++g) multiplyIntoActiveRows(active, p.recurrent[g], operand, ld, out + g * p.hidden, p.width, accumulate);
 }
 
 // out[active sequences, units] (=|+=) gateGrads [B, K] (rows G apart) W_block at time t, once the
@@ -213,8 +220,11 @@ template <typename T>
 inline void backPropagateState(const LayerPass<T>& p, int64_t t, int block, const T* gateGrads, T* out, bool accumulate) {
   p.waitForTeam();
   const int64_t b0 = p.sequences.begin;
-  multiplyActiveRows(p, t, p.recurrent[block], gateGrads + b0 * p.width, p.width, out + b0 * p.hidden + p.units.begin, p.hidden,
-                     accumulate);
+  const ActiveRows active = activeRows(p, t);
+  const PanelMatrix<T>& W = p.recurrent[block];
+  int64_t ld = 0;
+  const T* operand = activeOperand(active, gateGrads + b0 * p.width, p.width, W.depth(), &ld);
+  multiplyIntoActiveRows(active, W, operand, ld, out + b0 * p.hidden + p.units.begin, p.hidden, accumulate);
 }
 
 // A row of a sequence past its length keeps its state: to[units] = from[units] of rows [H].

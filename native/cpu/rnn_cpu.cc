@@ -59,9 +59,9 @@ void projectInputs(const LayerPass<T>& p, const std::optional<std::vector<int64_
   const int64_t n = static_cast<int64_t>(tokens->size());
   T* x = scratch<T>(Scratch::TokenRows, static_cast<size_t>(n * I));          // [n, I]
   T* products = scratch<T>(Scratch::TokenProducts, static_cast<size_t>(n * G));  // [n, G]
-  gatherRows(p.input, I, *tokens, x);
+  gatherRows(p.input, I, I, tokens->data(), n, x);
   gemmBias<T>(false, true, n, G, I, T(1), x, I, p.weights.inputWeight, I, bias, products, G);
-  scatterRows(products, G, *tokens, p.inputGates, false);
+  scatterRows(products, G, tokens->data(), n, p.inputGates, G, false);
 }
 
 // A layer's output, or its gradient, as a row per (step, sequence): the forward members write each
@@ -176,8 +176,8 @@ MemberGrid memberGrid(int members, int64_t B, int64_t H) {
 
 // The first sequence of each of `parts` parts of a pass's B sequences, and B after them (bounds
 // [parts + 1]): equal counts, or with lengths equal shares of the tokens, since a row past its
-// sequence's end costs next to nothing (multiplyActiveRows), each part holding a sequence at least
-// while there are enough.
+// sequence's end costs next to nothing (multiplyIntoActiveRows), each part holding a sequence at
+// least while there are enough.
 template <typename T>
 std::vector<int64_t> sequenceBounds(const LayerPass<T>& p, int parts) {
   const int64_t B = p.batch;
@@ -499,7 +499,7 @@ void tokenWeightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grad
   T* next = scratch<T>(Scratch::TokenRows, static_cast<size_t>(n * width));
   const auto gathered = [&](const T* from, int64_t columns) {
     T* to = next;
-    gatherRows(from, columns, *tokens, to);
+    gatherRows(from, columns, columns, tokens->data(), n, to);
     next += n * columns;
     return to;
   };
@@ -516,7 +516,7 @@ void tokenWeightGradients(const LayerPass<T>& p, const LayerWeightGrads<T>& grad
   T* dTokenInput = dLayerInput ? next : nullptr;  // [n, I]
   if (dTokenInput) std::fill_n(dTokenInput, n * I, T(0));
   weightGradients(q, grads, dTokenInput, gemm<T>, sumRows<T>);
-  if (dTokenInput) scatterRows(dTokenInput, I, *tokens, dLayerInput, true);
+  if (dTokenInput) scatterRows(dTokenInput, I, tokens->data(), n, dLayerInput, I, true);
 }
 
 template <typename T>

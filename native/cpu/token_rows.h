@@ -1,6 +1,7 @@
-// The rows of a time-major [T, B, ...] buffer that hold tokens (t under the sequence's length),
-// for the products over every step at once: the input projections, and the weight and input
-// gradients. With enough padding, gathering the token rows and multiplying only them pays.
+// The rows that hold tokens (t under the sequence's length), gathered for a product and put back:
+// a step's rows still running, for the recurrent products (layer_pass.h), and the rows of a
+// time-major [T, B, ...] buffer, for the products over every step at once (the input projections,
+// and the weight and input gradients), where gathering pays once enough rows are padding.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -29,18 +30,18 @@ inline std::optional<std::vector<int64_t>> tokenRows(const int32_t* lengths, int
   return rows;
 }
 
-// to [rows.size(), width] = the rows of from [*, width].
+// to [count, width] = the first width columns of rows rows[0 .. count) of from (rows `stride` apart).
 template <typename T>
-void gatherRows(const T* from, int64_t width, const std::vector<int64_t>& rows, T* to) {
-  for (size_t i = 0; i < rows.size(); ++i) std::copy_n(from + rows[i] * width, width, to + static_cast<int64_t>(i) * width);
+void gatherRows(const T* from, int64_t stride, int64_t width, const int64_t* rows, int64_t count, T* to) {
+  for (int64_t i = 0; i < count; ++i) std::copy_n(from + rows[i] * stride, width, to + i * width);
 }
 
-// The rows of to [*, width] (=|+=) from [rows.size(), width].
+// The first width columns of rows rows[0 .. count) of to (rows `stride` apart) (=|+=) from [count, width].
 template <typename T>
-void scatterRows(const T* from, int64_t width, const std::vector<int64_t>& rows, T* to, bool add) {
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const T* row = from + static_cast<int64_t>(i) * width;
-    T* out = to + rows[i] * width;
+void scatterRows(const T* from, int64_t width, const int64_t* rows, int64_t count, T* to, int64_t stride, bool add) {
+  for (int64_t i = 0; i < count; ++i) {
+    const T* row = from + i * width;
+    T* out = to + rows[i] * stride;
     for (int64_t j = 0; j < width; ++j) out[j] = add ? out[j] + row[j] : row[j];
   }
 }
